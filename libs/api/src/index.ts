@@ -1,3 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 export * from './object';
 export * from './errors';
+export * from './api-backend';
+export * from './codec';

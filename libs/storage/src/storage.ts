@@ -30,11 +30,11 @@ export interface Storage {
   /** Deletes, optionally only at a resourceVersion ('Conflict' otherwise). Returns the deleted object. */
   delete(key: string, expectedResourceVersion?: string): Promise<KubeObject>;
   /**
-   * Watches every change under a prefix strictly after `fromRevision` (a resourceVersion).
-   * Events arrive in revision order. A compacted revision fails with 'Expired'.
-   * The iterator ends when `signal` aborts.
+   * Watches every change under a prefix strictly after `fromRevision` (a resourceVersion;
+   * '' or '0' = from now). Events arrive in revision order, each revision at most once.
+   * A compacted revision fails with 'Expired'. The iterator ends when `signal` aborts.
    */
-  watch(prefix: string, fromRevision: string, signal: AbortSignal): AsyncIterable<StorageEvent>;
+  watch(prefix: string, fromRevision: string, signal: AbortSignal, opts?: WatchOptions): AsyncIterable<StorageEvent>;
   /** The store's current revision (the resourceVersion a list taken now would carry). */
   currentRevision(): Promise<string>;
   /** Releases connections. */
@@ -47,6 +47,17 @@ export interface ListOptions {
   continueKey?: string;
   /** Read at this revision (for consistent paging); empty/undefined = latest. */
   revision?: string;
+}
+
+export interface WatchOptions {
+  /**
+   * Called with a revision R, in order with the events (after every earlier event has been
+   * yielded), once the watch has delivered every change under the prefix up to R. It lets a
+   * watch cache move past writes to other prefixes, so it can prove it is fresh enough for a
+   * consistent list. etcd sends these on its progress interval
+   * (`--experimental-watch-progress-notify-interval`, default 10 min; Berth runs 100 ms).
+   */
+  onProgress?(revision: string): void;
 }
 
 export interface ListResult {
@@ -86,3 +97,50 @@ export class StorageError extends Error {
 
 export const isStorageError = (e: unknown, code?: StorageErrorCode): e is StorageError =>
   e instanceof StorageError && (code === undefined || e.code === code);
+
+/** The largest encoded object storage accepts (etcd's default request limit, and Kubernetes' object limit). */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * The stored form of an object: its JSON without metadata.resourceVersion (the revision is
+ * the storage's, set on read). Throws 'TooLarge' above MAX_OBJECT_BYTES. Both storages use it
+ * so they accept and return exactly the same things.
+ */
+export function encodeObject(key: string, obj: KubeObject): Buffer {
+  let stored = obj;
+  if (obj.metadata && 'resourceVersion' in obj.metadata) {
+    const { resourceVersion: _omit, ...metadata } = obj.metadata;
+    stored = { ...obj, metadata };
+  }
+  const bytes = Buffer.from(JSON.stringify(stored), 'utf8');
+  if (bytes.length > MAX_OBJECT_BYTES) {
+    throw new StorageError('TooLarge', key, `object is ${bytes.length} bytes, the limit is ${MAX_OBJECT_BYTES}`);
+  }
+  return bytes;
+}
+
+/** Parses a stored object and sets its resourceVersion. Each call returns a new object. */
+export function decodeObject(bytes: Buffer | string, resourceVersion: string): KubeObject {
+  const obj = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8')) as KubeObject;
+  (obj.metadata ??= {}).resourceVersion = resourceVersion;
+  return obj;
+}
+
+/** The end of the key range holding every key that starts with `prefix` (etcd's range_end). */
+export function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix, 'utf8');
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i] = end[i]! + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]); // every key
+}
+
+/**
+ * Key order of lists (etcd sorts keys by bytes). Plain string comparison is the same for the
+ * ASCII keys the registry builds; it differs from UTF-8 byte order only for characters beyond
+ * U+FFFF against U+E000–U+FFFF, which names cannot contain.
+ */
+export const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,2 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-export {};
+export * from './free-port';
+export * from './etcd-server';
+export * from './nats-server';

@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file berth/meta/v1/meta.proto.
  */
 export const file_berth_meta_v1_meta: GenFile = /*@__PURE__*/
-  fileDesc("ChhiZXJ0aC9tZXRhL3YxL21ldGEucHJvdG8SDWJlcnRoLm1ldGEudjEixwUKCk9iamVjdE1ldGESDAoEbmFtZRgBIAEoCRIVCg1nZW5lcmF0ZV9uYW1lGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIRCglzZWxmX2xpbmsYBCABKAkSCwoDdWlkGAUgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkSFwoKZ2VuZXJhdGlvbhgHIAEoBUgAiAEBEjYKEmNyZWF0aW9uX3RpbWVzdGFtcBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNgoSZGVsZXRpb25fdGltZXN0YW1wGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCh1kZWxldGlvbl9ncmFjZV9wZXJpb2Rfc2Vjb25kcxgKIAEoBUgBiAEBEjUKBmxhYmVscxgLIAMoCzIlLmJlcnRoLm1ldGEudjEuT2JqZWN0TWV0YS5MYWJlbHNFbnRyeRI/Cgthbm5vdGF0aW9ucxgMIAMoCzIqLmJlcnRoLm1ldGEudjEuT2JqZWN0TWV0YS5Bbm5vdGF0aW9uc0VudHJ5EjcKEG93bmVyX3JlZmVyZW5jZXMYDSADKAsyHS5iZXJ0aC5tZXRhLnYxLk93bmVyUmVmZXJlbmNlEhIKCmZpbmFsaXplcnMYDiADKAkSOQoObWFuYWdlZF9maWVsZHMYDyADKAsyIS5iZXJ0aC5tZXRhLnYxLk1hbmFnZWRGaWVsZHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUINCgtfZ2VuZXJhdGlvbkIgCh5fZGVsZXRpb25fZ3JhY2VfcGVyaW9kX3NlY29uZHMizQEKEk1hbmFnZWRGaWVsZHNFbnRyeRIPCgdtYW5hZ2VyGAEgASgJEhEKCW9wZXJhdGlvbhgCIAEoCRITCgthcGlfdmVyc2lvbhgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtmaWVsZHNfdHlwZRgFIAEoCRIqCglmaWVsZHNfdjEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKC3N1YnJlc291cmNlGAcgASgJIoUBCghMaXN0TWV0YRIRCglzZWxmX2xpbmsYASABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgCIAEoCRIQCghjb250aW51ZRgDIAEoCRIhChRyZW1haW5pbmdfaXRlbV9jb3VudBgEIAEoBUgAiAEBQhcKFV9yZW1haW5pbmdfaXRlbV9jb3VudCKyAQoOT3duZXJSZWZlcmVuY2USEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIMCgRuYW1lGAMgASgJEgsKA3VpZBgEIAEoCRIXCgpjb250cm9sbGVyGAUgASgISACIAQESIQoUYmxvY2tfb3duZXJfZGVsZXRpb24YBiABKAhIAYgBAUINCgtfY29udHJvbGxlckIXChVfYmxvY2tfb3duZXJfZGVsZXRpb24izAEKDUxhYmVsU2VsZWN0b3ISQwoMbWF0Y2hfbGFiZWxzGAEgAygLMi0uYmVydGgubWV0YS52MS5MYWJlbFNlbGVjdG9yLk1hdGNoTGFiZWxzRW50cnkSQgoRbWF0Y2hfZXhwcmVzc2lvbnMYAiADKAsyJy5iZXJ0aC5tZXRhLnYxLkxhYmVsU2VsZWN0b3JSZXF1aXJlbWVudBoyChBNYXRjaExhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiSQoYTGFiZWxTZWxlY3RvclJlcXVpcmVtZW50EgsKA2tleRgBIAEoCRIQCghvcGVyYXRvchgCIAEoCRIOCgZ2YWx1ZXMYAyADKAkixAEKBlN0YXR1cxITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEikKCG1ldGFkYXRhGAMgASgLMhcuYmVydGgubWV0YS52MS5MaXN0TWV0YRIOCgZzdGF0dXMYBCABKAkSDwoHbWVzc2FnZRgFIAEoCRIOCgZyZWFzb24YBiABKAkSLQoHZGV0YWlscxgHIAEoCzIcLmJlcnRoLm1ldGEudjEuU3RhdHVzRGV0YWlscxIMCgRjb2RlGAggASgFIpABCg1TdGF0dXNEZXRhaWxzEgwKBG5hbWUYASABKAkSDQoFZ3JvdXAYAiABKAkSDAoEa2luZBgDIAEoCRILCgN1aWQYBCABKAkSKgoGY2F1c2VzGAUgAygLMhouYmVydGgubWV0YS52MS5TdGF0dXNDYXVzZRIbChNyZXRyeV9hZnRlcl9zZWNvbmRzGAYgASgFIj0KC1N0YXR1c0NhdXNlEg4KBnJlYXNvbhgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg0KBWZpZWxkGAMgASgJIl0KDVByZWNvbmRpdGlvbnMSEAoDdWlkGAEgASgJSACIAQESHQoQcmVzb3VyY2VfdmVyc2lvbhgCIAEoCUgBiAEBQgYKBF91aWRCEwoRX3Jlc291cmNlX3ZlcnNpb24iogIKDURlbGV0ZU9wdGlvbnMSEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIhChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgDIAEoBUgAiAEBEjMKDXByZWNvbmRpdGlvbnMYBCABKAsyHC5iZXJ0aC5tZXRhLnYxLlByZWNvbmRpdGlvbnMSHgoRb3JwaGFuX2RlcGVuZGVudHMYBSABKAhIAYgBARIfChJwcm9wYWdhdGlvbl9wb2xpY3kYBiABKAlIAogBARIPCgdkcnlfcnVuGAcgAygJQhcKFV9ncmFjZV9wZXJpb2Rfc2Vjb25kc0IUChJfb3JwaGFuX2RlcGVuZGVudHNCFQoTX3Byb3BhZ2F0aW9uX3BvbGljeWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChhiZXJ0aC9tZXRhL3YxL21ldGEucHJvdG8SDWJlcnRoLm1ldGEudjEixwUKCk9iamVjdE1ldGESDAoEbmFtZRgBIAEoCRIVCg1nZW5lcmF0ZV9uYW1lGAIgASgJEhEKCW5hbWVzcGFjZRgDIAEoCRIRCglzZWxmX2xpbmsYBCABKAkSCwoDdWlkGAUgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkSFwoKZ2VuZXJhdGlvbhgHIAEoBUgAiAEBEjYKEmNyZWF0aW9uX3RpbWVzdGFtcBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNgoSZGVsZXRpb25fdGltZXN0YW1wGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCh1kZWxldGlvbl9ncmFjZV9wZXJpb2Rfc2Vjb25kcxgKIAEoBUgBiAEBEjUKBmxhYmVscxgLIAMoCzIlLmJlcnRoLm1ldGEudjEuT2JqZWN0TWV0YS5MYWJlbHNFbnRyeRI/Cgthbm5vdGF0aW9ucxgMIAMoCzIqLmJlcnRoLm1ldGEudjEuT2JqZWN0TWV0YS5Bbm5vdGF0aW9uc0VudHJ5EjcKEG93bmVyX3JlZmVyZW5jZXMYDSADKAsyHS5iZXJ0aC5tZXRhLnYxLk93bmVyUmVmZXJlbmNlEhIKCmZpbmFsaXplcnMYDiADKAkSOQoObWFuYWdlZF9maWVsZHMYDyADKAsyIS5iZXJ0aC5tZXRhLnYxLk1hbmFnZWRGaWVsZHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEEFubm90YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUINCgtfZ2VuZXJhdGlvbkIgCh5fZGVsZXRpb25fZ3JhY2VfcGVyaW9kX3NlY29uZHMizQEKEk1hbmFnZWRGaWVsZHNFbnRyeRIPCgdtYW5hZ2VyGAEgASgJEhEKCW9wZXJhdGlvbhgCIAEoCRITCgthcGlfdmVyc2lvbhgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtmaWVsZHNfdHlwZRgFIAEoCRIqCglmaWVsZHNfdjEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKC3N1YnJlc291cmNlGAcgASgJIoUBCghMaXN0TWV0YRIRCglzZWxmX2xpbmsYASABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgCIAEoCRIQCghjb250aW51ZRgDIAEoCRIhChRyZW1haW5pbmdfaXRlbV9jb3VudBgEIAEoBUgAiAEBQhcKFV9yZW1haW5pbmdfaXRlbV9jb3VudCKyAQoOT3duZXJSZWZlcmVuY2USEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIMCgRuYW1lGAMgASgJEgsKA3VpZBgEIAEoCRIXCgpjb250cm9sbGVyGAUgASgISACIAQESIQoUYmxvY2tfb3duZXJfZGVsZXRpb24YBiABKAhIAYgBAUINCgtfY29udHJvbGxlckIXChVfYmxvY2tfb3duZXJfZGVsZXRpb24izAEKDUxhYmVsU2VsZWN0b3ISQwoMbWF0Y2hfbGFiZWxzGAEgAygLMi0uYmVydGgubWV0YS52MS5MYWJlbFNlbGVjdG9yLk1hdGNoTGFiZWxzRW50cnkSQgoRbWF0Y2hfZXhwcmVzc2lvbnMYAiADKAsyJy5iZXJ0aC5tZXRhLnYxLkxhYmVsU2VsZWN0b3JSZXF1aXJlbWVudBoyChBNYXRjaExhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiSQoYTGFiZWxTZWxlY3RvclJlcXVpcmVtZW50EgsKA2tleRgBIAEoCRIQCghvcGVyYXRvchgCIAEoCRIOCgZ2YWx1ZXMYAyADKAkixAEKBlN0YXR1cxITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEikKCG1ldGFkYXRhGAMgASgLMhcuYmVydGgubWV0YS52MS5MaXN0TWV0YRIOCgZzdGF0dXMYBCABKAkSDwoHbWVzc2FnZRgFIAEoCRIOCgZyZWFzb24YBiABKAkSLQoHZGV0YWlscxgHIAEoCzIcLmJlcnRoLm1ldGEudjEuU3RhdHVzRGV0YWlscxIMCgRjb2RlGAggASgFIpABCg1TdGF0dXNEZXRhaWxzEgwKBG5hbWUYASABKAkSDQoFZ3JvdXAYAiABKAkSDAoEa2luZBgDIAEoCRILCgN1aWQYBCABKAkSKgoGY2F1c2VzGAUgAygLMhouYmVydGgubWV0YS52MS5TdGF0dXNDYXVzZRIbChNyZXRyeV9hZnRlcl9zZWNvbmRzGAYgASgFIj0KC1N0YXR1c0NhdXNlEg4KBnJlYXNvbhgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg0KBWZpZWxkGAMgASgJIl0KDVByZWNvbmRpdGlvbnMSEAoDdWlkGAEgASgJSACIAQESHQoQcmVzb3VyY2VfdmVyc2lvbhgCIAEoCUgBiAEBQgYKBF91aWRCEwoRX3Jlc291cmNlX3ZlcnNpb24iogIKDURlbGV0ZU9wdGlvbnMSEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIhChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgDIAEoBUgAiAEBEjMKDXByZWNvbmRpdGlvbnMYBCABKAsyHC5iZXJ0aC5tZXRhLnYxLlByZWNvbmRpdGlvbnMSHgoRb3JwaGFuX2RlcGVuZGVudHMYBSABKAhIAYgBARIfChJwcm9wYWdhdGlvbl9wb2xpY3kYBiABKAlIAogBARIPCgdkcnlfcnVuGAcgAygJQhcKFV9ncmFjZV9wZXJpb2Rfc2Vjb25kc0IUChJfb3JwaGFuX2RlcGVuZGVudHNCFQoTX3Byb3BhZ2F0aW9uX3BvbGljeSK+AQoJQ29uZGl0aW9uEgwKBHR5cGUYASABKAkSDgoGc3RhdHVzGAIgASgJEiAKE29ic2VydmVkX2dlbmVyYXRpb24YAyABKAVIAIgBARI4ChRsYXN0X3RyYW5zaXRpb25fdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAUgASgJEg8KB21lc3NhZ2UYBiABKAlCFgoUX29ic2VydmVkX2dlbmVyYXRpb25iBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * ObjectMeta is the metadata every persisted object has.
@@ -994,4 +994,103 @@ export type DeleteOptionsJson = {
  */
 export const DeleteOptionsSchema: GenMessage<DeleteOptions, {jsonType: DeleteOptionsJson}> = /*@__PURE__*/
   messageDesc(file_berth_meta_v1_meta, 10);
+
+/**
+ * Condition is the standard condition shape of newer kinds (metav1.Condition):
+ * Service, PodDisruptionBudget and others report their state with it.
+ *
+ * @generated from message berth.meta.v1.Condition
+ */
+export type Condition = Message<"berth.meta.v1.Condition"> & {
+  /**
+   * CamelCase condition type, e.g. Available.
+   *
+   * @generated from field: string type = 1;
+   */
+  type: string;
+
+  /**
+   * True, False or Unknown.
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * The metadata.generation the condition was computed from.
+   *
+   * @generated from field: optional int32 observed_generation = 3;
+   */
+  observedGeneration?: number | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_transition_time = 4;
+   */
+  lastTransitionTime?: Timestamp | undefined;
+
+  /**
+   * CamelCase reason for the last transition.
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: string message = 6;
+   */
+  message: string;
+};
+
+/**
+ * Condition is the standard condition shape of newer kinds (metav1.Condition):
+ * Service, PodDisruptionBudget and others report their state with it.
+ *
+ * @generated from message berth.meta.v1.Condition
+ */
+export type ConditionJson = {
+  /**
+   * CamelCase condition type, e.g. Available.
+   *
+   * @generated from field: string type = 1;
+   */
+  type?: string;
+
+  /**
+   * True, False or Unknown.
+   *
+   * @generated from field: string status = 2;
+   */
+  status?: string;
+
+  /**
+   * The metadata.generation the condition was computed from.
+   *
+   * @generated from field: optional int32 observed_generation = 3;
+   */
+  observedGeneration?: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_transition_time = 4;
+   */
+  lastTransitionTime?: TimestampJson;
+
+  /**
+   * CamelCase reason for the last transition.
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason?: string;
+
+  /**
+   * @generated from field: string message = 6;
+   */
+  message?: string;
+};
+
+/**
+ * Describes the message berth.meta.v1.Condition.
+ * Use `create(ConditionSchema)` to create a new message.
+ */
+export const ConditionSchema: GenMessage<Condition, {jsonType: ConditionJson}> = /*@__PURE__*/
+  messageDesc(file_berth_meta_v1_meta, 11);
 

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { DeleteOptions, KubeObject, ObjectList, WatchEvent } from './object';
+
+/** Which object or collection a request is about (the gRPC ResourceRef). */
+export interface ResourceRef {
+  group: string;
+  version: string;
+  /** Plural resource name, e.g. "pods". */
+  resource: string;
+  /** Empty: cluster-scoped, or all namespaces on list and watch. */
+  namespace: string;
+  /** Empty for collections. */
+  name: string;
+  /** "status", "scale", "binding", or empty. */
+  subresource: string;
+}
+
+/** Who is asking, once authentication exists; also the request's cancellation. */
+export interface RequestContext {
+  user?: { name: string; groups: string[] };
+  signal?: AbortSignal;
+}
+
+export interface BackendWriteOptions {
+  dryRun?: boolean;
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  fieldManager?: string;
+}
+
+export interface BackendListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface BackendWatchOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+export interface WriteResponse {
+  object: KubeObject;
+  warnings: string[];
+}
+
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  gitVersion: string;
+  gitCommit: string;
+  buildDate: string;
+  goVersion: string;
+  compiler: string;
+  platform: string;
+}
+
+export interface ApiResourceInfo {
+  name: string;
+  singularName: string;
+  namespaced: boolean;
+  group: string;
+  version: string;
+  kind: string;
+  verbs: string[];
+  shortNames: string[];
+  categories: string[];
+}
+
+/**
+ * ApiBackend is the server side of the API, independent of the transport: the gRPC
+ * service (and later a REST facade) translate requests into these calls. Objects are
+ * Kubernetes JSON; `body` on create and update may still contain unknown fields, which
+ * the backend rejects or drops according to fieldValidation. Failures are StatusErrors.
+ */
+export interface ApiBackend {
+  create(ctx: RequestContext, ref: ResourceRef, body: unknown, opts: BackendWriteOptions): Promise<WriteResponse>;
+  get(ctx: RequestContext, ref: ResourceRef, opts: { resourceVersion?: string }): Promise<KubeObject>;
+  list(ctx: RequestContext, ref: ResourceRef, opts: BackendListOptions): Promise<ObjectList>;
+  update(ctx: RequestContext, ref: ResourceRef, body: unknown, opts: BackendWriteOptions): Promise<WriteResponse>;
+  patch(ctx: RequestContext, ref: ResourceRef, patchType: string, patch: unknown, opts: BackendWriteOptions): Promise<WriteResponse>;
+  delete(ctx: RequestContext, ref: ResourceRef, options: DeleteOptions): Promise<KubeObject>;
+  deleteCollection(ctx: RequestContext, ref: ResourceRef, opts: BackendListOptions, options: DeleteOptions): Promise<ObjectList>;
+  /** Ends when ctx.signal aborts or the timeout passes. May throw an Expired StatusError before the first event. */
+  watch(ctx: RequestContext, ref: ResourceRef, opts: BackendWatchOptions): AsyncIterable<WatchEvent>;
+  version(): VersionInfo;
+  resources(): ApiResourceInfo[];
+}

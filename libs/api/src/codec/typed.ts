@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+import { fromJson, toJson, type DescMessage, type JsonValue } from '@bufbuild/protobuf';
+import { badRequest } from '../errors';
+import type { KubeObject } from '../object';
+import { apiVersionOf, messageSchema, resourceForKind, type ResourceInfo } from '../scheme';
+import { convertLegacy } from './conversion';
+
+/** How unknown fields are treated, as kubectl's --validate / fieldValidation. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface DecodeResult {
+  /** The object in canonical Kubernetes JSON of the served apiVersion. */
+  object: KubeObject;
+  info: ResourceInfo;
+  /** e.g. `unknown field "spec.foo"` for each dropped field under Warn. */
+  warnings: string[];
+}
+
+/** Resource-list maps whose values are quantities: YAML lets users write `cpu: 1`. */
+const QUANTITY_MAPS = new Set(['limits', 'requests', 'capacity', 'allocatable', 'hard', 'used', 'max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']);
+/** Scalar quantity fields. */
+const QUANTITY_FIELDS = new Set(['sizeLimit', 'divisor']);
+
+/**
+ * Reads an object (JSON as parsed from a manifest or a request) into the typed schema of
+ * its kind: resolves legacy apiVersions, checks every field against the proto message,
+ * drops or rejects unknown fields, accepts numbers for quantities, and returns canonical
+ * Kubernetes JSON. Type errors and (under Strict) unknown fields are BadRequest errors
+ * that name the field.
+ */
+export function decodeObject(input: unknown, fieldValidation: FieldValidation = 'Warn'): DecodeResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw badRequest('Object is not a JSON or YAML object');
+  }
+  const raw = input as KubeObject;
+  if (typeof raw.kind !== 'string' || raw.kind === '') {
+    throw badRequest(`Object 'Kind' is missing in '${preview(raw)}'`);
+  }
+  if (typeof raw.apiVersion !== 'string' || raw.apiVersion === '') {
+    throw badRequest(`Object 'apiVersion' is missing in '${preview(raw)}'`);
+  }
+  const info = resourceForKind(raw.apiVersion, raw.kind);
+  if (!info) {
+    throw badRequest(`no matches for kind "${raw.kind}" in version "${raw.apiVersion}"`);
+  }
+  const served = apiVersionOf(info);
+  const converted = raw.apiVersion === served ? raw : convertLegacy(raw, raw.apiVersion);
+  const schema = messageSchema(info);
+  const unknown: string[] = [];
+  const cleaned = clean(schema, { ...converted, apiVersion: served }, '', unknown) as JsonValue;
+  const where = `${info.kind} in version "${served}" cannot be handled as a ${info.kind}`;
+  if (unknown.length > 0 && fieldValidation === 'Strict') {
+    const list = unknown.map((f) => `unknown field "${f}"`);
+    throw badRequest(`${where}: strict decoding error: ${list.join(', ')}`);
+  }
+  let object: KubeObject;
+  try {
+    object = toJson(schema, fromJson(schema, cleaned)) as KubeObject;
+  } catch (e) {
+    throw badRequest(`${where}: ${describeDecodeError(e)}`);
+  }
+  const warnings = fieldValidation === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
+  return { object, info, warnings };
+}
+
+/** Copies `value` keeping only fields the schema knows; records the paths of the others. */
+function clean(desc: DescMessage, value: unknown, path: string, unknown: string[]): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  if (desc.typeName.startsWith('google.protobuf.')) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const field = desc.fields.find((f) => f.jsonName === key || f.name === key);
+    const p = path ? `${path}.${key}` : key;
+    if (!field) {
+      unknown.push(p);
+      continue;
+    }
+    switch (field.fieldKind) {
+      case 'message':
+        out[key] = clean(field.message, v, p, unknown);
+        break;
+      case 'list':
+        out[key] =
+          field.listKind === 'message' && Array.isArray(v)
+            ? v.map((item, i) => clean(field.message, item, `${p}[${i}]`, unknown))
+            : v;
+        break;
+      case 'map':
+        if (field.mapKind === 'message' && typeof v === 'object' && v !== null) {
+          out[key] = Object.fromEntries(Object.entries(v).map(([k, item]) => [k, clean(field.message, item, `${p}.${k}`, unknown)]));
+        } else if (QUANTITY_MAPS.has(key) && typeof v === 'object' && v !== null) {
+          out[key] = Object.fromEntries(Object.entries(v).map(([k, item]) => [k, typeof item === 'number' ? String(item) : item]));
+        } else {
+          out[key] = v;
+        }
+        break;
+      default:
+        out[key] = QUANTITY_FIELDS.has(key) && typeof v === 'number' ? String(v) : v;
+    }
+  }
+  return out;
+}
+
+/** protobuf-es names fields by their proto path; rewrite into the JSON field path users wrote. */
+function describeDecodeError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const m = /cannot decode field ([\w.]+)\.(\w+) from JSON: (.*)$/s.exec(msg);
+  if (m) return `json: cannot unmarshal field "${m[2]}" of ${m[1]?.split('.').pop()}: ${m[3]}`;
+  return msg.replace(/^cannot decode message [\w.]+ from JSON: /, '');
+}
+
+function preview(obj: unknown): string {
+  const s = JSON.stringify(obj);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

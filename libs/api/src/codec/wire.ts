@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+import {
+  createRegistry,
+  fromBinary,
+  fromJson,
+  toBinary,
+  toJson,
+  type DescMessage,
+  type JsonValue,
+  type Registry,
+} from '@bufbuild/protobuf';
+import { anyPack, anyUnpack, AnySchema, type Any } from '@bufbuild/protobuf/wkt';
+import { allFiles } from '@berth/api-types';
+import { badRequest } from '../errors';
+import type { KubeObject } from '../object';
+import { allResources, apiVersionOf, messageSchema, resourceForKind } from '../scheme';
+
+let registry: Registry | undefined;
+function reg(): Registry {
+  return (registry ??= createRegistry(...allFiles));
+}
+
+const byMessage = new Map<string, { apiVersion: string; kind: string }>();
+function typeMetaOf(typeName: string): { apiVersion: string; kind: string } | undefined {
+  if (byMessage.size === 0) {
+    for (const info of allResources()) byMessage.set(info.messageName, { apiVersion: apiVersionOf(info), kind: info.kind });
+  }
+  return byMessage.get(typeName);
+}
+
+function schemaFor(obj: KubeObject): DescMessage {
+  const info = resourceForKind(String(obj.apiVersion ?? ''), String(obj.kind ?? ''));
+  if (!info) throw badRequest(`no matches for kind "${String(obj.kind)}" in version "${String(obj.apiVersion)}"`);
+  return messageSchema(info);
+}
+
+/**
+ * Packs a canonical object (Kubernetes JSON of a served kind) into a google.protobuf.Any
+ * with its binary protobuf encoding. Fields the schema does not know are dropped: run
+ * decodeObject first where unknown fields must be reported.
+ */
+export function packObject(obj: KubeObject): Any {
+  const schema = schemaFor(obj);
+  return anyPack(schema, fromJson(schema, obj as JsonValue, { ignoreUnknownFields: true }));
+}
+
+/** Unpacks an Any into Kubernetes JSON, with apiVersion and kind filled in from its type. */
+export function unpackObject(any: Any): KubeObject {
+  const msg = anyUnpack(any, reg());
+  if (!msg) throw badRequest(`unknown object type "${any.typeUrl}"`);
+  const json = toJson(reg().getMessage(msg.$typeName) as DescMessage, msg, { registry: reg() }) as KubeObject;
+  const tm = typeMetaOf(msg.$typeName);
+  return tm ? { apiVersion: tm.apiVersion, kind: tm.kind, ...json } : json;
+}
+
+/** An object as protobuf bytes of an Any, e.g. for storage or NATS payloads. */
+export function encodeObject(obj: KubeObject): Uint8Array {
+  return toBinary(AnySchema, packObject(obj));
+}
+
+export function decodeObjectBytes(bytes: Uint8Array): KubeObject {
+  return unpackObject(fromBinary(AnySchema, bytes));
+}

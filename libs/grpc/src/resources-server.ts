@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: Apache-2.0
+import * as grpc from '@grpc/grpc-js';
+import { create, fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
+import type { Any } from '@bufbuild/protobuf/wkt';
+import { apiV1, metaV1 } from '@berth/api-types';
+import {
+  StatusError,
+  badRequest,
+  packObject,
+  tooLarge,
+  unpackObject,
+  type ApiBackend,
+  type BackendWriteOptions,
+  type DeleteOptions,
+  type KubeObject,
+  type RequestContext,
+  type ResourceRef,
+  type WatchEvent,
+} from '@berth/api';
+import { grpcServiceDefinition, isMalformedRequest, type MalformedRequest } from './service-definition';
+import { toGrpcStatus } from './status-mapping';
+
+/** The default cap on one gRPC message the server accepts: requests carry one object (≤ 1.5 MiB stored). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/** The subset of a pino logger the server uses. */
+export interface ServerLogger {
+  error(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
+}
+
+export interface ApiServicesOptions {
+  /** Where unexpected (non-StatusError) failures are reported, with their stack. */
+  logger?: ServerLogger;
+  /**
+   * The largest manifest or patch accepted, in bytes (default 4 MiB). grpc-js enforces
+   * the server's own receive limit before a handler runs; this catches documents that
+   * got past a server built with a larger limit.
+   */
+  maxMessageBytes?: number;
+  /** Who is calling (e.g. from the TLS peer certificate); a thrown StatusError rejects the call. */
+  authenticate?: (call: grpc.ServerSurfaceCall) => Promise<RequestContext['user']> | RequestContext['user'];
+}
+
+type Req<T> = T | MalformedRequest;
+
+/**
+ * Serves the Resources and Discovery services of berth.api.v1 on `server`, translating
+ * every call into the transport-neutral ApiBackend. Every handler catches everything:
+ * a bad request (malformed protobuf, bad JSON, unknown kind) gets an error status and
+ * the server keeps serving.
+ */
+export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: ApiServicesOptions = {}): void {
+  const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+
+  const failure = (method: string, err: unknown): grpc.ServerErrorResponse => {
+    if (!(err instanceof StatusError)) opts.logger?.error({ err, method }, 'unexpected error serving API request');
+    const st = toGrpcStatus(err);
+    return Object.assign(new Error(st.details), st);
+  };
+
+  const context = async (call: grpc.ServerSurfaceCall, signal: AbortSignal): Promise<RequestContext> => {
+    const user = opts.authenticate ? await opts.authenticate(call) : undefined;
+    return user ? { user, signal } : { signal };
+  };
+
+  function unary<I, O>(
+    method: string,
+    fn: (req: I, ctx: RequestContext) => Promise<O> | O,
+  ): grpc.handleUnaryCall<Req<I>, O> {
+    return (call, callback) => {
+      const ac = new AbortController();
+      call.on('cancelled', () => ac.abort());
+      const run = async (): Promise<O> => {
+        const req = call.request;
+        if (isMalformedRequest(req)) throw malformed(req);
+        return fn(req, await context(call, ac.signal));
+      };
+      run().then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(failure(method, err)),
+      );
+    };
+  }
+
+  const body = (req: { object?: Any; manifest: Uint8Array }): unknown => {
+    if (req.manifest.length > 0) return parseJsonDocument(req.manifest, 'manifest', maxBytes, true);
+    if (req.object) return unpack(req.object);
+    throw badRequest('the request has neither an object nor a manifest');
+  };
+
+  const writeResponse = (w: { object: KubeObject; warnings: string[] }): apiV1.ObjectResponse =>
+    create(apiV1.ObjectResponseSchema, { object: packObject(w.object), warnings: w.warnings });
+
+  const resources = {
+    create: unary<apiV1.CreateRequest, apiV1.ObjectResponse>('Create', async (req, ctx) =>
+      writeResponse(await backend.create(ctx, refOf(req.ref), body(req), writeOptions(req))),
+    ),
+    get: unary<apiV1.GetRequest, apiV1.ObjectResponse>('Get', async (req, ctx) => {
+      const obj = await backend.get(ctx, refOf(req.ref), req.resourceVersion ? { resourceVersion: req.resourceVersion } : {});
+      return create(apiV1.ObjectResponseSchema, { object: packObject(obj) });
+    }),
+    list: unary<apiV1.ListRequest, apiV1.ListResponse>('List', async (req, ctx) =>
+      listResponse(await backend.list(ctx, refOf(req.ref), listOptions(req))),
+    ),
+    update: unary<apiV1.UpdateRequest, apiV1.ObjectResponse>('Update', async (req, ctx) =>
+      writeResponse(await backend.update(ctx, refOf(req.ref), body(req), writeOptions(req))),
+    ),
+    patch: unary<apiV1.PatchRequest, apiV1.ObjectResponse>('Patch', async (req, ctx) => {
+      if (!req.patchType) throw badRequest('patch type is required');
+      const patch = parseJsonDocument(req.patch, 'patch', maxBytes, false);
+      return writeResponse(await backend.patch(ctx, refOf(req.ref), req.patchType, patch, writeOptions(req)));
+    }),
+    delete: unary<apiV1.DeleteRequest, apiV1.ObjectResponse>('Delete', async (req, ctx) => {
+      const obj = await backend.delete(ctx, refOf(req.ref), deleteOptions(req.options));
+      return create(apiV1.ObjectResponseSchema, { object: packObject(obj) });
+    }),
+    deleteCollection: unary<apiV1.DeleteCollectionRequest, apiV1.ListResponse>('DeleteCollection', async (req, ctx) =>
+      listResponse(await backend.deleteCollection(ctx, refOf(req.ref), listOptions(req), deleteOptions(req.options))),
+    ),
+    watch: ((call) => {
+      void serveWatch(call, backend, context, failure);
+    }) satisfies grpc.handleServerStreamingCall<Req<apiV1.WatchRequest>, apiV1.WatchEvent>,
+  };
+
+  const discovery = {
+    getVersion: unary<apiV1.GetVersionRequest, apiV1.VersionInfo>('GetVersion', () =>
+      create(apiV1.VersionInfoSchema, backend.version()),
+    ),
+    listResources: unary<apiV1.ListResourcesRequest, apiV1.ResourceList>('ListResources', () =>
+      create(apiV1.ResourceListSchema, {
+        resources: backend.resources().map((r) => create(apiV1.APIResourceSchema, r)),
+      }),
+    ),
+  };
+
+  server.addService(grpcServiceDefinition(apiV1.Resources), resources);
+  server.addService(grpcServiceDefinition(apiV1.Discovery), discovery);
+}
+
+async function serveWatch(
+  call: grpc.ServerWritableStream<Req<apiV1.WatchRequest>, apiV1.WatchEvent>,
+  backend: ApiBackend,
+  context: (call: grpc.ServerSurfaceCall, signal: AbortSignal) => Promise<RequestContext>,
+  failure: (method: string, err: unknown) => grpc.ServerErrorResponse,
+): Promise<void> {
+  // The backend's watch ends when this aborts: on client cancel, and in `finally` when
+  // the stream ends for any other reason, so nothing keeps watching for nobody.
+  const ac = new AbortController();
+  const onCancel = (): void => ac.abort();
+  call.on('cancelled', onCancel);
+  try {
+    const req = call.request;
+    if (isMalformedRequest(req)) throw malformed(req);
+    const events = backend.watch(await context(call, ac.signal), refOf(req.ref), {
+      ...(req.labelSelector ? { labelSelector: req.labelSelector } : {}),
+      ...(req.fieldSelector ? { fieldSelector: req.fieldSelector } : {}),
+      ...(req.resourceVersion ? { resourceVersion: req.resourceVersion } : {}),
+      ...(req.allowWatchBookmarks ? { allowWatchBookmarks: true } : {}),
+      ...(req.timeoutSeconds > 0 ? { timeoutSeconds: req.timeoutSeconds } : {}),
+    });
+    for await (const ev of events) {
+      if (ac.signal.aborted) break;
+      if (!call.write(watchEventMessage(ev))) await drained(call, ac.signal);
+    }
+    if (!ac.signal.aborted) call.end();
+  } catch (err) {
+    // A cancelled call has nobody left to tell.
+    if (!ac.signal.aborted) call.emit('error', failure('Watch', err));
+  } finally {
+    call.off('cancelled', onCancel);
+    ac.abort();
+  }
+}
+
+// Waits for the client to take what was written (slow watchers must not make the
+// server buffer without bound), or for the call to go away.
+function drained(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.on('drain', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
+function watchEventMessage(ev: WatchEvent): apiV1.WatchEvent {
+  if (ev.type === 'ERROR') {
+    const status = ev.status ?? (ev.object as Record<string, unknown>);
+    return create(apiV1.WatchEventSchema, { type: ev.type, status: statusMessage(status) });
+  }
+  return create(apiV1.WatchEventSchema, {
+    type: ev.type,
+    object: packObject(ev.object),
+    ...(ev.status ? { status: statusMessage(ev.status) } : {}),
+  });
+}
+
+function statusMessage(status: unknown): metaV1.Status {
+  return fromJson(metaV1.StatusSchema, status as JsonValue, { ignoreUnknownFields: true });
+}
+
+function listResponse(list: { apiVersion: string; kind: string; metadata?: unknown; items: KubeObject[] }): apiV1.ListResponse {
+  return create(apiV1.ListResponseSchema, {
+    apiVersion: list.apiVersion,
+    kind: list.kind,
+    metadata: fromJson(metaV1.ListMetaSchema, (list.metadata ?? {}) as JsonValue, { ignoreUnknownFields: true }),
+    items: list.items.map((item) => packObject(item)),
+  });
+}
+
+function malformed(req: MalformedRequest): StatusError {
+  return badRequest(`the request is not a valid ${req.typeName} message: ${req.reason}`);
+}
+
+/** ResourceRef message → the backend's plain ResourceRef (a missing ref is all empty). */
+function refOf(ref: apiV1.ResourceRef | undefined): ResourceRef {
+  return {
+    group: ref?.group ?? '',
+    version: ref?.version ?? '',
+    resource: ref?.resource ?? '',
+    namespace: ref?.namespace ?? '',
+    name: ref?.name ?? '',
+    subresource: ref?.subresource ?? '',
+  };
+}
+
+const FIELD_VALIDATIONS = ['Strict', 'Warn', 'Ignore'] as const;
+
+function writeOptions(req: { dryRun: string[]; fieldValidation: string; fieldManager: string }): BackendWriteOptions {
+  for (const d of req.dryRun) {
+    if (d !== 'All') throw badRequest(`Invalid dry run value: ${JSON.stringify(d)}, supported values: "All"`);
+  }
+  const fv = req.fieldValidation;
+  if (fv && !(FIELD_VALIDATIONS as readonly string[]).includes(fv)) {
+    throw badRequest(`fieldValidation must be one of "Strict", "Warn" or "Ignore", not ${JSON.stringify(fv)}`);
+  }
+  return {
+    ...(req.dryRun.length > 0 ? { dryRun: true } : {}),
+    ...(fv ? { fieldValidation: fv as BackendWriteOptions['fieldValidation'] } : {}),
+    ...(req.fieldManager ? { fieldManager: req.fieldManager } : {}),
+  };
+}
+
+function listOptions(req: {
+  labelSelector: string;
+  fieldSelector: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}): { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string; resourceVersion?: string } {
+  return {
+    ...(req.labelSelector ? { labelSelector: req.labelSelector } : {}),
+    ...(req.fieldSelector ? { fieldSelector: req.fieldSelector } : {}),
+    ...(req.limit ? { limit: req.limit } : {}),
+    ...(req.continue ? { continue: req.continue } : {}),
+    ...(req.resourceVersion ? { resourceVersion: req.resourceVersion } : {}),
+  };
+}
+
+function deleteOptions(opts: metaV1.DeleteOptions | undefined): DeleteOptions {
+  if (!opts) return {};
+  return toJson(metaV1.DeleteOptionsSchema, opts) as DeleteOptions;
+}
+
+/** An object from its Any, with decoding failures reported as the client's fault. */
+function unpack(any: Any): KubeObject {
+  try {
+    return unpackObject(any);
+  } catch (e) {
+    if (e instanceof StatusError) throw e;
+    throw badRequest(`the object does not decode as ${any.typeUrl}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** A JSON document sent as bytes (manifest, patch), with the parser's complaint on failure. */
+export function parseJsonDocument(bytes: Uint8Array, what: string, maxBytes: number, mustBeObject: boolean): unknown {
+  if (bytes.length > maxBytes) {
+    throw tooLarge(`Request entity too large: the ${what} is ${bytes.length} bytes, the limit is ${maxBytes}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (e) {
+    throw badRequest(`the ${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (mustBeObject && (typeof doc !== 'object' || doc === null || Array.isArray(doc))) {
+    throw badRequest(`the ${what} must be a JSON object, not ${Array.isArray(doc) ? 'an array' : JSON.stringify(doc)}`);
+  }
+  return doc;
+}
+
+export interface CreateApiServerOptions extends ApiServicesOptions {
+  backend: ApiBackend;
+  /** "host:port"; port 0 picks a free one (see the returned port). */
+  address: string;
+  /** grpc.ServerCredentials.createInsecure() in tests, tlsServerCredentials(...) otherwise. */
+  credentials: grpc.ServerCredentials;
+}
+
+/** A started API server. */
+export interface RunningApiServer {
+  server: grpc.Server;
+  /** The port actually bound. */
+  port: number;
+  /** Stops accepting calls; open calls (watches) get `graceMs` to end before they are cut. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Creates a grpc.Server with the API services, binds it and starts serving. */
+export async function createApiServer(opts: CreateApiServerOptions): Promise<RunningApiServer> {
+  const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes });
+  addApiServices(server, opts.backend, opts);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(opts.address, opts.credentials, (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  return {
+    server,
+    port,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+/** TLS credentials for the server; with `requireClientCert`, clients must present a cert signed by `ca`. */
+export function tlsServerCredentials(ca: Buffer, cert: Buffer, key: Buffer, requireClientCert = true): grpc.ServerCredentials {
+  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], requireClientCert);
+}

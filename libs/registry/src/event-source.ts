@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { KubeObject } from '@berth/api';
+
+/**
+ * EventSource serves the `events` resource from outside etcd (the NATS stream, in the
+ * apiserver). The registry stays free of NATS: the apiserver app wires an adapter in.
+ */
+export interface EventSource {
+  list(opts: { namespace?: string; fieldSelector?: string }): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  watch(opts: { namespace?: string; fieldSelector?: string; resourceVersion?: string; signal: AbortSignal }): AsyncIterable<{ type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }>;
+  /** Records an event written through the API (e.g. by a client without its own recorder). */
+  record(event: KubeObject): Promise<KubeObject>;
+}

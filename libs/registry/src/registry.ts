@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: Apache-2.0
+import {
+  allResources,
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  apiVersionOf,
+  badRequest,
+  conflict,
+  decodeObject,
+  forbidden,
+  invalid,
+  isNotFound,
+  methodNotSupported,
+  newStatusError,
+  notFound,
+  qualifiedResource,
+  resourceFor,
+  type ApiBackend,
+  type ApiResourceInfo,
+  type BackendListOptions,
+  type BackendWatchOptions,
+  type BackendWriteOptions,
+  type DeleteOptions,
+  type KubeObject,
+  type ObjectList,
+  type RequestContext,
+  type ResourceInfo,
+  type ResourceRef,
+  type VersionInfo,
+  type WatchEvent,
+} from '@berth/api';
+import type { Storage } from '@berth/storage';
+import type { EventSource } from './event-source';
+import { strategyFor } from './kind-strategies';
+import { ResourceStore, type AdmitFn } from './resource-store';
+import { replicasFromScale, scaleOf } from './scale';
+
+/** Namespaces every cluster has from the start. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** Resources that are not kept in etcd, or not as objects of their own. */
+const VIRTUAL = new Set(['events', 'bindings']);
+
+export interface RegistryOptions {
+  storage: Storage;
+  events?: EventSource;
+  version?: Partial<VersionInfo>;
+  /** Extra admission after the built-in namespace lifecycle check. */
+  admission?: AdmitFn[];
+}
+
+/**
+ * Registry is the apiserver's ApiBackend: it routes each request to the ResourceStore of
+ * its resource, implements the status, scale and binding subresources, patches, and the
+ * namespace lifecycle admission. It knows nothing of gRPC or etcd.
+ */
+export class Registry implements ApiBackend {
+  private readonly stores = new Map<string, ResourceStore>();
+  private readonly versionInfo: VersionInfo;
+
+  constructor(private readonly opts: RegistryOptions) {
+    const admit: AdmitFn = async (op, obj, old, info) => {
+      if (op === 'CREATE') await this.admitNamespaceLifecycle(obj, info);
+      for (const a of opts.admission ?? []) await a(op, obj, old, info);
+    };
+    for (const info of allResources()) {
+      if (VIRTUAL.has(info.resource) && info.group === '') continue;
+      this.stores.set(storeKey(info.group, info.resource), new ResourceStore(strategyFor(info), opts.storage, admit));
+    }
+    this.versionInfo = {
+      major: '1',
+      minor: '30',
+      gitVersion: 'v1.30.0-berth.0.1.0',
+      gitCommit: '',
+      buildDate: '',
+      goVersion: `node${process.versions.node}`,
+      compiler: 'tsc',
+      platform: `${process.platform}/${process.arch}`,
+      ...opts.version,
+    };
+  }
+
+  /** Fills the watch caches and creates the system namespaces. */
+  async start(): Promise<void> {
+    await Promise.all([...this.stores.values()].map((s) => s.start()));
+    const ns = this.store('', 'namespaces');
+    for (const name of SYSTEM_NAMESPACES) {
+      try {
+        await ns.get('', name);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        await ns.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch((err: unknown) => {
+          if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
+        });
+      }
+    }
+  }
+
+  stop(): void {
+    for (const s of this.stores.values()) s.stop();
+  }
+
+  version(): VersionInfo {
+    return this.versionInfo;
+  }
+
+  resources(): ApiResourceInfo[] {
+    return allResources().map((r) => ({
+      name: r.resource,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      group: r.group,
+      version: r.version,
+      kind: r.kind,
+      verbs: r.verbs,
+      shortNames: r.shortNames,
+      categories: r.categories,
+    }));
+  }
+
+  async create(_ctx: RequestContext, ref: ResourceRef, body: unknown, opts: BackendWriteOptions): Promise<{ object: KubeObject; warnings: string[] }> {
+    const info = this.info(ref);
+    if (info.group === '' && info.resource === 'pods' && ref.subresource === 'binding') {
+      return { object: await this.bind(ref, body, opts), warnings: [] };
+    }
+    if (ref.subresource) throw methodNotSupported(`${info.resource}/${ref.subresource}`, 'create');
+    const { object, warnings } = this.decode(info, body, opts);
+    if (info.group === '' && info.resource === 'events') {
+      if (!this.opts.events) throw newStatusError('ServiceUnavailable', 'events are not available: no event stream configured');
+      return { object: await this.opts.events.record(object), warnings };
+    }
+    const created = await this.store(info.group, info.resource).create(ref.namespace, object, !!opts.dryRun);
+    return { object: created, warnings };
+  }
+
+  async get(_ctx: RequestContext, ref: ResourceRef): Promise<KubeObject> {
+    const info = this.info(ref);
+    if (info.resource === 'events' && info.group === '') {
+      const list = await this.events().list({ namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}` });
+      const found = list.items[0];
+      if (!found) throw notFound({ resource: 'events', name: ref.name });
+      return found;
+    }
+    const obj = await this.store(info.group, info.resource).get(ref.namespace, ref.name);
+    if (ref.subresource === 'scale') return this.scalable(info) && scaleOf(obj);
+    if (ref.subresource && ref.subresource !== 'status') throw methodNotSupported(`${info.resource}/${ref.subresource}`, 'get');
+    return obj;
+  }
+
+  async list(_ctx: RequestContext, ref: ResourceRef, opts: BackendListOptions): Promise<ObjectList> {
+    const info = this.info(ref);
+    if (info.resource === 'events' && info.group === '') {
+      const r = await this.events().list({ namespace: ref.namespace, fieldSelector: opts.fieldSelector });
+      return { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: r.resourceVersion }, items: r.items };
+    }
+    return this.store(info.group, info.resource).list({ namespace: ref.namespace, ...opts });
+  }
+
+  async update(_ctx: RequestContext, ref: ResourceRef, body: unknown, opts: BackendWriteOptions): Promise<{ object: KubeObject; warnings: string[] }> {
+    const info = this.info(ref);
+    const store = this.store(info.group, info.resource);
+    if (ref.subresource === 'scale') {
+      this.scalable(info);
+      const replicas = replicasFromScale(body);
+      if (replicas < 0) {
+        throw invalid({ resource: 'scale', kind: 'Scale.autoscaling', name: ref.name }, [
+          { type: 'Invalid', field: 'spec.replicas', value: replicas, detail: 'must be greater than or equal to 0' },
+        ]);
+      }
+      const pinned = ((body as KubeObject).metadata?.resourceVersion as string | undefined) || undefined;
+      const updated = await store.updateWith(ref.namespace, ref.name, pinned, (cur) => ({ ...cur, spec: { ...(cur['spec'] as object), replicas } }), { dryRun: !!opts.dryRun });
+      return { object: scaleOf(updated), warnings: [] };
+    }
+    if (ref.subresource && ref.subresource !== 'status') throw methodNotSupported(`${info.resource}/${ref.subresource}`, 'update');
+    const { object, warnings } = this.decode(info, body, opts);
+    if (ref.name && object.metadata?.name && object.metadata.name !== ref.name) {
+      throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${ref.name})`);
+    }
+    if (!object.metadata?.name) object.metadata = { ...object.metadata, name: ref.name };
+    const updated = await store.update(ref.namespace, object, { subresource: ref.subresource || undefined, dryRun: !!opts.dryRun });
+    return { object: updated, warnings };
+  }
+
+  async patch(_ctx: RequestContext, ref: ResourceRef, patchType: string, patch: unknown, opts: BackendWriteOptions): Promise<{ object: KubeObject; warnings: string[] }> {
+    const info = this.info(ref);
+    const store = this.store(info.group, info.resource);
+    if (ref.subresource && ref.subresource !== 'status' && ref.subresource !== 'scale') {
+      throw methodNotSupported(`${info.resource}/${ref.subresource}`, 'patch');
+    }
+    const apply = (doc: KubeObject): unknown => {
+      switch (patchType) {
+        case 'application/merge-patch+json':
+          return applyMergePatch(doc, patch);
+        case 'application/json-patch+json':
+          return applyJsonPatch(doc, patch);
+        case 'application/strategic-merge-patch+json':
+          return applyStrategicMergePatch(doc, patch, info.kind);
+        default:
+          throw newStatusError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+      }
+    };
+    if (ref.subresource === 'scale') {
+      const current = scaleOf(await store.get(ref.namespace, ref.name));
+      return this.update(_ctx, ref, apply(current), opts);
+    }
+    // A resourceVersion inside the patch is a precondition, as in Kubernetes.
+    const pinned = (patch as KubeObject | undefined)?.metadata?.resourceVersion || undefined;
+    let warnings: string[] = [];
+    const updated = await store.updateWith(
+      ref.namespace,
+      ref.name,
+      typeof pinned === 'string' ? pinned : undefined,
+      (current) => {
+        const result = this.decode(info, { ...(apply(current) as KubeObject), apiVersion: apiVersionOf(info), kind: info.kind }, opts);
+        warnings = result.warnings;
+        return result.object;
+      },
+      { subresource: ref.subresource || undefined, dryRun: !!opts.dryRun },
+    );
+    return { object: updated, warnings };
+  }
+
+  async delete(_ctx: RequestContext, ref: ResourceRef, options: DeleteOptions): Promise<KubeObject> {
+    const info = this.info(ref);
+    if (ref.subresource) throw methodNotSupported(`${info.resource}/${ref.subresource}`, 'delete');
+    if (info.group === '' && info.resource === 'namespaces' && SYSTEM_NAMESPACES.includes(ref.name)) {
+      throw forbidden({ resource: 'namespaces', name: ref.name }, 'this namespace may not be deleted');
+    }
+    return this.store(info.group, info.resource).delete(ref.namespace, ref.name, options);
+  }
+
+  async deleteCollection(ctx: RequestContext, ref: ResourceRef, opts: BackendListOptions, options: DeleteOptions): Promise<ObjectList> {
+    const list = await this.list(ctx, ref, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector });
+    const items: KubeObject[] = [];
+    for (const obj of list.items) {
+      try {
+        items.push(await this.delete(ctx, { ...ref, namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' }, options));
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return { ...list, items };
+  }
+
+  async *watch(ctx: RequestContext, ref: ResourceRef, opts: BackendWatchOptions): AsyncIterable<WatchEvent> {
+    const info = this.info(ref);
+    const signal = ctx.signal ?? new AbortController().signal;
+    const timeout = opts.timeoutSeconds ? AbortSignal.timeout(opts.timeoutSeconds * 1000) : undefined;
+    const combined = timeout ? AbortSignal.any([signal, timeout]) : signal;
+    if (info.resource === 'events' && info.group === '') {
+      yield* this.events().watch({ namespace: ref.namespace, fieldSelector: opts.fieldSelector, resourceVersion: opts.resourceVersion, signal: combined });
+      return;
+    }
+    yield* this.store(info.group, info.resource).watch({ namespace: ref.namespace, ...opts, signal: combined });
+  }
+
+  /** pods/binding: assigns a pod to a node once, as the scheduler does. */
+  private async bind(ref: ResourceRef, body: unknown, opts: BackendWriteOptions): Promise<KubeObject> {
+    const binding = body as { target?: { name?: string; kind?: string }; metadata?: { name?: string; uid?: string } };
+    const node = binding?.target?.name;
+    if (!node) throw invalid({ resource: 'bindings', kind: 'Binding', name: ref.name }, [{ type: 'Required', field: 'target.name' }]);
+    const name = ref.name || binding.metadata?.name || '';
+    const pods = this.store('', 'pods');
+    await pods.updateWith(ref.namespace, name, undefined, (pod) => {
+      const spec = (pod['spec'] ?? {}) as Record<string, unknown>;
+      if (binding.metadata?.uid && binding.metadata.uid !== pod.metadata?.uid) {
+        throw conflict({ resource: 'pods', name }, 'the UID in the binding does not match the pod');
+      }
+      if (pod.metadata?.deletionTimestamp) throw conflict({ resource: 'pods/binding', name }, 'pod is being deleted, cannot be assigned to a host');
+      if (spec['nodeName']) throw conflict({ resource: 'pods/binding', name }, `pod ${name} is already assigned to node "${String(spec['nodeName'])}"`);
+      const status = (pod['status'] ?? {}) as Record<string, unknown>;
+      const conditions = ((status['conditions'] as Record<string, unknown>[] | undefined) ?? []).filter((c) => c['type'] !== 'PodScheduled');
+      conditions.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
+      // Binding writes both spec.nodeName and the condition, so it goes through the status path for status.
+      return { ...pod, spec: { ...spec, nodeName: node }, status: { ...status, conditions } };
+    }, { dryRun: !!opts.dryRun, subresource: 'binding' });
+    return { apiVersion: 'v1', kind: 'Status', status: 'Success', metadata: {} } as KubeObject;
+  }
+
+  private decode(info: ResourceInfo, body: unknown, opts: BackendWriteOptions): { object: KubeObject; warnings: string[] } {
+    const { object, info: decodedInfo, warnings } = decodeObject(body, opts.fieldValidation ?? 'Warn');
+    if (decodedInfo.group !== info.group || decodedInfo.resource !== info.resource) {
+      throw badRequest(`the API version in the data (${String((body as KubeObject).apiVersion)}) does not match the expected API version (${apiVersionOf(info)})`);
+    }
+    return { object, warnings };
+  }
+
+  private async admitNamespaceLifecycle(obj: KubeObject, info: ResourceInfo): Promise<void> {
+    if (!info.namespaced) return;
+    const ns = obj.metadata?.namespace ?? '';
+    let namespace: KubeObject;
+    try {
+      namespace = await this.store('', 'namespaces').get('', ns);
+    } catch (e) {
+      if (isNotFound(e)) throw notFound({ resource: 'namespaces', name: ns });
+      throw e;
+    }
+    if (namespace.metadata?.deletionTimestamp) {
+      throw forbidden(
+        { resource: qualifiedResource(info), name: obj.metadata?.name ?? '' },
+        `unable to create new content in namespace ${ns} because it is being terminated`,
+      );
+    }
+  }
+
+  private scalable(info: ResourceInfo): true {
+    if (!info.subresources.includes('scale')) throw notFound({ resource: `${qualifiedResource(info)}/scale`, name: '' });
+    return true;
+  }
+
+  private events(): EventSource {
+    if (!this.opts.events) throw newStatusError('ServiceUnavailable', 'events are not available: no event stream configured');
+    return this.opts.events;
+  }
+
+  private info(ref: ResourceRef): ResourceInfo {
+    const info = resourceFor(ref.group, ref.resource);
+    if (!info) throw notFound({ resource: ref.group ? `${ref.resource}.${ref.group}` : ref.resource, name: '' , kind: 'resource'});
+    if (info.namespaced && !ref.namespace && ref.name) throw badRequest('a namespace is required for a namespaced resource');
+    return info;
+  }
+
+  store(group: string, resource: string): ResourceStore {
+    const s = this.stores.get(storeKey(group, resource));
+    if (!s) throw notFound({ resource, name: '' });
+    return s;
+  }
+}
+
+function storeKey(group: string, resource: string): string {
+  return `${group}/${resource}`;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Berth's tests and local cluster need, if missing.
+# etcd and nats-server are only started by the harness; apt never starts services here.
+set -euo pipefail
+need=()
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v nats-server >/dev/null || need+=(nats-server)
+command -v protoc >/dev/null || need+=(protobuf-compiler)
+if [ "${BERTH_NEED_DOCKER:-0}" = 1 ]; then
+  [ -x /usr/sbin/dockerd ] || need+=(docker.io)
+  command -v iptables >/dev/null || need+=(iptables)
+  command -v ip >/dev/null || need+=(iproute2)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  if [ "$(id -u)" != 0 ]; then echo "error: need root to apt-get install ${need[*]}" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
