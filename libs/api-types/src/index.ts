@@ -4,6 +4,7 @@ import * as apiV1 from './generated/berth/api/v1/resources_pb';
 import * as appsV1 from './generated/berth/apps/v1/apps_pb';
 import * as autoscalingV1 from './generated/berth/autoscaling/v1/autoscaling_pb';
 import * as batchV1 from './generated/berth/batch/v1/batch_pb';
+import * as certificatesV1 from './generated/berth/certificates/v1/certificates_pb';
 import * as coordinationV1 from './generated/berth/coordination/v1/coordination_pb';
 import * as coreV1 from './generated/berth/core/v1/core_pb';
 import * as discoveryV1 from './generated/berth/discovery/v1/discovery_pb';
@@ -18,6 +19,7 @@ export { apiV1 };
 export { appsV1 };
 export { autoscalingV1 };
 export { batchV1 };
+export { certificatesV1 };
 export { coordinationV1 };
 export { coreV1 };
 export { discoveryV1 };
@@ -34,6 +36,7 @@ export const allFiles = [
   appsV1.file_berth_apps_v1_apps,
   autoscalingV1.file_berth_autoscaling_v1_autoscaling,
   batchV1.file_berth_batch_v1_batch,
+  certificatesV1.file_berth_certificates_v1_certificates,
   coordinationV1.file_berth_coordination_v1_coordination,
   coreV1.file_berth_core_v1_core,
   discoveryV1.file_berth_discovery_v1_discovery,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { isExpired, objectKey, type KubeObject, type WatchEvent } from '@berth/api';
+import { isExpired, objectKey, StatusError, type KubeObject, type WatchEvent } from '@berth/api';
 import type { ApiClient, ResourceType } from './api-client';
 import { Store, type Indexers, type Lister } from './store';
 
@@ -369,11 +369,10 @@ function describe(type: ResourceType): string {
   return type.group ? `${type.resource}.${type.group}` : type.resource;
 }
 
-function statusToError(ev: WatchEvent): Error {
-  const status = ev.status ?? (ev.object as unknown as WatchEvent['status']);
-  const err = new Error(status?.message ?? 'watch error') as Error & { status?: unknown; reason?: string };
-  // Shaped enough for isExpired() when it is a real StatusError; otherwise a plain failure.
-  return Object.assign(err, { status, reason: status?.reason });
+function statusToError(ev: WatchEvent): StatusError {
+  // Kubernetes puts the Status in the event's object; our WatchEvent may carry it in `status`.
+  const status = ev.status ?? (ev.object as unknown as NonNullable<WatchEvent['status']>);
+  return new StatusError(status ?? { reason: 'InternalError', message: 'watch error', code: 500 });
 }
 
 function abortError(signal: AbortSignal): Error {

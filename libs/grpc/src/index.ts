@@ -1,2 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-export {};
+export * from './service-definition';
+export * from './status-mapping';
+export * from './resources-server';
+export * from './grpc-api-client';

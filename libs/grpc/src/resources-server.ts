@@ -39,7 +39,23 @@ export interface ApiServicesOptions {
    */
   maxMessageBytes?: number;
   /** Who is calling (e.g. from the TLS peer certificate); a thrown StatusError rejects the call. */
-  authenticate?: (call: grpc.ServerSurfaceCall) => Promise<RequestContext['user']> | RequestContext['user'];
+  authenticate?: (call: CallInfo) => Promise<RequestContext['user']> | RequestContext['user'];
+  /** Called once per finished call, e.g. to feed a request counter and latency histogram. */
+  observe?: (call: CallObservation) => void;
+}
+
+/** What authenticate sees of a call: its metadata (bearer tokens) and TLS peer (client certs). */
+export type CallInfo = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'metadata' | 'getPeer' | 'getAuthContext' | 'getPath'>;
+
+/** One finished call, for metrics. */
+export interface CallObservation {
+  /** "Resources" or "Discovery". */
+  service: string;
+  /** The RPC: "Create", "Watch"... */
+  method: string;
+  /** The gRPC status code the call ended with. */
+  code: grpc.status;
+  durationMs: number;
 }
 
 type Req<T> = T | MalformedRequest;
@@ -59,16 +75,26 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     return Object.assign(new Error(st.details), st);
   };
 
-  const context = async (call: grpc.ServerSurfaceCall, signal: AbortSignal): Promise<RequestContext> => {
+  const context = async (call: CallInfo, signal: AbortSignal): Promise<RequestContext> => {
     const user = opts.authenticate ? await opts.authenticate(call) : undefined;
     return user ? { user, signal } : { signal };
   };
 
+  const observe = (service: string, method: string, start: number, code: grpc.status): void => {
+    try {
+      opts.observe?.({ service, method, code, durationMs: performance.now() - start });
+    } catch {
+      // Metrics must never fail a request.
+    }
+  };
+
   function unary<I, O>(
+    service: string,
     method: string,
     fn: (req: I, ctx: RequestContext) => Promise<O> | O,
   ): grpc.handleUnaryCall<Req<I>, O> {
     return (call, callback) => {
+      const start = performance.now();
       const ac = new AbortController();
       call.on('cancelled', () => ac.abort());
       const run = async (): Promise<O> => {
@@ -77,8 +103,15 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
         return fn(req, await context(call, ac.signal));
       };
       run().then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(failure(method, err)),
+        (res) => {
+          observe(service, method, start, grpc.status.OK);
+          callback(null, res);
+        },
+        (err: unknown) => {
+          const st = failure(method, err);
+          observe(service, method, start, st.code ?? grpc.status.UNKNOWN);
+          callback(st);
+        },
       );
     };
   }
@@ -93,41 +126,42 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     create(apiV1.ObjectResponseSchema, { object: packObject(w.object), warnings: w.warnings });
 
   const resources = {
-    create: unary<apiV1.CreateRequest, apiV1.ObjectResponse>('Create', async (req, ctx) =>
+    create: unary<apiV1.CreateRequest, apiV1.ObjectResponse>('Resources', 'Create', async (req, ctx) =>
       writeResponse(await backend.create(ctx, refOf(req.ref), body(req), writeOptions(req))),
     ),
-    get: unary<apiV1.GetRequest, apiV1.ObjectResponse>('Get', async (req, ctx) => {
+    get: unary<apiV1.GetRequest, apiV1.ObjectResponse>('Resources', 'Get', async (req, ctx) => {
       const obj = await backend.get(ctx, refOf(req.ref), req.resourceVersion ? { resourceVersion: req.resourceVersion } : {});
       return create(apiV1.ObjectResponseSchema, { object: packObject(obj) });
     }),
-    list: unary<apiV1.ListRequest, apiV1.ListResponse>('List', async (req, ctx) =>
+    list: unary<apiV1.ListRequest, apiV1.ListResponse>('Resources', 'List', async (req, ctx) =>
       listResponse(await backend.list(ctx, refOf(req.ref), listOptions(req))),
     ),
-    update: unary<apiV1.UpdateRequest, apiV1.ObjectResponse>('Update', async (req, ctx) =>
+    update: unary<apiV1.UpdateRequest, apiV1.ObjectResponse>('Resources', 'Update', async (req, ctx) =>
       writeResponse(await backend.update(ctx, refOf(req.ref), body(req), writeOptions(req))),
     ),
-    patch: unary<apiV1.PatchRequest, apiV1.ObjectResponse>('Patch', async (req, ctx) => {
+    patch: unary<apiV1.PatchRequest, apiV1.ObjectResponse>('Resources', 'Patch', async (req, ctx) => {
       if (!req.patchType) throw badRequest('patch type is required');
       const patch = parseJsonDocument(req.patch, 'patch', maxBytes, false);
       return writeResponse(await backend.patch(ctx, refOf(req.ref), req.patchType, patch, writeOptions(req)));
     }),
-    delete: unary<apiV1.DeleteRequest, apiV1.ObjectResponse>('Delete', async (req, ctx) => {
+    delete: unary<apiV1.DeleteRequest, apiV1.ObjectResponse>('Resources', 'Delete', async (req, ctx) => {
       const obj = await backend.delete(ctx, refOf(req.ref), deleteOptions(req.options));
       return create(apiV1.ObjectResponseSchema, { object: packObject(obj) });
     }),
-    deleteCollection: unary<apiV1.DeleteCollectionRequest, apiV1.ListResponse>('DeleteCollection', async (req, ctx) =>
+    deleteCollection: unary<apiV1.DeleteCollectionRequest, apiV1.ListResponse>('Resources', 'DeleteCollection', async (req, ctx) =>
       listResponse(await backend.deleteCollection(ctx, refOf(req.ref), listOptions(req), deleteOptions(req.options))),
     ),
     watch: ((call) => {
-      void serveWatch(call, backend, context, failure);
+      const start = performance.now();
+      void serveWatch(call, backend, context, failure).then((code) => observe('Resources', 'Watch', start, code));
     }) satisfies grpc.handleServerStreamingCall<Req<apiV1.WatchRequest>, apiV1.WatchEvent>,
   };
 
   const discovery = {
-    getVersion: unary<apiV1.GetVersionRequest, apiV1.VersionInfo>('GetVersion', () =>
+    getVersion: unary<apiV1.GetVersionRequest, apiV1.VersionInfo>('Discovery', 'GetVersion', () =>
       create(apiV1.VersionInfoSchema, backend.version()),
     ),
-    listResources: unary<apiV1.ListResourcesRequest, apiV1.ResourceList>('ListResources', () =>
+    listResources: unary<apiV1.ListResourcesRequest, apiV1.ResourceList>('Discovery', 'ListResources', () =>
       create(apiV1.ResourceListSchema, {
         resources: backend.resources().map((r) => create(apiV1.APIResourceSchema, r)),
       }),
@@ -141,9 +175,9 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
 async function serveWatch(
   call: grpc.ServerWritableStream<Req<apiV1.WatchRequest>, apiV1.WatchEvent>,
   backend: ApiBackend,
-  context: (call: grpc.ServerSurfaceCall, signal: AbortSignal) => Promise<RequestContext>,
+  context: (call: CallInfo, signal: AbortSignal) => Promise<RequestContext>,
   failure: (method: string, err: unknown) => grpc.ServerErrorResponse,
-): Promise<void> {
+): Promise<grpc.status> {
   // The backend's watch ends when this aborts: on client cancel, and in `finally` when
   // the stream ends for any other reason, so nothing keeps watching for nobody.
   const ac = new AbortController();
@@ -163,10 +197,15 @@ async function serveWatch(
       if (ac.signal.aborted) break;
       if (!call.write(watchEventMessage(ev))) await drained(call, ac.signal);
     }
-    if (!ac.signal.aborted) call.end();
+    if (ac.signal.aborted) return grpc.status.CANCELLED;
+    call.end();
+    return grpc.status.OK;
   } catch (err) {
     // A cancelled call has nobody left to tell.
-    if (!ac.signal.aborted) call.emit('error', failure('Watch', err));
+    if (ac.signal.aborted) return grpc.status.CANCELLED;
+    const st = failure('Watch', err);
+    call.emit('error', st);
+    return st.code ?? grpc.status.UNKNOWN;
   } finally {
     call.off('cancelled', onCancel);
     ac.abort();
@@ -295,19 +334,22 @@ export function parseJsonDocument(bytes: Uint8Array, what: string, maxBytes: num
 
 export interface CreateApiServerOptions extends ApiServicesOptions {
   backend: ApiBackend;
-  /** "host:port"; port 0 picks a free one (see the returned port). */
+  /** "host:port"; port 0 picks a free one (see the returned address). */
   address: string;
-  /** grpc.ServerCredentials.createInsecure() in tests, tlsServerCredentials(...) otherwise. */
-  credentials: grpc.ServerCredentials;
+  /** Explicit credentials; otherwise `tls` (or plaintext when neither is given: tests only). */
+  credentials?: grpc.ServerCredentials;
+  /** The serving certificate; with clientCa, clients must present a certificate it signed. */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
 }
 
 /** A started API server. */
 export interface RunningApiServer {
   server: grpc.Server;
-  /** The port actually bound. */
+  /** "host:port" actually bound (the requested host, the port chosen when 0 was asked for). */
+  address: string;
   port: number;
   /** Stops accepting calls; open calls (watches) get `graceMs` to end before they are cut. */
-  close(graceMs?: number): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Creates a grpc.Server with the API services, binds it and starts serving. */
@@ -315,15 +357,25 @@ export async function createApiServer(opts: CreateApiServerOptions): Promise<Run
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes });
   addApiServices(server, opts.backend, opts);
+  const credentials =
+    opts.credentials ??
+    (opts.tls
+      ? tlsServerCredentials(opts.tls.clientCa ?? null, opts.tls.cert, opts.tls.key, opts.tls.clientCa !== undefined)
+      : grpc.ServerCredentials.createInsecure());
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(opts.address, opts.credentials, (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(opts.address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
+  const host = opts.address.slice(0, opts.address.lastIndexOf(':'));
   return {
     server,
+    address: `${host}:${port}`,
     port,
-    close: (graceMs = 5000) =>
+    stop: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.forceShutdown(), graceMs);
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
           resolve();
@@ -333,6 +385,6 @@ export async function createApiServer(opts: CreateApiServerOptions): Promise<Run
 }
 
 /** TLS credentials for the server; with `requireClientCert`, clients must present a cert signed by `ca`. */
-export function tlsServerCredentials(ca: Buffer, cert: Buffer, key: Buffer, requireClientCert = true): grpc.ServerCredentials {
+export function tlsServerCredentials(ca: Buffer | null, cert: Buffer, key: Buffer, requireClientCert = ca !== null): grpc.ServerCredentials {
   return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], requireClientCert);
 }

@@ -75,9 +75,7 @@ export function grpcMethodDefinition(method: DescMethod): grpc.MethodDefinition<
  * @grpc/proto-loader so the generated types are the only source of truth.
  */
 export function grpcServiceDefinition(service: DescService): grpc.ServiceDefinition {
-  const def: grpc.ServiceDefinition = {};
-  for (const method of service.methods) def[method.localName] = grpcMethodDefinition(method);
-  return def;
+  return Object.fromEntries(service.methods.map((m) => [m.localName, grpcMethodDefinition(m)]));
 }
 
 /**

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: Apache-2.0
+// Integration tests of the apiserver over gRPC, against a real etcd and a real NATS
+// started on free loopback ports by the harness.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Etcd3 } from 'etcd3';
+import { isConflict, isExpired, isNotFound, parseManifests, StatusError, type KubeObject } from '@berth/api';
+import type { ResourceType } from '@berth/client';
+import { GrpcApiClient } from '@berth/grpc';
+import { silentLogger } from '@berth/observability';
+import { freePort, startEtcd, startNats, type EtcdServer, type NatsServer } from '@berth/testing';
+import { startApiserver, type RunningApiserver } from './server';
+
+const configmaps: ResourceType = { group: '', version: 'v1', resource: 'configmaps' };
+const pods: ResourceType = { group: '', version: 'v1', resource: 'pods' };
+const namespaces: ResourceType = { group: '', version: 'v1', resource: 'namespaces' };
+const deployments: ResourceType = { group: 'apps', version: 'v1', resource: 'deployments' };
+const ingresses: ResourceType = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' };
+const events: ResourceType = { group: '', version: 'v1', resource: 'events' };
+
+let etcd: EtcdServer;
+let nats: NatsServer;
+let apiserver: RunningApiserver;
+let client: GrpcApiClient;
+
+async function expectStatus(p: Promise<unknown>, reason: string, message?: RegExp | string): Promise<StatusError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof StatusError, `expected a StatusError, got ${String(e)}`);
+    assert.equal(e.reason, reason, e.message);
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else if (message) assert.match(e.message, message);
+    return e;
+  }
+  assert.fail(`expected ${reason}, but the call succeeded`);
+}
+
+const cm = (name: string, data: Record<string, string> = { a: '1' }, labels?: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ...(labels ? { labels } : {}) },
+  data,
+});
+
+const deployment = (name: string, replicas = 2): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] } },
+  },
+});
+
+before(async () => {
+  [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+  const port = await freePort();
+  apiserver = await startApiserver(
+    { bindAddress: `127.0.0.1:${port}`, healthPort: 0, etcdServers: [etcd.endpoint], natsUrl: nats.url, logLevel: 'silent' },
+    silentLogger(),
+  );
+  client = new GrpcApiClient({ addresses: [apiserver.address] });
+});
+
+after(async () => {
+  client?.close();
+  await apiserver?.stop();
+  await Promise.all([etcd?.stop(), nats?.stop()]);
+});
+
+describe('apiserver: objects', () => {
+  test('create sets server metadata; get, update and delete round-trip', async () => {
+    const created = await client.create(configmaps, 'default', cm('app-config'));
+    assert.match(created.metadata?.uid ?? '', /^[0-9a-f-]{36}$/);
+    assert.match(created.metadata?.creationTimestamp ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.match(created.metadata?.resourceVersion ?? '', /^\d+$/);
+    assert.equal(created.metadata?.namespace, 'default');
+
+    const got = await client.get(configmaps, 'default', 'app-config');
+    assert.deepEqual(got['data'], { a: '1' });
+
+    const updated = await client.update(configmaps, 'default', { ...got, data: { a: '2' } });
+    assert.deepEqual(updated['data'], { a: '2' });
+    assert.notEqual(updated.metadata?.resourceVersion, got.metadata?.resourceVersion);
+
+    await client.delete(configmaps, 'default', 'app-config');
+    await expectStatus(client.get(configmaps, 'default', 'app-config'), 'NotFound', 'configmaps "app-config" not found');
+  });
+
+  test('a second create of the same name is AlreadyExists; generateName makes unique names', async () => {
+    await client.create(configmaps, 'default', cm('dup'));
+    await expectStatus(client.create(configmaps, 'default', cm('dup')), 'AlreadyExists', 'configmaps "dup" already exists');
+    const a = await client.create(configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } });
+    const b = await client.create(configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } });
+    assert.match(a.metadata?.name ?? '', /^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    assert.notEqual(a.metadata?.name, b.metadata?.name);
+  });
+
+  test('an update with a stale resourceVersion is a Conflict and changes nothing', async () => {
+    const v1 = await client.create(configmaps, 'default', cm('cas'));
+    await client.update(configmaps, 'default', { ...v1, data: { a: 'winner' } });
+    const err = await expectStatus(client.update(configmaps, 'default', { ...v1, data: { a: 'loser' } }), 'Conflict');
+    assert.ok(isConflict(err));
+    assert.match(err.message, /Operation cannot be fulfilled on configmaps "cas": the object has been modified/);
+    assert.deepEqual((await client.get(configmaps, 'default', 'cas'))['data'], { a: 'winner' });
+  });
+
+  test('generation counts spec changes only', async () => {
+    const d = await client.create(deployments, 'default', deployment('gen'));
+    assert.equal(d.metadata?.generation, 1);
+    const relabeled = await client.update(deployments, 'default', { ...d, metadata: { ...d.metadata, labels: { x: 'y' } } });
+    assert.equal(relabeled.metadata?.generation, 1);
+    const scaled = await client.update(deployments, 'default', { ...relabeled, spec: { ...(relabeled['spec'] as object), replicas: 5 } });
+    assert.equal(scaled.metadata?.generation, 2);
+  });
+
+  test('objects in a missing namespace are refused', async () => {
+    await expectStatus(client.create(configmaps, 'nowhere', { ...cm('x'), metadata: { name: 'x', namespace: 'nowhere' } }), 'NotFound', 'namespaces "nowhere" not found');
+  });
+
+  test('the system namespaces exist from the start', async () => {
+    const names = (await client.list(namespaces)).items.map((n) => n.metadata?.name);
+    for (const ns of ['default', 'kube-system', 'kube-public']) assert.ok(names.includes(ns), `${ns} missing`);
+    const def = await client.get(namespaces, '', 'default');
+    assert.equal((def['status'] as { phase?: string }).phase, 'Active');
+  });
+});
+
+describe('apiserver: lists', () => {
+  test('label and field selectors filter lists', async () => {
+    await client.create(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sel' } });
+    await client.create(configmaps, 'sel', cm('db', {}, { type: 'db', vendor: 'MongoLabs' }));
+    await client.create(configmaps, 'sel', cm('api', {}, { type: 'backend' }));
+    await client.create(configmaps, 'sel', cm('legacy', {}, { type: 'db', legacy: 'true' }));
+    const names = async (o: { labelSelector?: string; fieldSelector?: string }): Promise<string[]> =>
+      (await client.list(configmaps, { namespace: 'sel', ...o })).items.map((i) => i.metadata?.name ?? '').sort();
+    assert.deepEqual(await names({ labelSelector: 'type=db' }), ['db', 'legacy']);
+    assert.deepEqual(await names({ labelSelector: 'type=db,vendor=MongoLabs' }), ['db']);
+    assert.deepEqual(await names({ labelSelector: 'type in (db,backend),!legacy' }), ['api', 'db']);
+    assert.deepEqual(await names({ fieldSelector: 'metadata.name!=api' }), ['db', 'legacy']);
+    await expectStatus(client.list(configmaps, { namespace: 'sel', fieldSelector: 'spec.bogus=1' }), 'BadRequest', /field label not supported: spec.bogus/);
+    await expectStatus(client.list(configmaps, { namespace: 'sel', labelSelector: 'type in (db' }), 'BadRequest');
+  });
+
+  test('limit and continue page through a consistent list', async () => {
+    await client.create(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'paging' } });
+    for (let i = 0; i < 7; i++) await client.create(configmaps, 'paging', cm(`p${i}`));
+    const seen: string[] = [];
+    let cont: string | undefined;
+    let pages = 0;
+    do {
+      const page = await client.list(configmaps, { namespace: 'paging', limit: 3, ...(cont ? { continue: cont } : {}) });
+      seen.push(...page.items.map((i) => i.metadata?.name ?? ''));
+      cont = page.metadata.continue || undefined;
+      pages++;
+      if (pages === 1) await client.create(configmaps, 'paging', cm('p7-late')); // not in the snapshot being paged
+    } while (cont);
+    assert.equal(pages, 3);
+    assert.deepEqual(seen, ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+    await expectStatus(client.list(configmaps, { namespace: 'paging', limit: 3, continue: 'garbage' }), 'BadRequest', /continue key is not valid/);
+  });
+});
+
+describe('apiserver: subresources', () => {
+  test('status updates change only status; normal updates keep status', async () => {
+    const d = await client.create(deployments, 'default', deployment('st'));
+    const withStatus = await client.update(deployments, 'default', { ...d, spec: { ...(d['spec'] as object), replicas: 9 }, status: { replicas: 2, readyReplicas: 1 } }, { subresource: 'status' });
+    assert.equal((withStatus['spec'] as { replicas: number }).replicas, 2, 'spec must not change through status');
+    assert.deepEqual(withStatus['status'], { replicas: 2, readyReplicas: 1 });
+    const specUpdate = await client.update(deployments, 'default', { ...withStatus, status: { replicas: 100 } });
+    assert.deepEqual(specUpdate['status'], { replicas: 2, readyReplicas: 1 }, 'status must not change through the main resource');
+  });
+
+  test('scale reads and writes spec.replicas', async () => {
+    await client.create(deployments, 'default', deployment('sc', 3));
+    const scale = await client.get(deployments, 'default', 'sc', { subresource: 'scale' });
+    assert.equal(scale.kind, 'Scale');
+    assert.deepEqual(scale['spec'], { replicas: 3 });
+    assert.equal((scale['status'] as { selector?: string }).selector, 'app=sc');
+    await client.update(deployments, 'default', { ...scale, spec: { replicas: 7 } }, { subresource: 'scale' });
+    assert.equal(((await client.get(deployments, 'default', 'sc'))['spec'] as { replicas: number }).replicas, 7);
+    await expectStatus(
+      client.update(deployments, 'default', { ...scale, metadata: { name: 'sc' }, spec: { replicas: -1 } }, { subresource: 'scale' }),
+      'Invalid',
+      /spec.replicas: Invalid value: -1: must be greater than or equal to 0/,
+    );
+  });
+
+  test('binding assigns a pod to a node once, with the PodScheduled condition', async () => {
+    await client.create(pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bindme' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bindme' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-1' } };
+    await client.create(pods, 'default', binding, { subresource: 'binding' });
+    const pod = await client.get(pods, 'default', 'bindme');
+    assert.equal((pod['spec'] as { nodeName?: string }).nodeName, 'node-1');
+    const cond = ((pod['status'] as { conditions?: { type: string; status: string }[] }).conditions ?? []).find((c) => c.type === 'PodScheduled');
+    assert.equal(cond?.status, 'True');
+    await expectStatus(client.create(pods, 'default', { ...binding, target: { kind: 'Node', name: 'node-2' } }, { subresource: 'binding' }), 'Conflict', /already assigned to node "node-1"/);
+  });
+});
+
+describe('apiserver: deletion', () => {
+  test('a pod on a node terminates gracefully; grace 0 removes it', async () => {
+    await client.create(pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'graceful' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'busybox' }] } });
+    const terminating = await client.delete(pods, 'default', 'graceful');
+    assert.ok(terminating.metadata?.deletionTimestamp, 'deletionTimestamp set');
+    assert.equal(terminating.metadata?.deletionGracePeriodSeconds, 30);
+    assert.ok((await client.get(pods, 'default', 'graceful')).metadata?.deletionTimestamp);
+    await client.delete(pods, 'default', 'graceful', { gracePeriodSeconds: 0 });
+    await expectStatus(client.get(pods, 'default', 'graceful'), 'NotFound');
+  });
+
+  test('finalizers hold an object until removed; orphan propagation adds its finalizer', async () => {
+    const obj = await client.create(configmaps, 'default', { ...cm('held'), metadata: { name: 'held', finalizers: ['example.com/hold'] } });
+    assert.deepEqual(obj.metadata?.finalizers, ['example.com/hold']);
+    await client.delete(configmaps, 'default', 'held');
+    const pending = await client.get(configmaps, 'default', 'held');
+    assert.ok(pending.metadata?.deletionTimestamp);
+    await client.update(configmaps, 'default', { ...pending, metadata: { ...pending.metadata, finalizers: [] } });
+    await expectStatus(client.get(configmaps, 'default', 'held'), 'NotFound');
+
+    await client.create(deployments, 'default', deployment('orphaner'));
+    const orphaning = await client.delete(deployments, 'default', 'orphaner', { propagationPolicy: 'Orphan' });
+    assert.deepEqual(orphaning.metadata?.finalizers, ['orphan']);
+  });
+
+  test('a terminating namespace refuses new objects', async () => {
+    await client.create(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
+    const ns = await client.delete(namespaces, '', 'doomed');
+    assert.equal((ns['status'] as { phase: string }).phase, 'Terminating');
+    await expectStatus(
+      client.create(configmaps, 'doomed', { ...cm('late'), metadata: { name: 'late', namespace: 'doomed' } }),
+      'Forbidden',
+      'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+    );
+    await expectStatus(client.delete(namespaces, '', 'default'), 'Forbidden');
+  });
+});
+
+describe('apiserver: watch', () => {
+  test('watch from a resourceVersion replays later changes in order, then streams', async () => {
+    const start = await client.create(configmaps, 'default', cm('w1'));
+    await client.update(configmaps, 'default', { ...start, data: { a: 'x' } });
+    await client.delete(configmaps, 'default', 'w1');
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const ev of client.watch(configmaps, { namespace: 'default', resourceVersion: start.metadata?.resourceVersion, signal: ac.signal })) {
+        if (ev.object.metadata?.name?.startsWith('w')) seen.push(`${ev.type} ${ev.object.metadata?.name}`);
+        if (seen.length === 3) ac.abort();
+      }
+    })();
+    await client.create(configmaps, 'default', cm('w2'));
+    await done;
+    assert.deepEqual(seen, ['MODIFIED w1', 'DELETED w1', 'ADDED w2']);
+  });
+
+  test('a watch without a version starts with the current objects as ADDED', async () => {
+    await client.create(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'wnow' } });
+    await client.create(configmaps, 'wnow', cm('existing'));
+    const ac = new AbortController();
+    const first: string[] = [];
+    for await (const ev of client.watch(configmaps, { namespace: 'wnow', signal: ac.signal })) {
+      first.push(`${ev.type} ${ev.object.metadata?.name}`);
+      ac.abort();
+    }
+    assert.deepEqual(first, ['ADDED existing']);
+  });
+
+  test('a watch from a compacted revision fails with Expired', async () => {
+    await client.create(configmaps, 'default', cm('compact-me'));
+    for (let i = 0; i < 5; i++) await client.create(configmaps, 'default', cm(`filler-${i}`));
+    const etcdClient = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      const rev = (await etcdClient.get('any').exec()).header.revision;
+      await etcdClient.kv.compact({ revision: rev, physical: true });
+    } finally {
+      etcdClient.close();
+    }
+    // Revision 1 is compacted in etcd and older than anything the watch cache keeps.
+    const err = await expectStatus(
+      (async () => {
+        for await (const _ of client.watch(configmaps, { namespace: 'default', resourceVersion: '1' })) break;
+      })(),
+      'Expired',
+    );
+    assert.ok(isExpired(err));
+  });
+});
+
+describe('apiserver: manifests, validation and bad input', () => {
+  test('the book\'s legacy apiVersions are accepted and served as current versions', async () => {
+    const [dep] = parseManifests(`
+apiVersion: apps/v1beta2
+kind: Deployment
+metadata:
+  name: go-demo-2-db
+spec:
+  selector:
+    matchLabels:
+      type: db
+      service: go-demo-2
+  template:
+    metadata:
+      labels:
+        type: db
+        service: go-demo-2
+        vendor: MongoLabs
+    spec:
+      containers:
+      - name: db
+        image: mongo:3.3
+        ports:
+        - containerPort: 28017
+`);
+    const { object } = await client.createFromManifest(deployments, 'default', dep);
+    assert.equal(object.apiVersion, 'apps/v1');
+    assert.equal((object['spec'] as { replicas: number }).replicas, 1, 'defaulted');
+    const [ing] = parseManifests(`
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  name: go-demo-2
+  annotations:
+    kubernetes.io/ingress.class: "nginx"
+spec:
+  rules:
+  - http:
+      paths:
+      - path: /demo
+        backend:
+          serviceName: go-demo-2-api
+          servicePort: 8080
+`);
+    const created = await client.createFromManifest(ingresses, 'default', ing);
+    const path = ((created.object['spec'] as { rules: { http: { paths: unknown[] } }[] }).rules[0]?.http.paths[0]) as { path: string; backend: unknown };
+    assert.equal(path.path, '/demo');
+    assert.deepEqual(path.backend, { service: { name: 'go-demo-2-api', port: { number: 8080 } } });
+  });
+
+  test('validation errors name the field with Kubernetes\' messages', async () => {
+    await expectStatus(
+      client.create(deployments, 'default', deployment('neg', -1)),
+      'Invalid',
+      'Deployment.apps "neg" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    );
+    const err = await expectStatus(client.create(configmaps, 'default', cm('Bad_Name')), 'Invalid', /metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    assert.equal(err.status.details?.causes?.[0]?.field, 'metadata.name');
+    await expectStatus(client.get(configmaps, 'default', 'Bad_Name'), 'NotFound');
+  });
+
+  test('unknown fields: rejected under Strict and nothing stored; dropped with a warning otherwise', async () => {
+    const body = { ...cm('strict'), spec: { nope: true } };
+    await expectStatus(client.createFromManifest(configmaps, 'default', body, { fieldValidation: 'Strict' }), 'BadRequest', /strict decoding error: unknown field "spec"/);
+    await expectStatus(client.get(configmaps, 'default', 'strict'), 'NotFound');
+    const warned = await client.createFromManifest(configmaps, 'default', body, { fieldValidation: 'Warn' });
+    assert.deepEqual(warned.warnings, ['unknown field "spec"']);
+    assert.equal(warned.object['spec'], undefined);
+  });
+
+  test('objects over 1.5 MiB are refused and the server keeps serving', async () => {
+    await expectStatus(client.create(configmaps, 'default', cm('huge', { big: 'x'.repeat(1_600_000) })), 'RequestEntityTooLarge');
+    await expectStatus(client.get(configmaps, 'default', 'huge'), 'NotFound');
+    assert.ok((await client.list(configmaps, { namespace: 'default' })).items.length > 0);
+  });
+
+  test('malformed manifests and alias bombs get clear errors', () => {
+    assert.throws(() => parseManifests('apiVersion: v1\nkind: Pod\nmetadata: [unclosed'), /error parsing STDIN: error converting YAML to JSON: yaml:/);
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+    assert.throws(() => parseManifests(bomb), /alias/i);
+  });
+
+  test('unknown kinds and resources are clear errors', async () => {
+    await expectStatus(client.createFromManifest(configmaps, 'default', { apiVersion: 'v1', kind: 'Bogus', metadata: { name: 'x' } }), 'BadRequest', 'no matches for kind "Bogus" in version "v1"');
+    const err = await expectStatus(client.list({ group: '', version: 'v1', resource: 'foos' }), 'NotFound');
+    assert.ok(isNotFound(err));
+  });
+});
+
+describe('apiserver: events through NATS', () => {
+  test('events written through the API are listed and watched from the stream, not etcd', async () => {
+    const involved = await client.create(configmaps, 'default', cm('evented'));
+    const ev = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'evented.1234567890abcdef', namespace: 'default' },
+      involvedObject: { kind: 'ConfigMap', namespace: 'default', name: 'evented', uid: involved.metadata?.uid, apiVersion: 'v1' },
+      reason: 'Tested',
+      message: 'it works',
+      type: 'Normal',
+      source: { component: 'test' },
+      count: 1,
+    };
+    await client.create(events, 'default', ev);
+    let found: KubeObject | undefined;
+    for (let i = 0; i < 50 && !found; i++) {
+      found = (await client.list(events, { namespace: 'default', fieldSelector: 'involvedObject.name=evented' })).items[0];
+      if (!found) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(found?.['reason'], 'Tested');
+    assert.equal(found?.['message'], 'it works');
+    const etcdClient = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      const keys = await etcdClient.getAll().prefix('/registry/core/events/').keys();
+      assert.deepEqual(keys, [], 'no event may be stored in etcd');
+    } finally {
+      etcdClient.close();
+    }
+  });
+});

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { compileApiserverConfig, ConfigError } from './config';
+
+describe('apiserver config', () => {
+  test('flags win over environment, with defaults for the rest', () => {
+    const c = compileApiserverConfig(['--etcd-servers', 'http://a:1,http://b:2', '--insecure'], { BERTH_NATS_URL: 'nats://127.0.0.1:4222' });
+    assert.deepEqual(c.etcdServers, ['http://a:1', 'http://b:2']);
+    assert.equal(c.bindAddress, '127.0.0.1:6443');
+    assert.equal(c.natsUrl, 'nats://127.0.0.1:4222');
+    assert.equal(c.tls, undefined);
+  });
+
+  test('TLS is required unless --insecure, and --insecure only on loopback', () => {
+    assert.throws(() => compileApiserverConfig([], {}), /--tls-cert-file and --tls-private-key-file are required/);
+    assert.throws(() => compileApiserverConfig(['--insecure', '--bind-address', '0.0.0.0:6443'], {}), /loopback only/);
+    const c = compileApiserverConfig(['--tls-cert-file', 'c.pem', '--tls-private-key-file', 'k.pem', '--client-ca-file', 'ca.pem'], {});
+    assert.deepEqual(c.tls, { certFile: 'c.pem', keyFile: 'k.pem', clientCaFile: 'ca.pem' });
+  });
+
+  test('bad values name the flag', () => {
+    assert.throws(() => compileApiserverConfig(['--insecure', '--bind-address', 'nope'], {}), (e: unknown) => e instanceof ConfigError && /--bind-address/.test(e.message));
+    assert.throws(() => compileApiserverConfig(['--insecure', '--health-port', '70000'], {}), /--health-port/);
+    assert.throws(() => compileApiserverConfig(['--bogus'], {}), /Unknown option '--bogus'/);
+  });
+});

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+import { parseArgs } from 'node:util';
+
+/** Everything the apiserver process is configured with, after defaults and checks. */
+export interface ApiserverConfig {
+  /** gRPC listen address, host:port. */
+  bindAddress: string;
+  /** Health and metrics HTTP port (0 = any). */
+  healthPort: number;
+  etcdServers: string[];
+  /** NATS URL for the Events stream; empty disables events. */
+  natsUrl: string;
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads flags (kube-apiserver's names where they exist) and BERTH_* environment variables.
+ * Pure: no I/O, so every rule has a unit test.
+ */
+export function compileApiserverConfig(argv: string[], env: Record<string, string | undefined>): ApiserverConfig {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      'bind-address': { type: 'string' },
+      'health-port': { type: 'string' },
+      'etcd-servers': { type: 'string' },
+      'nats-url': { type: 'string' },
+      'tls-cert-file': { type: 'string' },
+      'tls-private-key-file': { type: 'string' },
+      'client-ca-file': { type: 'string' },
+      insecure: { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+  });
+  const bindAddress = values['bind-address'] ?? env['BERTH_BIND_ADDRESS'] ?? '127.0.0.1:6443';
+  if (!/^[^:]+:\d+$/.test(bindAddress)) throw new ConfigError(`--bind-address: invalid value "${bindAddress}": want host:port`);
+  const healthPort = Number(values['health-port'] ?? env['BERTH_HEALTH_PORT'] ?? '0');
+  if (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535) {
+    throw new ConfigError(`--health-port: invalid value "${String(values['health-port'])}": want 0-65535`);
+  }
+  const etcd = values['etcd-servers'] ?? env['BERTH_ETCD_SERVERS'] ?? 'http://127.0.0.1:2379';
+  const etcdServers = etcd.split(',').map((s) => s.trim()).filter(Boolean);
+  if (etcdServers.length === 0) throw new ConfigError('--etcd-servers: at least one etcd address is required');
+  const certFile = values['tls-cert-file'] ?? env['BERTH_TLS_CERT_FILE'];
+  const keyFile = values['tls-private-key-file'] ?? env['BERTH_TLS_KEY_FILE'];
+  const clientCaFile = values['client-ca-file'] ?? env['BERTH_CLIENT_CA_FILE'];
+  const insecure = values.insecure ?? env['BERTH_INSECURE'] === 'true';
+  if (!insecure && (!certFile || !keyFile)) {
+    throw new ConfigError('--tls-cert-file and --tls-private-key-file are required (or --insecure, for tests on loopback only)');
+  }
+  if (insecure && !/^(127\.|localhost:|\[::1\]:)/.test(bindAddress)) {
+    throw new ConfigError(`--insecure serves plaintext and is allowed on loopback only, not on ${bindAddress}`);
+  }
+  return {
+    bindAddress,
+    healthPort,
+    etcdServers,
+    natsUrl: values['nats-url'] ?? env['BERTH_NATS_URL'] ?? '',
+    ...(insecure ? {} : { tls: { certFile: certFile ?? '', keyFile: keyFile ?? '', ...(clientCaFile ? { clientCaFile } : {}) } }),
+    logLevel: values['log-level'] ?? env['BERTH_LOG_LEVEL'] ?? 'info',
+  };
+}

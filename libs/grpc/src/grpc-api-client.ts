@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: Apache-2.0
+import * as grpc from '@grpc/grpc-js';
+import {
+  create,
+  fromJson,
+  toJson,
+  type DescMessage,
+  type DescMethodServerStreaming,
+  type DescMethodUnary,
+  type JsonValue,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
+import { apiV1, metaV1 } from '@berth/api-types';
+import {
+  StatusError,
+  internalError,
+  packObject,
+  unpackObject,
+  type ApiResourceInfo,
+  type DeleteOptions,
+  type KubeObject,
+  type ListMeta,
+  type ObjectList,
+  type Status,
+  type VersionInfo,
+  type WatchEvent,
+  type WatchEventType,
+} from '@berth/api';
+import type { ApiClient, ListOptions, PatchType, ResourceType, WatchOptions, WriteOptions, WriteResult } from '@berth/client';
+import { methodPath, responseDeserializer, serializer } from './service-definition';
+import { fromGrpcError, isConnectFailure } from './status-mapping';
+
+/** TLS settings of the client: the cluster CA, and the client certificate when the server asks for one. */
+export interface GrpcClientTls {
+  ca: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  /** The name the server certificate must carry when it differs from the address's host. */
+  serverName?: string;
+}
+
+export interface GrpcApiClientOptions {
+  /** apiserver replicas as "host:port"; calls are spread across them and fail over. */
+  addresses: string[];
+  /** Without it the connection is plaintext (tests, local development). */
+  tls?: GrpcClientTls;
+  /** Deadline of each unary call (default 30 s). Watches have none: they end by signal or server timeout. */
+  timeoutMs?: number;
+  /** How long to wait for a connection to one address before trying the next (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Attempts per call on retriable failures (default 3, and at least one per address). */
+  maxAttempts?: number;
+  /** Largest response accepted, in bytes (default 64 MiB: lists can be large). */
+  maxReceiveMessageBytes?: number;
+}
+
+const RETRY_BASE_MS = 100;
+
+type Retry = 'idempotent' | 'connect-only';
+
+interface Endpoint {
+  address: string;
+  client: grpc.Client;
+}
+
+/**
+ * GrpcApiClient is the ApiClient over the gRPC API. Calls go round-robin across the
+ * configured apiserver addresses, skipping ones that failed to connect. Reads, updates
+ * and deletes are retried on UNAVAILABLE with backoff; creates and patches are only
+ * re-sent when the connection failed before the request left (sending them twice could
+ * create two objects or apply a patch twice). Every failure is a StatusError.
+ */
+export class GrpcApiClient implements ApiClient {
+  private readonly endpoints: Endpoint[];
+  private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly maxAttempts: number;
+  private nextEndpoint = 0;
+
+  constructor(opts: GrpcApiClientOptions) {
+    if (opts.addresses.length === 0) throw new Error('GrpcApiClient needs at least one server address');
+    const creds = opts.tls
+      ? grpc.credentials.createSsl(opts.tls.ca, opts.tls.key ?? null, opts.tls.cert ?? null)
+      : grpc.credentials.createInsecure();
+    const channelOptions: grpc.ChannelOptions = {
+      'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 64 * 1024 * 1024,
+      // grpc-js backs off up to 120 s between reconnects by default; an apiserver that
+      // restarts should be found again within seconds.
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 5000,
+      ...(opts.tls?.serverName
+        ? { 'grpc.ssl_target_name_override': opts.tls.serverName, 'grpc.default_authority': opts.tls.serverName }
+        : {}),
+    };
+    this.endpoints = opts.addresses.map((address) => ({ address, client: new grpc.Client(address, creds, channelOptions) }));
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+    this.maxAttempts = Math.max(opts.maxAttempts ?? 3, this.endpoints.length);
+  }
+
+  async create<T extends KubeObject>(type: ResourceType, namespace: string, obj: T, opts: WriteOptions = {}): Promise<T> {
+    const res = await this.createRequest(type, namespace, obj, { object: packObject(obj) }, opts);
+    return res.object as T;
+  }
+
+  /**
+   * Creates from a manifest's JSON as read from a file: the server, not the client,
+   * checks its fields, so unknown fields are rejected (Strict) or reported as warnings (Warn).
+   */
+  createFromManifest<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string,
+    json: unknown,
+    opts: WriteOptions = {},
+  ): Promise<WriteResult<T>> {
+    return this.createRequest(type, namespace, json, { manifest: jsonBytes(json) }, opts) as Promise<WriteResult<T>>;
+  }
+
+  async get<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    opts: { subresource?: string; resourceVersion?: string } = {},
+  ): Promise<T> {
+    const res = await this.unary(
+      apiV1.Resources.method.get,
+      { ref: ref(type, namespace, name, opts.subresource), resourceVersion: opts.resourceVersion ?? '' },
+      'idempotent',
+    );
+    return objectOf(res.object) as T;
+  }
+
+  async list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    const res = await this.unary(
+      apiV1.Resources.method.list,
+      {
+        ref: ref(type, opts.namespace ?? '', ''),
+        labelSelector: opts.labelSelector ?? '',
+        fieldSelector: opts.fieldSelector ?? '',
+        limit: opts.limit ?? 0,
+        continue: opts.continue ?? '',
+        resourceVersion: opts.resourceVersion ?? '',
+      },
+      'idempotent',
+    );
+    return listOf<T>(res);
+  }
+
+  async update<T extends KubeObject>(type: ResourceType, namespace: string, obj: T, opts: WriteOptions = {}): Promise<T> {
+    const res = await this.updateRequest(type, namespace, obj, { object: packObject(obj) }, opts);
+    return res.object as T;
+  }
+
+  /** Replaces an object with a manifest's JSON, checked by the server (see createFromManifest). */
+  updateFromManifest<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string,
+    json: unknown,
+    opts: WriteOptions = {},
+  ): Promise<WriteResult<T>> {
+    return this.updateRequest(type, namespace, json, { manifest: jsonBytes(json) }, opts) as Promise<WriteResult<T>>;
+  }
+
+  async patch<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    patchType: PatchType,
+    patch: unknown,
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    const res = await this.unary(
+      apiV1.Resources.method.patch,
+      {
+        ref: ref(type, namespace, name, opts.subresource),
+        patchType,
+        // A string is taken as the patch document's text (kubectl's -p '{...}').
+        patch: typeof patch === 'string' ? Buffer.from(patch, 'utf8') : jsonBytes(patch),
+        ...writeFields(opts),
+      },
+      // A JSON patch ("add to this list") is not idempotent: never send it twice.
+      'connect-only',
+    );
+    return objectOf(res.object) as T;
+  }
+
+  async delete<T extends KubeObject>(type: ResourceType, namespace: string, name: string, options?: DeleteOptions): Promise<T> {
+    const res = await this.unary(
+      apiV1.Resources.method.delete,
+      { ref: ref(type, namespace, name), ...(options ? { options: deleteOptions(options) } : {}) },
+      'idempotent',
+    );
+    return objectOf(res.object) as T;
+  }
+
+  async deleteCollection<T extends KubeObject>(type: ResourceType, opts: ListOptions, options?: DeleteOptions): Promise<ObjectList<T>> {
+    const res = await this.unary(
+      apiV1.Resources.method.deleteCollection,
+      {
+        ref: ref(type, opts.namespace ?? '', ''),
+        labelSelector: opts.labelSelector ?? '',
+        fieldSelector: opts.fieldSelector ?? '',
+        ...(options ? { options: deleteOptions(options) } : {}),
+      },
+      'idempotent',
+    );
+    return listOf<T>(res);
+  }
+
+  /**
+   * Streams changes until opts.signal aborts (the iteration then simply ends, and the
+   * server stops watching) or the server ends the watch. Breaking out of the loop also
+   * cancels the call. A failure (e.g. Expired: re-list) is thrown as a StatusError.
+   */
+  async *watch<T extends KubeObject>(type: ResourceType, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
+    const signal = opts.signal;
+    const req = create(apiV1.WatchRequestSchema, {
+      ref: ref(type, opts.namespace ?? '', ''),
+      labelSelector: opts.labelSelector ?? '',
+      fieldSelector: opts.fieldSelector ?? '',
+      resourceVersion: opts.resourceVersion ?? '',
+      allowWatchBookmarks: opts.allowWatchBookmarks ?? false,
+      timeoutSeconds: opts.timeoutSeconds ?? 0,
+    });
+    const order = this.endpointOrder();
+    let lastError: unknown;
+    let lastAddress: string | undefined;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (signal?.aborted) return;
+      const ep = order[attempt % order.length] as Endpoint;
+      if (attempt >= order.length) await sleep(backoff(attempt - order.length));
+      const connected = await this.connect(ep);
+      if (connected === 'timeout') {
+        [lastError, lastAddress] = [this.connectTimeoutError(), ep.address];
+        continue;
+      }
+      const messages = serverStream(ep.client, apiV1.Resources.method.watch, req);
+      const onAbort = (): void => messages.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let received = false;
+      try {
+        for (;;) {
+          const msg = await messages.next();
+          if (msg === undefined) return;
+          received = true;
+          yield watchEventOf<T>(msg);
+        }
+      } catch (err) {
+        if (signal?.aborted) return;
+        if (!received && isConnectFailure(err)) {
+          [lastError, lastAddress] = [err, ep.address];
+          continue;
+        }
+        throw fromGrpcError(err, ep.address);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        messages.cancel();
+      }
+    }
+    throw fromGrpcError(lastError, lastAddress);
+  }
+
+  /** The server's version, as `berth version` prints it. */
+  async version(): Promise<VersionInfo> {
+    const v = await this.unary(apiV1.Discovery.method.getVersion, {}, 'idempotent');
+    return {
+      major: v.major,
+      minor: v.minor,
+      gitVersion: v.gitVersion,
+      gitCommit: v.gitCommit,
+      buildDate: v.buildDate,
+      goVersion: v.goVersion,
+      compiler: v.compiler,
+      platform: v.platform,
+    };
+  }
+
+  /** Every resource the server serves, as `berth api-resources` prints them. */
+  async apiResources(): Promise<ApiResourceInfo[]> {
+    const res = await this.unary(apiV1.Discovery.method.listResources, {}, 'idempotent');
+    return res.resources.map((r) => ({
+      name: r.name,
+      singularName: r.singularName,
+      namespaced: r.namespaced,
+      group: r.group,
+      version: r.version,
+      kind: r.kind,
+      verbs: [...r.verbs],
+      shortNames: [...r.shortNames],
+      categories: [...r.categories],
+    }));
+  }
+
+  /** Closes the connections; calls in flight fail. */
+  close(): void {
+    for (const ep of this.endpoints) ep.client.close();
+  }
+
+  private async createRequest(
+    type: ResourceType,
+    namespace: string,
+    obj: unknown,
+    payload: { object: ReturnType<typeof packObject> } | { manifest: Uint8Array },
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const meta = metadataOf(obj);
+    // Objects are created in their collection; only a subresource (pods/x/binding) names its parent.
+    const name = opts.subresource ? (meta.name ?? '') : '';
+    const res = await this.unary(
+      apiV1.Resources.method.create,
+      { ref: ref(type, namespace || meta.namespace || '', name, opts.subresource), ...payload, ...writeFields(opts) },
+      // Sending a create twice could make two objects (generateName) or a false AlreadyExists.
+      'connect-only',
+    );
+    return { object: objectOf(res.object), warnings: [...res.warnings] };
+  }
+
+  private async updateRequest(
+    type: ResourceType,
+    namespace: string,
+    obj: unknown,
+    payload: { object: ReturnType<typeof packObject> } | { manifest: Uint8Array },
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const meta = metadataOf(obj);
+    const res = await this.unary(
+      apiV1.Resources.method.update,
+      { ref: ref(type, namespace || meta.namespace || '', meta.name ?? '', opts.subresource), ...payload, ...writeFields(opts) },
+      // Safe to repeat: a replaced object is the same however often it is replaced, and
+      // a resourceVersion precondition turns a repeat into a Conflict, not a double write.
+      'idempotent',
+    );
+    return { object: objectOf(res.object), warnings: [...res.warnings] };
+  }
+
+  /** One unary call with failover and retries (see the class comment). */
+  private async unary<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    init: MessageInitShape<I>,
+    retry: Retry,
+  ): Promise<MessageShape<O>> {
+    const req = create(method.input, init);
+    const order = this.endpointOrder();
+    let lastError: unknown;
+    let lastAddress: string | undefined;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const ep = order[attempt % order.length] as Endpoint;
+      // A fresh address is tried at once; going round again waits, with growing pauses.
+      if (attempt >= order.length) await sleep(backoff(attempt - order.length));
+      [lastError, lastAddress] = [undefined, ep.address];
+      if ((await this.connect(ep)) === 'timeout') {
+        lastError = this.connectTimeoutError();
+        continue;
+      }
+      try {
+        return await unaryCall(ep.client, method, req, this.timeoutMs);
+      } catch (err) {
+        lastError = err;
+        const retriable =
+          isConnectFailure(err) || (retry === 'idempotent' && (err as { code?: number }).code === grpc.status.UNAVAILABLE);
+        if (!retriable) throw fromGrpcError(err, ep.address);
+      }
+    }
+    throw fromGrpcError(lastError, lastAddress);
+  }
+
+  /** Addresses to try for one call: the next in rotation first, ones that failed to connect last. */
+  private endpointOrder(): Endpoint[] {
+    const n = this.endpoints.length;
+    const start = this.nextEndpoint;
+    this.nextEndpoint = (start + 1) % n;
+    const rotated = this.endpoints.map((_, i) => this.endpoints[(start + i) % n] as Endpoint);
+    const failing = (ep: Endpoint): boolean =>
+      ep.client.getChannel().getConnectivityState(false) === grpc.connectivityState.TRANSIENT_FAILURE;
+    return [...rotated.filter((ep) => !failing(ep)), ...rotated.filter(failing)];
+  }
+
+  /**
+   * Waits until the channel to `ep` is ready, or has failed (the call is then made anyway
+   * and fails at once with grpc-js's own reason), or the connect timeout passes: an
+   * address that swallows packets must not hold a call for its whole deadline.
+   */
+  private connect(ep: Endpoint): Promise<'ready' | 'failed' | 'timeout'> {
+    const channel = ep.client.getChannel();
+    const deadline = Date.now() + this.connectTimeoutMs;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        const state = channel.getConnectivityState(true);
+        if (state === grpc.connectivityState.READY) return resolve('ready');
+        if (state === grpc.connectivityState.TRANSIENT_FAILURE || state === grpc.connectivityState.SHUTDOWN) {
+          return resolve('failed');
+        }
+        channel.watchConnectivityState(state, deadline, (err) => (err ? resolve('timeout') : check()));
+      };
+      check();
+    });
+  }
+
+  private connectTimeoutError(): { code: grpc.status; details: string } {
+    return {
+      code: grpc.status.UNAVAILABLE,
+      details: `No connection established. Last error: timed out after ${this.connectTimeoutMs}ms`,
+    };
+  }
+}
+
+function unaryCall<I extends DescMessage, O extends DescMessage>(
+  client: grpc.Client,
+  method: DescMethodUnary<I, O>,
+  req: MessageShape<I>,
+  timeoutMs: number,
+): Promise<MessageShape<O>> {
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      methodPath(method),
+      serializer(method.input),
+      responseDeserializer(method.output),
+      req,
+      new grpc.Metadata(),
+      { deadline: Date.now() + timeoutMs },
+      (err, res) => (err || res === undefined ? reject(err ?? new Error('empty response')) : resolve(res)),
+    );
+  });
+}
+
+/** A server stream read message by message; `next()` resolves undefined at the end and rejects on error. */
+interface MessageStream<T> {
+  next(): Promise<T | undefined>;
+  cancel(): void;
+}
+
+// grpc-js emits 'error' on the stream by hand, so it must always have a listener: an
+// async iterator over the Readable removes its own when the loop is left early, and a
+// late CANCELLED status would then crash the process. This reader keeps its listeners.
+function serverStream<I extends DescMessage, O extends DescMessage>(
+  client: grpc.Client,
+  method: DescMethodServerStreaming<I, O>,
+  req: MessageShape<I>,
+): MessageStream<MessageShape<O>> {
+  const stream = client.makeServerStreamRequest(
+    methodPath(method),
+    serializer(method.input),
+    responseDeserializer(method.output),
+    req,
+    new grpc.Metadata(),
+    {},
+  );
+  const queue: MessageShape<O>[] = [];
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  stream.on('data', (msg: MessageShape<O>) => {
+    queue.push(msg);
+    // Let HTTP/2 flow control slow the server down when the consumer falls behind.
+    if (queue.length >= 64) stream.pause();
+    notify();
+  });
+  stream.on('error', (err: unknown) => {
+    failure ??= err;
+    notify();
+  });
+  stream.on('end', () => {
+    ended = true;
+    notify();
+  });
+  let cancelled = false;
+  return {
+    async next() {
+      for (;;) {
+        const msg = queue.shift();
+        if (msg !== undefined) {
+          if (queue.length < 16 && stream.isPaused()) stream.resume();
+          return msg;
+        }
+        if (failure !== undefined) throw failure;
+        if (ended) return undefined;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    cancel() {
+      if (cancelled) return;
+      cancelled = true;
+      stream.cancel();
+    },
+  };
+}
+
+function ref(type: ResourceType, namespace: string, name: string, subresource?: string): MessageInitShape<typeof apiV1.ResourceRefSchema> {
+  return { group: type.group, version: type.version, resource: type.resource, namespace, name, subresource: subresource ?? '' };
+}
+
+function writeFields(opts: WriteOptions): { dryRun: string[]; fieldValidation: string; fieldManager: string } {
+  return { dryRun: opts.dryRun ? ['All'] : [], fieldValidation: opts.fieldValidation ?? '', fieldManager: opts.fieldManager ?? '' };
+}
+
+function metadataOf(obj: unknown): { name?: string; namespace?: string } {
+  const meta = (obj as { metadata?: unknown } | null)?.metadata;
+  if (typeof meta !== 'object' || meta === null) return {};
+  const { name, namespace } = meta as Record<string, unknown>;
+  return { ...(typeof name === 'string' ? { name } : {}), ...(typeof namespace === 'string' ? { namespace } : {}) };
+}
+
+function jsonBytes(value: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
+function deleteOptions(options: DeleteOptions): metaV1.DeleteOptions {
+  return fromJson(metaV1.DeleteOptionsSchema, options as JsonValue, { ignoreUnknownFields: true });
+}
+
+function objectOf(any: Parameters<typeof unpackObject>[0] | undefined): KubeObject {
+  if (!any) throw internalError('the server returned no object');
+  return unpackObject(any);
+}
+
+function listOf<T extends KubeObject>(res: apiV1.ListResponse): ObjectList<T> {
+  return {
+    apiVersion: res.apiVersion,
+    kind: res.kind,
+    metadata: (res.metadata ? toJson(metaV1.ListMetaSchema, res.metadata) : {}) as ListMeta,
+    items: res.items.map((item) => unpackObject(item) as T),
+  };
+}
+
+function watchEventOf<T extends KubeObject>(msg: apiV1.WatchEvent): WatchEvent<T> {
+  const status = msg.status ? (toJson(metaV1.StatusSchema, msg.status) as Status) : undefined;
+  const type = msg.type as WatchEventType;
+  if (type === 'ERROR') {
+    // As in Kubernetes, an ERROR event's object is the Status itself.
+    const full = new StatusError(status ?? { message: 'watch error without a status' }).status;
+    return { type, object: full as unknown as T, status: full };
+  }
+  return { type, object: objectOf(msg.object) as T, ...(status ? { status } : {}) };
+}
+
+function backoff(retry: number): number {
+  return RETRY_BASE_MS * 2 ** retry * (0.8 + Math.random() * 0.4);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

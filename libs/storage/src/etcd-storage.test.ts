@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startEtcd, type EtcdServer } from '@berth/testing';
+import { EtcdStorage } from './etcd-storage';
+import { isStorageError } from './storage';
+import { storageContract } from './storage.contract';
+
+let etcd: EtcdServer;
+before(async () => {
+  etcd = await startEtcd();
+});
+after(async () => {
+  await etcd?.stop();
+});
+
+storageContract('EtcdStorage', async () => {
+  const storage = new EtcdStorage({ endpoints: [etcd.endpoint] });
+  return { storage, cleanup: () => storage.close(), compact: (rev) => storage.compact(rev) };
+});
+
+describe('EtcdStorage', () => {
+  test('separate clients see each other’s writes and conflict on the same resourceVersion', async () => {
+    const clients = Array.from({ length: 10 }, () => new EtcdStorage({ endpoints: [etcd.endpoint] }));
+    try {
+      const key = '/registry/etcd-only/clients/x';
+      const created = await clients[0]!.create(key, { metadata: { name: 'x' }, data: { by: 'c0' } });
+      const rv = created.metadata!.resourceVersion!;
+      const results = await Promise.allSettled(clients.map((c, i) => c.update(key, { metadata: { name: 'x' }, data: { by: `c${i}` } }, rv)));
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      const winner = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ data?: unknown }>;
+      for (const c of clients) assert.deepEqual((await c.get(key))?.data, winner.value.data);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  test('unreachable etcd fails with Unavailable', async () => {
+    const storage = new EtcdStorage({ endpoints: ['http://127.0.0.1:1'], dialTimeout: 500 });
+    try {
+      await assert.rejects(storage.get('/registry/x'), (e) => isStorageError(e, 'Unavailable'));
+    } finally {
+      await storage.close();
+    }
+  });
+});
