@@ -3,3 +3,4 @@ export * from './object';
 export * from './errors';
 export * from './api-backend';
 export * from './codec';
+export * from './scheme';

@@ -93,7 +93,8 @@ export class EtcdStorage implements Storage {
       }),
     );
     const items = res.kvs.map(decodeKv);
-    const result: ListResult = { items, revision: revision ?? res.header.revision };
+    const keys = res.kvs.map((kv) => kv.key.toString('utf8'));
+    const result: ListResult = { items, keys, revision: revision ?? res.header.revision };
     if (res.more && res.kvs.length > 0) {
       result.continueKey = res.kvs[res.kvs.length - 1]!.key.toString('utf8');
       result.remaining = Number(res.count) - res.kvs.length;

@@ -90,6 +90,7 @@ export class MemoryStorage implements Storage {
         const s = state.get(k)!;
         return decodeObject(s.value, String(s.modRevision));
       }),
+      keys: page,
       revision: String(at),
     };
     if (page.length < keys.length && page.length > 0) {

@@ -62,6 +62,8 @@ export interface WatchOptions {
 
 export interface ListResult {
   items: KubeObject[];
+  /** The storage key of each item (same order), when the implementation returns them. */
+  keys?: string[];
   /** The revision the list was read at. */
   revision: string;
   /** Set when more items remain: the last key returned. */

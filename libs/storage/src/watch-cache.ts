@@ -26,7 +26,7 @@ export interface CacheListOptions {
   limit?: number;
   /** Continue after this key (exclusive). The page is read at the cache's current revision. */
   continueKey?: string;
-  }
+}
 
 export interface CacheListResult {
   items: KubeObject[];
@@ -52,8 +52,8 @@ interface Change {
   prev?: KubeObject;
   rev: number;
   revision: string;
-  /** `prev` re-stamped with this revision: what a watcher whose predicate it left receives as DELETED. Built once, lazily. */
-  leaving?: KubeObject;
+  /** The events watchers receive for this change, built once and shared by all of them. */
+  shared?: Partial<Record<CacheWatchEvent['type'], CacheWatchEvent>>;
 }
 
 interface Watcher {
@@ -108,7 +108,6 @@ export class WatchCache {
   private waiters: { target: number; resolve(): void; reject(e: Error): void; timer: NodeJS.Timeout }[] = [];
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private abort: AbortController | undefined;
-  private running: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -133,7 +132,7 @@ export class WatchCache {
     this.stopped = false;
     this.abort = new AbortController();
     await this.relist();
-    this.running = this.follow(this.abort.signal);
+    void this.follow(this.abort.signal);
   }
 
   /** Stops the storage watch, ends every watcher and fails pending waitUntilFresh calls. */
@@ -149,7 +148,6 @@ export class WatchCache {
     }
     this.waiters = [];
     this.syncBookmarkTimer();
-    void this.running;
   }
 
   /**
@@ -310,6 +308,8 @@ export class WatchCache {
         try {
           for (const w of this.watchers) this.fail(w, expired);
           await this.relist();
+          // Watchers that joined while the list was loading saw the old state.
+          for (const w of this.watchers) this.fail(w, expired);
           break;
         } catch (e) {
           failures++;
@@ -324,12 +324,12 @@ export class WatchCache {
     const list = await this.storage.list(this.prefix);
     this.objects.clear();
     const keys: string[] = [];
-    for (const obj of list.items) {
-      const key = this.keyOf(obj, list.items.length);
-      if (key === undefined) continue;
+    list.items.forEach((obj, i) => {
+      const key = list.keys?.[i] ?? this.keyOf(obj);
+      if (key === undefined) return;
       this.objects.set(key, obj);
       keys.push(key);
-    }
+    });
     for (const obj of list.items) this.noteType(obj);
     keys.sort(compareKeys);
     this.keys = keys;
@@ -343,8 +343,8 @@ export class WatchCache {
     this.resolveWaiters();
   }
 
-  /** Storage keys of listed objects: the list does not return keys, so rebuild them from metadata. */
-  private keyOf(obj: KubeObject, _n: number): string | undefined {
+  /** A storage key from metadata, for storages whose lists do not return keys (`<prefix><namespace>/<name>`). */
+  private keyOf(obj: KubeObject): string | undefined {
     const ns = obj.metadata?.namespace;
     const name = obj.metadata?.name;
     if (!name) return undefined;
@@ -364,7 +364,11 @@ export class WatchCache {
     const prev = this.objects.get(ev.key);
     let type: Change['type'];
     if (ev.type === 'DELETED') {
-      if (!prev) return; // nothing cached to delete (cannot happen after a consistent list)
+      if (!prev) {
+        // Nothing cached to delete (cannot happen after a consistent list); still a revision seen.
+        this.progress(rev);
+        return;
+      }
       this.objects.delete(ev.key);
       removeSorted(this.keys, ev.key);
       type = 'DELETED';
@@ -374,7 +378,7 @@ export class WatchCache {
       type = prev ? 'MODIFIED' : 'ADDED';
       this.noteType(ev.object);
     }
-    const change: Change = { type, key: ev.key, object: type === 'DELETED' ? ev.object : ev.object, rev, revision: ev.revision };
+    const change: Change = { type, key: ev.key, object: ev.object, rev, revision: ev.revision };
     if (prev) change.prev = prev;
     this.changes.push(change);
     if (this.changes.length - this.start0 > this.capacity) {
@@ -400,17 +404,16 @@ export class WatchCache {
   /** Queues a change for one watcher, as its prefix and predicate make it look. */
   private deliver(w: Watcher, c: Change, replay: boolean): void {
     if (w.error || !c.key.startsWith(w.keyPrefix)) return;
-    let ev: CacheWatchEvent | undefined;
+    let type: CacheWatchEvent['type'] | undefined;
     if (!w.predicate) {
-      ev = { type: c.type, object: c.object, revision: c.revision };
+      type = c.type;
     } else {
       const now = c.type !== 'DELETED' && w.predicate(c.object);
       const before = c.type === 'DELETED' ? w.predicate(c.object) : c.prev !== undefined && w.predicate(c.prev);
-      if (now && before) ev = { type: 'MODIFIED', object: c.object, revision: c.revision };
-      else if (now) ev = { type: 'ADDED', object: c.object, revision: c.revision };
-      else if (before) ev = { type: 'DELETED', object: c.type === 'DELETED' ? c.object : leavingObject(c), revision: c.revision };
+      type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
     }
-    if (!ev) return;
+    if (!type) return;
+    const ev = sharedEvent(c, type);
     if (!replay && w.queue.length - w.head >= this.watcherQueueLimit) {
       this.fail(w, new StorageError('Unavailable', this.prefix, `watcher fell behind by more than ${this.watcherQueueLimit} events`));
       return;
@@ -490,13 +493,22 @@ export class WatchCache {
   }
 }
 
-/** The previous object with the change's revision: a filtered watcher's DELETED when an object leaves its predicate. */
-function leavingObject(c: Change): KubeObject {
-  if (!c.leaving) {
-    const prev = c.prev ?? c.object;
-    c.leaving = { ...prev, metadata: { ...prev.metadata, resourceVersion: c.revision } };
+/**
+ * The event of `type` for a change, shared by every watcher that gets it. A watcher whose
+ * predicate the object leaves gets DELETED with the previous object at the change's revision.
+ */
+function sharedEvent(c: Change, type: CacheWatchEvent['type']): CacheWatchEvent {
+  const shared = (c.shared ??= {});
+  let ev = shared[type];
+  if (!ev) {
+    let object = c.object;
+    if (type === 'DELETED' && c.type !== 'DELETED') {
+      const prev = c.prev ?? c.object;
+      object = { ...prev, metadata: { ...prev.metadata, resourceVersion: c.revision } };
+    }
+    ev = shared[type] = { type, object, revision: c.revision };
   }
-  return c.leaving;
+  return ev;
 }
 
 const rvOf = (obj: KubeObject) => obj.metadata?.resourceVersion ?? '';

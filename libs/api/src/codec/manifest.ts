@@ -1,10 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Tags } from 'yaml';
 import { badRequest } from '../errors';
 import type { KubeObject } from '../object';
 
 /** The largest manifest stream accepted (Kubernetes' request body limit is 3 MiB). */
 export const MAX_MANIFEST_BYTES = 3 * 1024 * 1024;
+/**
+ * YAML 1.1's float pattern in the yaml library also matches a bare `.`; go-yaml (which
+ * kubectl uses) needs a digit, so `directory: .` stays the string ".".
+ */
+function kubectlTags(tags: Tags): Tags {
+  return tags.map((t) =>
+    typeof t === 'object' && t.tag === 'tag:yaml.org,2002:float' && t.test?.test('.')
+      ? { ...t, test: new RegExp(t.test.source.replace(/^\^/, '^(?=[-+]?\\.?[0-9])')) }
+      : t,
+  );
+}
+
 /** Alias expansions allowed per document: enough for real manifests, far below a "billion laughs". */
 const MAX_ALIAS_COUNT = 100;
 
@@ -26,7 +38,7 @@ export function parseManifests(text: string, source = 'STDIN'): KubeObject[] {
       // Not JSON after all (YAML flow style): fall through to the YAML parser.
     }
   }
-  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, prettyErrors: true });
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, prettyErrors: true, customTags: kubectlTags });
   const out: KubeObject[] = [];
   let index = 0;
   for (const doc of Array.isArray(docs) ? docs : [docs]) {

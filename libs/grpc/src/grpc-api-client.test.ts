@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: Apache-2.0
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { apiV1 } from '@berth/api-types';
+import { StatusError, serviceUnavailable, type KubeObject, type WatchEvent } from '@berth/api';
+import type { ResourceType } from '@berth/client';
+import { GrpcApiClient } from './grpc-api-client';
+import { createApiServer, type RunningApiServer } from './resources-server';
+import { grpcClientConstructor } from './service-definition';
+import { statusFromMetadata } from './status-mapping';
+import { MapBackend } from './map-backend.fixture';
+
+const configmaps: ResourceType = { group: '', version: 'v1', resource: 'configmaps' };
+
+function cm(name: string, data: Record<string, string> = {}, extra: Record<string, unknown> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data, ...extra };
+}
+
+async function rejection(p: Promise<unknown>): Promise<StatusError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof StatusError, `expected a StatusError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected the call to fail');
+}
+
+/** A loopback port nothing listens on: bound, then released. */
+async function deadAddress(): Promise<string> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return `127.0.0.1:${port}`;
+}
+
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) assert.fail('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const RawResources = grpcClientConstructor(apiV1.Resources);
+
+function rawCall(address: string, method: string, req: unknown): Promise<{ err: grpc.ServiceError | null; res: unknown }> {
+  const client = new RawResources(address, grpc.credentials.createInsecure());
+  return new Promise((resolve) => {
+    (client[method] as (req: unknown, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void)(req, (err, res) => {
+      client.close();
+      resolve({ err, res });
+    });
+  });
+}
+
+describe('GrpcApiClient against the API server over loopback', () => {
+  const backend = new MapBackend();
+  const logged: unknown[] = [];
+  let server: RunningApiServer;
+  let client: GrpcApiClient;
+
+  before(async () => {
+    server = await createApiServer({
+      backend,
+      address: '127.0.0.1:0',
+      credentials: grpc.ServerCredentials.createInsecure(),
+      logger: { error: (obj) => logged.push(obj) },
+    });
+    client = new GrpcApiClient({ addresses: [server.address], timeoutMs: 5000 });
+  });
+
+  after(async () => {
+    client.close();
+    await server.stop(200);
+  });
+
+  test('create, get, list, update, patch and delete round-trip objects', async () => {
+    const created = await client.create(configmaps, 'default', cm('web', { a: '1' }));
+    assert.equal(created.metadata?.name, 'web');
+    assert.equal(created.metadata?.uid, 'uid-web');
+    assert.deepEqual(created.data, { a: '1' });
+    assert.equal(created.kind, 'ConfigMap');
+
+    const got = await client.get(configmaps, 'default', 'web');
+    assert.deepEqual(got, created);
+
+    await client.create(configmaps, 'default', cm('api', { b: '2' }));
+    const list = await client.list(configmaps, { namespace: 'default', labelSelector: 'app=x', limit: 10 });
+    assert.equal(list.kind, 'ConfigMapList');
+    assert.equal(list.apiVersion, 'v1');
+    assert.ok(list.metadata.resourceVersion);
+    assert.deepEqual(list.items.map((o) => o.metadata?.name).sort(), ['api', 'web']);
+    const listCall = backend.calls.filter((c) => c.verb === 'list').at(-1);
+    assert.deepEqual(listCall?.opts, { labelSelector: 'app=x', limit: 10 });
+
+    const updated = await client.update(configmaps, 'default', { ...got, data: { a: '3' } }, { fieldManager: 'me', dryRun: true });
+    assert.deepEqual(updated.data, { a: '3' });
+    assert.notEqual(updated.metadata?.resourceVersion, got.metadata?.resourceVersion);
+    const updateCall = backend.calls.filter((c) => c.verb === 'update').at(-1);
+    assert.deepEqual(updateCall?.opts, { dryRun: true, fieldManager: 'me' });
+    assert.equal(updateCall?.ref.name, 'web');
+
+    const patched = await client.patch(configmaps, 'default', 'web', 'application/merge-patch+json', { data: { b: '4' } });
+    assert.deepEqual(patched.data, { a: '3', b: '4' });
+    const patchCall = backend.calls.filter((c) => c.verb === 'patch').at(-1);
+    assert.deepEqual(patchCall?.body, { patchType: 'application/merge-patch+json', patch: { data: { b: '4' } } });
+
+    const deleted = await client.delete(configmaps, 'default', 'web', { propagationPolicy: 'Foreground', gracePeriodSeconds: 0 });
+    assert.equal(deleted.metadata?.name, 'web');
+    assert.deepEqual(backend.calls.filter((c) => c.verb === 'delete').at(-1)?.opts, {
+      propagationPolicy: 'Foreground',
+      gracePeriodSeconds: 0,
+    });
+    await rejection(client.get(configmaps, 'default', 'web'));
+
+    const gone = await client.deleteCollection(configmaps, { namespace: 'default' });
+    assert.deepEqual(gone.items.map((o) => o.metadata?.name), ['api']);
+    assert.equal((await client.list(configmaps, { namespace: 'default' })).items.length, 0);
+  });
+
+  test('NotFound keeps its reason, code, message and details', async () => {
+    const err = await rejection(client.get(configmaps, 'default', 'nope'));
+    assert.equal(err.reason, 'NotFound');
+    assert.equal(err.code, 404);
+    assert.equal(err.message, 'configmaps "nope" not found');
+    assert.equal(err.status.details?.name, 'nope');
+    assert.equal(err.status.kind, 'Status');
+  });
+
+  test('Conflict on a stale resourceVersion survives the wire', async () => {
+    const obj = await client.create(configmaps, 'default', cm('stale'));
+    await client.update(configmaps, 'default', { ...obj, data: { x: '1' } });
+    const err = await rejection(client.update(configmaps, 'default', { ...obj, data: { x: '2' } }));
+    assert.equal(err.reason, 'Conflict');
+    assert.equal(err.code, 409);
+    assert.equal(
+      err.message,
+      'Operation cannot be fulfilled on configmaps "stale": the object has been modified; please apply your changes to the latest version and try again',
+    );
+    const dup = await rejection(client.create(configmaps, 'default', cm('stale')));
+    assert.equal(dup.reason, 'AlreadyExists');
+  });
+
+  test('Invalid keeps its field causes', async () => {
+    const err = await rejection(client.create(configmaps, 'default', cm('')));
+    assert.equal(err.reason, 'Invalid');
+    assert.equal(err.code, 422);
+    assert.equal(err.message, 'ConfigMap "" is invalid: metadata.name: Required value: name or generateName is required');
+    assert.deepEqual(err.status.details?.causes, [
+      { reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' },
+    ]);
+  });
+
+  test('a manifest reaches the backend with its unknown fields, and warnings come back', async () => {
+    const manifest = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'from-file', labels: { app: 'x' }, bogus: true },
+      data: { k: 'v' },
+      spec: { replicas: 3 },
+    };
+    const res = await client.createFromManifest(configmaps, 'default', manifest, { fieldValidation: 'Warn' });
+    const call = backend.calls.filter((c) => c.verb === 'create').at(-1);
+    assert.deepEqual(call?.body, manifest);
+    assert.deepEqual(call?.opts, { fieldValidation: 'Warn' });
+    assert.equal(call?.ref.namespace, 'default');
+    assert.deepEqual(res.warnings, ['unknown field "spec"']);
+    assert.deepEqual(res.object.data, { k: 'v' });
+
+    const replaced = await client.updateFromManifest(configmaps, 'default', { ...manifest, data: { k: 'w' }, extra: 1 });
+    assert.deepEqual(backend.calls.filter((c) => c.verb === 'update').at(-1)?.body, { ...manifest, data: { k: 'w' }, extra: 1 });
+    assert.deepEqual(replaced.object.data, { k: 'w' });
+  });
+
+  test('a manifest that is not JSON is a BadRequest naming the problem', async () => {
+    const { err } = await rawCall(server.address, 'create', {
+      ...create(apiV1.CreateRequestSchema, {
+        ref: { version: 'v1', resource: 'configmaps', namespace: 'default' },
+        manifest: Buffer.from('{"kind": '),
+      }),
+    });
+    assert.equal(err?.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(err?.details ?? '', /manifest is not valid JSON/);
+    assert.equal(statusFromMetadata(err?.metadata)?.reason, 'BadRequest');
+  });
+
+  test('garbage bytes get INVALID_ARGUMENT and the server keeps serving', async () => {
+    const Generic = grpc.makeGenericClientConstructor(
+      {
+        create: {
+          path: '/berth.api.v1.Resources/Create',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+      },
+      'Resources',
+    );
+    const raw = new Generic(server.address, grpc.credentials.createInsecure());
+    // Field 1 (ref), length-delimited, claiming 100 bytes that never come.
+    const garbage = Buffer.from([0x0a, 0x64, 0x01, 0x02, 0xff]);
+    const err = await new Promise<grpc.ServiceError | null>((resolve) => {
+      (raw['create'] as (b: Buffer, cb: (e: grpc.ServiceError | null) => void) => void)(garbage, (e) => resolve(e));
+    });
+    raw.close();
+    assert.equal(err?.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(err?.details ?? '', /not a valid berth\.api\.v1\.CreateRequest/);
+    assert.equal(statusFromMetadata(err?.metadata)?.reason, 'BadRequest');
+
+    const obj = await client.create(configmaps, 'default', cm('after-garbage'));
+    assert.equal(obj.metadata?.name, 'after-garbage');
+  });
+
+  test('an object that does not decode as its type is a BadRequest', async () => {
+    const { err } = await rawCall(server.address, 'create', {
+      ...create(apiV1.CreateRequestSchema, {
+        ref: { version: 'v1', resource: 'configmaps', namespace: 'default' },
+        object: { typeUrl: 'type.googleapis.com/berth.core.v1.ConfigMap', value: new Uint8Array([0x0a, 0x64, 0x01]) },
+      }),
+    });
+    assert.equal(err?.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(statusFromMetadata(err?.metadata)?.reason, 'BadRequest');
+  });
+
+  test('an unexpected backend failure is an InternalError, logged, and not fatal', async () => {
+    backend.failNext.set('get', [new TypeError('boom')]);
+    const err = await rejection(client.get(configmaps, 'default', 'x'));
+    assert.equal(err.reason, 'InternalError');
+    assert.equal(err.message, 'Internal error occurred: boom');
+    assert.equal(logged.length, 1);
+    assert.ok(await client.list(configmaps));
+  });
+
+  test('reads are retried on ServiceUnavailable; creates are not', async () => {
+    await client.create(configmaps, 'default', cm('retry'));
+    backend.failNext.set('get', [serviceUnavailable('etcd is down')]);
+    const got = await client.get(configmaps, 'default', 'retry');
+    assert.equal(got.metadata?.name, 'retry');
+
+    const before = backend.calls.filter((c) => c.verb === 'create').length;
+    backend.failNext.set('create', [serviceUnavailable('etcd is down')]);
+    const err = await rejection(client.create(configmaps, 'default', cm('once')));
+    assert.equal(err.reason, 'ServiceUnavailable');
+    assert.equal(err.message, 'etcd is down');
+    assert.equal(backend.calls.filter((c) => c.verb === 'create').length, before + 1);
+  });
+
+  test('watch streams changes and ends cleanly on both sides when aborted', async () => {
+    const ac = new AbortController();
+    const seen: WatchEvent[] = [];
+    const done = (async () => {
+      for await (const ev of client.watch(configmaps, { namespace: 'watched', signal: ac.signal, resourceVersion: '5' })) {
+        seen.push(ev);
+        if (seen.length === 3) ac.abort();
+      }
+    })();
+    await until(() => backend.activeWatches === 1);
+    await client.create(configmaps, 'watched', { ...cm('w'), metadata: { name: 'w', namespace: 'watched' } });
+    const w = await client.get(configmaps, 'watched', 'w');
+    await client.update(configmaps, 'watched', { ...w, data: { n: '1' } });
+    await client.delete(configmaps, 'watched', 'w');
+    await done; // ends without throwing
+    assert.deepEqual(
+      seen.map((e) => [e.type, e.object.metadata?.name]),
+      [
+        ['ADDED', 'w'],
+        ['MODIFIED', 'w'],
+        ['DELETED', 'w'],
+      ],
+    );
+    assert.deepEqual(seen[1]?.object.data, { n: '1' });
+    await until(() => backend.activeWatches === 0);
+    const call = backend.calls.filter((c) => c.verb === 'watch').at(-1);
+    assert.deepEqual(call?.opts, { resourceVersion: '5' });
+  });
+
+  test('a watch blocked waiting for events is cancelled by its signal', async () => {
+    const ac = new AbortController();
+    const done = (async () => {
+      const events = [];
+      for await (const ev of client.watch(configmaps, { namespace: 'quiet', resourceVersion: '7', signal: ac.signal })) events.push(ev);
+      return events;
+    })();
+    await until(() => backend.activeWatches === 1);
+    ac.abort();
+    assert.deepEqual(await done, []);
+    await until(() => backend.activeWatches === 0);
+  });
+
+  test('breaking out of a watch loop cancels the server side', async () => {
+    await client.create(configmaps, 'brk', { ...cm('b1'), metadata: { name: 'b1', namespace: 'brk' } });
+    for await (const ev of client.watch(configmaps, { namespace: 'brk' })) {
+      assert.equal(ev.type, 'ADDED');
+      break;
+    }
+    await until(() => backend.activeWatches === 0);
+  });
+
+  test('a watch from an expired version fails with OUT_OF_RANGE, reason Expired', async () => {
+    const err = await rejection(
+      (async () => {
+        for await (const _ of client.watch(configmaps, { resourceVersion: '1' })) assert.fail('no events expected');
+      })(),
+    );
+    assert.equal(err.reason, 'Expired');
+    assert.equal(err.code, 410);
+    assert.match(err.message, /too old resource version: 1/);
+
+    const stream = new RawResources(server.address, grpc.credentials.createInsecure());
+    const rawErr = await new Promise<grpc.ServiceError>((resolve) => {
+      const call = (stream['watch'] as (req: unknown) => grpc.ClientReadableStream<unknown>)(
+        create(apiV1.WatchRequestSchema, { ref: { version: 'v1', resource: 'configmaps' }, resourceVersion: '1' }),
+      );
+      call.on('data', () => undefined);
+      call.on('error', resolve);
+    });
+    stream.close();
+    assert.equal(rawErr.code, grpc.status.OUT_OF_RANGE);
+    assert.equal(statusFromMetadata(rawErr.metadata)?.reason, 'Expired');
+  });
+
+  test('an ERROR event arrives as an event carrying its Status', async () => {
+    const ac = new AbortController();
+    let first: WatchEvent | undefined;
+    for await (const ev of client.watch(configmaps, { namespace: 'e', labelSelector: 'error=1', signal: ac.signal })) {
+      first = ev;
+      ac.abort();
+    }
+    assert.equal(first?.type, 'ERROR');
+    assert.equal(first?.status?.reason, 'Expired');
+    assert.equal(first?.object.kind, 'Status');
+  });
+
+  test('version and api-resources come from Discovery', async () => {
+    const v = await client.version();
+    assert.equal(v.gitVersion, 'v1.30.0-berth');
+    assert.equal(v.platform, 'linux/amd64');
+    const resources = await client.apiResources();
+    assert.deepEqual(resources, backend.resources());
+  });
+});
+
+describe('GrpcApiClient failover', () => {
+  test('calls succeed when the first address is dead and the second alive', async () => {
+    const backend = new MapBackend();
+    const server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    const client = new GrpcApiClient({ addresses: [await deadAddress(), server.address] });
+    try {
+      // Round-robin starts some calls on the dead address: each must fail over.
+      for (let i = 0; i < 4; i++) await client.create(configmaps, 'default', cm(`f${i}`));
+      for (let i = 0; i < 4; i++) assert.equal((await client.get(configmaps, 'default', `f${i}`)).metadata?.name, `f${i}`);
+      assert.equal(backend.calls.filter((c) => c.verb === 'create').length, 4);
+      const ac = new AbortController();
+      for await (const ev of client.watch(configmaps, { namespace: 'default', signal: ac.signal })) {
+        assert.equal(ev.type, 'ADDED');
+        ac.abort();
+      }
+    } finally {
+      client.close();
+      await server.stop(200);
+    }
+  });
+
+  test('with no server reachable the error says the connection was refused', async () => {
+    const address = await deadAddress();
+    const client = new GrpcApiClient({ addresses: [address] });
+    try {
+      const err = await rejection(client.get(configmaps, 'default', 'x'));
+      assert.equal(err.reason, 'ServiceUnavailable');
+      assert.equal(err.code, 503);
+      assert.match(err.message, new RegExp(`connection to the server ${address} was refused`));
+      const createErr = await rejection(client.create(configmaps, 'default', cm('x')));
+      assert.equal(createErr.reason, 'ServiceUnavailable');
+      const watchErr = await rejection(
+        (async () => {
+          for await (const _ of client.watch(configmaps)) assert.fail('no events expected');
+        })(),
+      );
+      assert.equal(watchErr.reason, 'ServiceUnavailable');
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('protocol details', () => {
+  test('the request bytes a foreign client sends decode as the generated messages', async () => {
+    // A client in another language sends plain protobuf: build one by hand.
+    const backend = new MapBackend();
+    const server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    try {
+      const Generic = grpc.makeGenericClientConstructor(
+        {
+          getVersion: {
+            path: '/berth.api.v1.Discovery/GetVersion',
+            requestStream: false,
+            responseStream: false,
+            requestSerialize: (b: Buffer) => b,
+            requestDeserialize: (b: Buffer) => b,
+            responseSerialize: (b: Buffer) => b,
+            responseDeserialize: (b: Buffer) => b,
+          },
+        },
+        'Discovery',
+      );
+      const raw = new Generic(server.address, grpc.credentials.createInsecure());
+      const res = await new Promise<Buffer>((resolve, reject) => {
+        const req = Buffer.from(toBinary(apiV1.GetVersionRequestSchema, create(apiV1.GetVersionRequestSchema)));
+        (raw['getVersion'] as (b: Buffer, cb: (e: Error | null, r: Buffer) => void) => void)(req, (e, r) => (e ? reject(e) : resolve(r)));
+      });
+      raw.close();
+      assert.match(res.toString('latin1'), /v1\.30\.0-berth/);
+    } finally {
+      await server.stop(200);
+    }
+  });
+});
