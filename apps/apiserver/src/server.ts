@@ -53,7 +53,7 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
           ...(config.tls.clientCaFile ? { clientCa: readFileSync(config.tls.clientCaFile) } : {}),
         }
       : undefined;
-    const api = await createApiServer({ backend: registry, address: config.bindAddress, tls: credentials, logger, metrics });
+    const api = await createApiServer({ backend: registry, address: config.bindAddress, tls: credentials, logger });
     stops.push(() => api.stop());
     let ready = true;
     const health: HealthServer = await startHealthServer({ port: config.healthPort, metrics, ready: () => ready });

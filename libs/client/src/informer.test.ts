@@ -97,6 +97,9 @@ describe('SharedInformer', () => {
     void inf.run(ac.signal);
     await inf.waitForSync();
     await waitFor(() => api.activeWatches() === 1, 'the watch');
+    // One event on this watch, so its end below looks like a normal server timeout.
+    await api.create(PODS, 'default', pod('default', 'seen'));
+    await waitFor(() => rec.events.length === 4, 'the live add');
     rec.events.length = 0;
 
     // Hold the next watch call back, so the informer misses the changes below.
@@ -119,7 +122,7 @@ describe('SharedInformer', () => {
     assert.deepEqual(rec.events.sort(), ['add default/new', 'delete default/remove', 'update default/change']);
     assert.equal(deletedState?.metadata?.name, 'remove');
     assert.ok(deletedState?.metadata?.uid, 'the deleted object is the last state the cache had');
-    assert.deepEqual(inf.store.listKeys().sort(), ['default/change', 'default/keep', 'default/new']);
+    assert.deepEqual(inf.store.listKeys().sort(), ['default/change', 'default/keep', 'default/new', 'default/seen']);
     assert.equal(api.actions().filter((a) => a.verb === 'list').length, 2);
   });
 
@@ -164,6 +167,20 @@ describe('SharedInformer', () => {
     t.after(() => ac.abort());
     void inf.run(ac.signal);
     await waitFor(() => api.actions().filter((a) => a.verb === 'list').length === 2, 'the re-list', 1000);
+  });
+
+  test('a server that ends every watch at once is retried with backoff, not hammered', async (t) => {
+    const api = new FakeApi();
+    api.prependReactor('watch', 'pods', () => ({
+      object: (async function* (): AsyncGenerator<WatchEvent> {})(),
+    }));
+    const inf = new SharedInformer(api, PODS, { backoff: { initialMs: 40, maxMs: 1000 } });
+    const ac = new AbortController();
+    t.after(() => ac.abort());
+    void inf.run(ac.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    const watches = api.actions().filter((a) => a.verb === 'watch').length;
+    assert.ok(watches >= 2 && watches <= 5, `${watches} watches in 300 ms`);
   });
 
   test('periodic resync re-delivers every cached object as onUpdate(obj, obj)', async (t) => {

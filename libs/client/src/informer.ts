@@ -154,18 +154,30 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     let needList = true;
     try {
       while (!signal.aborted) {
+        let watching = false;
         try {
           if (needList) {
             await this.listAndReplace(signal);
             needList = false;
           }
-          await this.watch(signal);
+          watching = true;
+          const started = Date.now();
+          const events = await this.watch(signal);
+          if (signal.aborted) break;
+          if (events === 0 && Date.now() - started < 1000) {
+            // A watch that ends at once with nothing in it is a sick server, not a timeout
+            // (client-go: "very short watch"); do not hammer it.
+            this.logger.warn({ resource: describe(this.type), retryInMs: delay }, 'very short watch; retrying');
+            await sleep(jitter(delay), signal);
+            delay = Math.min(delay * 2, this.backoff.maxMs);
+            continue;
+          }
           // A clean end (server timeout): resume from the last resourceVersion, no re-list.
           delay = this.backoff.initialMs;
         } catch (err) {
           if (signal.aborted) break;
           needList = true;
-          if (isExpired(err)) {
+          if (watching && isExpired(err)) {
             // Our resourceVersion was compacted away: re-list now, waiting would not help.
             this.logger.info({ resource: describe(this.type), err }, 'watch expired; re-listing');
             continue;
@@ -227,7 +239,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private async watch(signal: AbortSignal): Promise<void> {
+  /** Watches until the stream ends; returns how many events it delivered. */
+  private async watch(signal: AbortSignal): Promise<number> {
     // A random server-side timeout spreads re-watches of many informers over time (client-go: 5–10 min).
     const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
     const events = this.client.watch<T>(this.type, {
@@ -239,10 +252,13 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       timeoutSeconds,
       signal,
     });
+    let n = 0;
     for await (const ev of events) {
-      if (signal.aborted) return;
+      if (signal.aborted) break;
+      n++;
       this.handleEvent(ev);
     }
+    return n;
   }
 
   private handleEvent(ev: WatchEvent<T>): void {

@@ -8,7 +8,7 @@ import { apiV1 } from '@berth/api-types';
 import { StatusError, serviceUnavailable, type KubeObject, type WatchEvent } from '@berth/api';
 import type { ResourceType } from '@berth/client';
 import { GrpcApiClient } from './grpc-api-client';
-import { createApiServer, type RunningApiServer } from './resources-server';
+import { createApiServer, type CallObservation, type RunningApiServer } from './resources-server';
 import { grpcClientConstructor } from './service-definition';
 import { statusFromMetadata } from './status-mapping';
 import { MapBackend } from './map-backend.fixture';
@@ -61,6 +61,7 @@ function rawCall(address: string, method: string, req: unknown): Promise<{ err: 
 describe('GrpcApiClient against the API server over loopback', () => {
   const backend = new MapBackend();
   const logged: unknown[] = [];
+  const observed: CallObservation[] = [];
   let server: RunningApiServer;
   let client: GrpcApiClient;
 
@@ -70,6 +71,7 @@ describe('GrpcApiClient against the API server over loopback', () => {
       address: '127.0.0.1:0',
       credentials: grpc.ServerCredentials.createInsecure(),
       logger: { error: (obj) => logged.push(obj) },
+      observe: (o) => observed.push(o),
     });
     client = new GrpcApiClient({ addresses: [server.address], timeoutMs: 5000 });
   });
@@ -130,6 +132,8 @@ describe('GrpcApiClient against the API server over loopback', () => {
     assert.equal(err.message, 'configmaps "nope" not found');
     assert.equal(err.status.details?.name, 'nope');
     assert.equal(err.status.kind, 'Status');
+    const o = observed.at(-1);
+    assert.deepEqual([o?.service, o?.method, o?.resource, o?.code], ['Resources', 'Get', 'configmaps', grpc.status.NOT_FOUND]);
   });
 
   test('Conflict on a stale resourceVersion survives the wire', async () => {
@@ -201,6 +205,15 @@ describe('GrpcApiClient against the API server over loopback', () => {
           responseSerialize: (b: Buffer) => b,
           responseDeserialize: (b: Buffer) => b,
         },
+        watch: {
+          path: '/berth.api.v1.Resources/Watch',
+          requestStream: false,
+          responseStream: true,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
       },
       'Resources',
     );
@@ -210,7 +223,14 @@ describe('GrpcApiClient against the API server over loopback', () => {
     const err = await new Promise<grpc.ServiceError | null>((resolve) => {
       (raw['create'] as (b: Buffer, cb: (e: grpc.ServiceError | null) => void) => void)(garbage, (e) => resolve(e));
     });
+    const watchErr = await new Promise<grpc.ServiceError>((resolve) => {
+      const call = (raw['watch'] as (b: Buffer) => grpc.ClientReadableStream<Buffer>)(garbage);
+      call.on('data', () => undefined);
+      call.on('error', resolve);
+    });
     raw.close();
+    assert.equal(watchErr.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(watchErr.details, /not a valid berth\.api\.v1\.WatchRequest/);
     assert.equal(err?.code, grpc.status.INVALID_ARGUMENT);
     assert.match(err?.details ?? '', /not a valid berth\.api\.v1\.CreateRequest/);
     assert.equal(statusFromMetadata(err?.metadata)?.reason, 'BadRequest');
@@ -278,6 +298,7 @@ describe('GrpcApiClient against the API server over loopback', () => {
     );
     assert.deepEqual(seen[1]?.object.data, { n: '1' });
     await until(() => backend.activeWatches === 0);
+    await until(() => observed.some((o) => o.method === 'Watch' && o.code === grpc.status.CANCELLED));
     const call = backend.calls.filter((c) => c.verb === 'watch').at(-1);
     assert.deepEqual(call?.opts, { resourceVersion: '5' });
   });

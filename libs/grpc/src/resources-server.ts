@@ -53,6 +53,8 @@ export interface CallObservation {
   service: string;
   /** The RPC: "Create", "Watch"... */
   method: string;
+  /** For Resources calls, the resource as Kubernetes qualifies it: "pods", "deployments.apps". */
+  resource?: string;
   /** The gRPC status code the call ended with. */
   code: grpc.status;
   durationMs: number;
@@ -70,7 +72,13 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 
   const failure = (method: string, err: unknown): grpc.ServerErrorResponse => {
-    if (!(err instanceof StatusError)) opts.logger?.error({ err, method }, 'unexpected error serving API request');
+    if (!(err instanceof StatusError)) {
+      try {
+        opts.logger?.error({ err, method }, 'unexpected error serving API request');
+      } catch {
+        // A failing logger must not turn one bad request into a crashed server.
+      }
+    }
     const st = toGrpcStatus(err);
     return Object.assign(new Error(st.details), st);
   };
@@ -80,9 +88,12 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     return user ? { user, signal } : { signal };
   };
 
-  const observe = (service: string, method: string, start: number, code: grpc.status): void => {
+  const observe = (service: string, method: string, request: unknown, start: number, code: grpc.status): void => {
+    if (!opts.observe) return;
     try {
-      opts.observe?.({ service, method, code, durationMs: performance.now() - start });
+      const ref = isMalformedRequest(request) ? undefined : (request as { ref?: apiV1.ResourceRef } | undefined)?.ref;
+      const resource = ref ? (ref.group ? `${ref.resource}.${ref.group}` : ref.resource) : undefined;
+      opts.observe({ service, method, ...(resource ? { resource } : {}), code, durationMs: performance.now() - start });
     } catch {
       // Metrics must never fail a request.
     }
@@ -104,12 +115,12 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
       };
       run().then(
         (res) => {
-          observe(service, method, start, grpc.status.OK);
+          observe(service, method, call.request, start, grpc.status.OK);
           callback(null, res);
         },
         (err: unknown) => {
           const st = failure(method, err);
-          observe(service, method, start, st.code ?? grpc.status.UNKNOWN);
+          observe(service, method, call.request, start, st.code ?? grpc.status.UNKNOWN);
           callback(st);
         },
       );
@@ -153,7 +164,7 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     ),
     watch: ((call) => {
       const start = performance.now();
-      void serveWatch(call, backend, context, failure).then((code) => observe('Resources', 'Watch', start, code));
+      void serveWatch(call, backend, context, failure).then((code) => observe('Resources', 'Watch', call.request, start, code));
     }) satisfies grpc.handleServerStreamingCall<Req<apiV1.WatchRequest>, apiV1.WatchEvent>,
   };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { pino, type Logger as PinoLogger } from 'pino';
+import pino, { type Logger as PinoLogger } from 'pino';
 
 /** The logger every component uses: pino JSON lines carrying `component`. */
 export type Logger = PinoLogger;

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   alreadyExists,
+  assertFieldsSupported,
   badRequest,
   conflict,
   expired,
@@ -335,7 +336,18 @@ export class ResourceStore {
       if (more && continueKey) metadata.continue = encodeContinue({ revision: revision ?? '', key: continueKey });
       return { apiVersion, kind: listKind, metadata, items };
     }
-    if (q.resourceVersion !== '0') await this.cache.waitUntilFresh(await this.storage.currentRevision());
+    if (q.resourceVersion !== '0') {
+      try {
+        await this.cache.waitUntilFresh(await this.storage.currentRevision());
+      } catch (e) {
+        // The cache cannot prove it is current (etcd without progress notifications, or a
+        // re-list in progress): read etcd directly, as Kubernetes does.
+        if (!isStorageError(e, 'Unavailable')) throw e;
+        const page = await this.storage.list(keyPrefix);
+        const items = predicate ? page.items.filter(predicate) : page.items;
+        return { apiVersion, kind: listKind, metadata: { resourceVersion: page.revision }, items };
+      }
+    }
     const page = this.cache.list({ keyPrefix, predicate });
     return { apiVersion, kind: listKind, metadata: { resourceVersion: page.revision }, items: page.items };
   }
@@ -366,15 +378,8 @@ export class ResourceStore {
   private predicate(labelSelector?: string, fieldSelector?: string): ((obj: KubeObject) => boolean) | undefined {
     const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
     const fields = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
-    if (fields) {
-      // Reject field labels the kind does not expose, as Kubernetes does.
-      const known = new Set(Object.keys(objectFields(this.info.kind, { apiVersion: apiVersionOf(this.info), kind: this.info.kind, metadata: {} })));
-      for (const r of fields.requirements) {
-        if (!known.has(r.field) && !supportedField(this.info.kind, r.field)) {
-          throw badRequest(`field label not supported: ${r.field}`);
-        }
-      }
-    }
+    // Reject field labels the kind does not expose, as Kubernetes does.
+    if (fields) assertFieldsSupported(this.info.kind, fields);
     if (!labels && !fields) return undefined;
     const kind = this.info.kind;
     return (obj) =>
@@ -408,10 +413,6 @@ export class ResourceStore {
     }
     return internalError((e as Error)?.message ?? String(e));
   }
-}
-
-function supportedField(kind: string, field: string): boolean {
-  return field === 'metadata.name' || field === 'metadata.namespace' || (kind === '' && field === '');
 }
 
 function propagationOf(options: DeleteOptions, fallback: PropagationPolicy): PropagationPolicy {

@@ -182,6 +182,7 @@ export class EtcdStorage implements Storage {
     signal: AbortSignal,
     opts: WatchOptions,
   ): AsyncGenerator<StorageEvent> {
+    if (fromRevision !== '' && !isRevision(fromRevision)) throw new RangeError(`invalid revision ${JSON.stringify(fromRevision)}`);
     type Item = { events: StorageEvent[] } | { progress: string } | { error: Error };
     const queue: Item[] = [];
     let queuedEvents = 0;

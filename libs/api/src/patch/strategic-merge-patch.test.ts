@@ -509,6 +509,16 @@ spec: {template: {spec: {containers: [{name: api,
     },
   },
   {
+    name: 'directives in a value the object lacks are applied, not stored',
+    kind: 'Deployment',
+    doc: () => y('kind: Deployment\nspec: {replicas: 1}'),
+    patch: 'spec: {strategy: {$retainKeys: [type], type: Recreate, rollingUpdate: null}, template: {spec: {containers: [{name: a, image: x, env: [{name: GONE, $patch: delete}]}]}}}',
+    expect: (d) => {
+      d.spec.strategy = { type: 'Recreate' };
+      d.spec.template = { spec: { containers: [{ name: 'a', image: 'x', env: [] }] } };
+    },
+  },
+  {
     name: 'Pod containers live under spec',
     kind: 'Pod',
     doc: () => y('kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: a:1}, {name: b, image: b:1}]}'),

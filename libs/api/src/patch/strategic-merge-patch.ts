@@ -275,15 +275,6 @@ function partition(list: List, by: List, mergeKey: string): [List, List] {
   return mergeKey === '' ? partitionPrimitives(list, by) : partitionMaps(list, by, mergeKey);
 }
 
-function isDirectiveKey(k: string): boolean {
-  return (
-    k === DIRECTIVE_MARKER ||
-    k === RETAIN_KEYS_DIRECTIVE ||
-    k.startsWith(`${SET_ELEMENT_ORDER_PREFIX}/`) ||
-    k.startsWith(`${DELETE_FROM_PRIMITIVE_LIST_PREFIX}/`)
-  );
-}
-
 /** Drops maps carrying `$patch` (k8s' removeDirectives); `keep` is false when `v` itself is one. */
 function removeDirectives(v: unknown): [unknown, boolean] {
   if (isJsonMap(v)) {
@@ -439,9 +430,59 @@ function mergePatchIntoOriginal(original: JsonMap, patch: JsonMap, schema: Patch
 
     const [patchItems, serverOnly] = partition(merged, setOrder, field.mergeKey);
     const kind = sliceElementKind(originalList, patchList);
-    original[listKey] = normalizeElementOrder(patchItems, serverOnly, setOrder, originalList, field.mergeKey, kind);
+    const serverOrder =
+      foundOriginal && foundPatch && field.strategy === MERGE_DIRECTIVE && kind === 'map'
+        ? goAliasedOrder(originalList, patchList, field.mergeKey)
+        : originalList;
+    original[listKey] = normalizeElementOrder(patchItems, serverOnly, setOrder, serverOrder, field.mergeKey, kind);
     delete patch[listKey];
   }
+}
+
+/** The capacity Go's decoder gives a decoded list of n elements (append growth from 0). */
+function goDecodedCap(n: number): number {
+  if (n === 0 || n > 512) return n;
+  let cap = 1;
+  while (cap < n) cap *= 2;
+  return cap;
+}
+
+/**
+ * The live order k8s actually uses to place server-only items after a $setElementOrder merge.
+ * In Go, mergeSlice deletes from and appends to the live slice in place, and the caller's view
+ * of that slice (same backing array, original length) sees those writes: deleted entries shift
+ * left and, while capacity lasts, appended patch items land behind them. Replaying the writes
+ * makes the resulting order match Kubernetes' (e.g. [2, 4, 3], not [2, 3, 4], when 1 is deleted
+ * and 3 added to a live [1, 2, 4]).
+ */
+function goAliasedOrder(original: List, patch: List, mergeKey: string): List {
+  const n = original.length;
+  const cap = goDecodedCap(n);
+  const backing = [...original];
+  let len = n;
+  const find = (value: unknown): number =>
+    backing.slice(0, len).findIndex((e) => isJsonMap(e) && hasKey(e, mergeKey) && e[mergeKey] === value);
+  let replace = false;
+  for (const v of patch) {
+    if (!isJsonMap(v) || !hasKey(v, DIRECTIVE_MARKER)) continue;
+    if (v[DIRECTIVE_MARKER] === DELETE_DIRECTIVE) {
+      for (let i = find(v[mergeKey]); i >= 0; i = find(v[mergeKey])) {
+        backing.copyWithin(i, i + 1, len);
+        len--;
+      }
+    } else if (v[DIRECTIVE_MARKER] === REPLACE_DIRECTIVE) {
+      replace = true;
+    }
+  }
+  if (!replace) {
+    for (const v of patch) {
+      if (!isJsonMap(v) || hasKey(v, DIRECTIVE_MARKER) || find(v[mergeKey]) >= 0) continue;
+      // Past capacity Go moves to a new array: later appends no longer show through.
+      if (len >= cap) break;
+      backing[len++] = v;
+    }
+  }
+  return backing.slice(0, n);
 }
 
 /** Merges `patch` into `original` (both already private copies; both are modified). */

@@ -6,7 +6,7 @@
  */
 
 /** Length in bytes as Go's len() counts it (UTF-8). */
-function byteLength(s: string): number {
+export function utf8Length(s: string): number {
   let n = 0;
   for (const ch of s) {
     const c = ch.codePointAt(0) ?? 0;
@@ -55,7 +55,7 @@ export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
 /** RFC 1123 subdomain: most object names ('example.com'). */
 export function isDns1123Subdomain(v: string): string[] {
   const errs: string[] = [];
-  if (byteLength(v) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (utf8Length(v) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
   if (!DNS1123_SUBDOMAIN_RE.test(v)) errs.push(regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, 'example.com'));
   return errs;
 }
@@ -63,7 +63,7 @@ export function isDns1123Subdomain(v: string): string[] {
 /** RFC 1123 label: namespace names, container names, ('my-name'). */
 export function isDns1123Label(v: string): string[] {
   const errs: string[] = [];
-  if (byteLength(v) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (utf8Length(v) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
   if (!DNS1123_LABEL_RE.test(v)) {
     // A valid subdomain that is not a valid label (length already checked) must have dots.
     if (DNS1123_SUBDOMAIN_RE.test(v)) errs.push('must not contain dots');
@@ -75,7 +75,7 @@ export function isDns1123Label(v: string): string[] {
 /** RFC 1035 label: Service names (must start with a letter). */
 export function isDns1035Label(v: string): string[] {
   const errs: string[] = [];
-  if (byteLength(v) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (utf8Length(v) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
   if (!DNS1035_LABEL_RE.test(v)) errs.push(regexError(DNS1035_LABEL_ERR, DNS1035_LABEL_FMT, 'my-name', 'abc-123'));
   return errs;
 }
@@ -103,7 +103,7 @@ export function isQualifiedName(v: string): string[] {
     ];
   }
   if (name.length === 0) errs.push(`name part ${emptyError()}`);
-  else if (byteLength(name) > QUALIFIED_NAME_MAX_LENGTH) errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX_LENGTH)}`);
+  else if (utf8Length(name) > QUALIFIED_NAME_MAX_LENGTH) errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX_LENGTH)}`);
   if (!QUALIFIED_NAME_RE.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
@@ -117,7 +117,7 @@ export const LABEL_VALUE_MAX_LENGTH = 63;
 /** A label value: empty, or up to 63 alphanumerics, '-', '_' and '.'. */
 export function isValidLabelValue(v: string): string[] {
   const errs: string[] = [];
-  if (byteLength(v) > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
+  if (utf8Length(v) > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
   if (!LABEL_VALUE_RE.test(v)) errs.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
   return errs;
 }
@@ -135,7 +135,7 @@ export function isInRange(n: number, lo: number, hi: number): string[] {
 /** An IANA_SVC_NAME port name: up to 15 of [-a-z0-9], at least one letter, no '--', no edge '-'. */
 export function isValidPortName(s: string): string[] {
   const errs: string[] = [];
-  if (byteLength(s) > 15) errs.push(maxLenError(15));
+  if (utf8Length(s) > 15) errs.push(maxLenError(15));
   if (!/^[-a-z0-9]+$/.test(s)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
   if (!/[a-z]/.test(s)) errs.push('must contain at least one letter (a-z)');
   if (s.includes('--')) errs.push('must not contain consecutive hyphens');
@@ -167,7 +167,7 @@ const CONFIG_MAP_KEY_ERR = "a valid config key must consist of alphanumeric char
 /** A ConfigMap or Secret data key ('key.name'). */
 export function isConfigMapKey(s: string): string[] {
   const errs: string[] = [];
-  if (byteLength(s) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (utf8Length(s) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
   if (!new RegExp(`^${CONFIG_MAP_KEY_FMT}$`).test(s)) errs.push(regexError(CONFIG_MAP_KEY_ERR, CONFIG_MAP_KEY_FMT, 'key.name', 'KEY_NAME', 'key-name'));
   errs.push(...hasChDirPrefix(s));
   return errs;
@@ -246,8 +246,11 @@ export function isValidCidr(s: string): string[] {
   return Number(bits) <= (family === 4 ? 32 : 128) ? [] : err;
 }
 
-/** Go's maskTrailingDash: a generateName prefix may end in '-', the generated suffix follows. */
-function maskTrailingDash(name: string): string {
+/**
+ * Go's maskTrailingDash, applied before checking a generateName: the prefix may end in '-'
+ * because the generated suffix follows it.
+ */
+export function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
 }
 

@@ -10,7 +10,7 @@ import { isValidPercent } from './names';
 import { validateLabelSelector } from './object-meta';
 import {
   child,
-  FIELD_IMMUTABLE_MSG,
+  deepEqual,
   forbidden,
   goLabelSelector,
   goValue,
@@ -278,7 +278,6 @@ export function validateWorkloadUpdate(kind: string, next: Json, prev: Json): Fi
 }
 
 function immutableSpec(a: Json, b: Json): FieldError[] {
-  const { deepEqual } = fieldHelpers;
   if (deepEqual(a, b)) return [];
   return [
     forbidden(
@@ -287,8 +286,3 @@ function immutableSpec(a: Json, b: Json): FieldError[] {
     ),
   ];
 }
-
-// deepEqual is re-exported through an object so the import list above stays readable.
-import { deepEqual as _deepEqual } from './field';
-const fieldHelpers = { deepEqual: _deepEqual };
-export { FIELD_IMMUTABLE_MSG };

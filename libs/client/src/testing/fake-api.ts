@@ -2,13 +2,19 @@
 import { randomUUID } from 'node:crypto';
 import {
   alreadyExists,
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
   badRequest,
   conflict,
   expired,
   formatApiVersion,
   invalid,
   notFound,
+  objectFields,
   objectKey,
+  parseFieldSelector,
+  parseLabelSelector,
   serviceUnavailable,
   staleConflict,
   type DeleteOptions,
@@ -317,8 +323,9 @@ export class FakeApi implements ApiClient {
       patched =
         patchType === 'application/json-patch+json'
           ? applyJsonPatch(base, patch)
-          : // The fake has no schemas to know list merge keys: strategic merge falls back to merge.
-            mergePatch(base, patch);
+          : patchType === 'application/strategic-merge-patch+json'
+            ? applyStrategicMergePatch(base, patch, base.kind ?? '')
+            : applyMergePatch(base, patch);
     } catch (err) {
       if (err instanceof Error && err.name === 'StatusError') throw err;
       throw badRequest(`the patch could not be applied: ${err instanceof Error ? err.message : String(err)}`);
@@ -754,204 +761,16 @@ function decodeContinue(token: string): string {
   throw badRequest('continue key is not valid');
 }
 
-// ---- selectors ----
-// TODO(lead): switch to parseLabelSelector / parseFieldSelector / objectFields from @berth/api
-// once they are exported there; until then this is a private, self-contained subset.
+// ---- selectors: the apiserver's own parsers, so fakes filter exactly as the server does ----
 
 /** Tests one stored object against a list/watch filter. */
 type ObjectMatcher = (obj: KubeObject) => boolean;
 
-type LabelRequirement =
-  | { op: 'eq' | 'neq'; key: string; value: string }
-  | { op: 'in' | 'notin'; key: string; values: string[] }
-  | { op: 'exists' | 'notexists'; key: string };
-
-/** Label selector syntax: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma-separated. */
-function parseLabelRequirements(s: string): LabelRequirement[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  parts.push(cur);
-  const reqs: LabelRequirement[] = [];
-  for (const raw of parts) {
-    const p = raw.trim();
-    if (!p) continue;
-    let m: RegExpMatchArray | null;
-    if ((m = p.match(/^([^\s!=(),]+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
-      const values = (m[3] as string).split(',').map((v) => v.trim()).filter((v) => v !== '');
-      reqs.push({ op: m[2] as 'in' | 'notin', key: m[1] as string, values });
-    } else if ((m = p.match(/^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/))) {
-      reqs.push({ op: m[2] === '!=' ? 'neq' : 'eq', key: m[1] as string, value: m[3] as string });
-    } else if ((m = p.match(/^!\s*([^\s!=(),]+)$/))) {
-      reqs.push({ op: 'notexists', key: m[1] as string });
-    } else if ((m = p.match(/^([^\s!=(),]+)$/))) {
-      reqs.push({ op: 'exists', key: m[1] as string });
-    } else {
-      throw new Error(`unable to parse requirement: "${p}"`);
-    }
-  }
-  return reqs;
-}
-
-function labelRequirementMatches(r: LabelRequirement, labels: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
-  const v = labels[r.key];
-  switch (r.op) {
-    case 'eq':
-      return has && v === r.value;
-    case 'neq':
-      return !has || v !== r.value;
-    case 'in':
-      return has && r.values.includes(v as string);
-    case 'notin':
-      return !has || !r.values.includes(v as string);
-    case 'exists':
-      return has;
-    case 'notexists':
-      return !has;
-  }
-}
-
-/** Field selector syntax: `a=b`, `a==b`, `a!=b`, comma-separated, on dotted paths into the object. */
-function parseFieldRequirements(s: string): Array<{ path: string; value: string; negate: boolean }> {
-  const reqs: Array<{ path: string; value: string; negate: boolean }> = [];
-  for (const raw of s.split(',')) {
-    const p = raw.trim();
-    if (!p) continue;
-    const m = p.match(/^([^\s!=]+)\s*(==|=|!=)\s*(.*)$/);
-    if (!m) throw new Error(`invalid field selector: "${p}"`);
-    reqs.push({ path: m[1] as string, value: (m[3] as string).trim(), negate: m[2] === '!=' });
-  }
-  return reqs;
-}
-
-/** The value of a dotted field path as a field selector compares it ('' when absent). */
-function fieldValue(obj: KubeObject, path: string): string {
-  let cur: unknown = obj;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return '';
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return typeof cur === 'string' || typeof cur === 'number' || typeof cur === 'boolean' ? String(cur) : '';
-}
-
 function compileSelectors(labelSelector?: string, fieldSelector?: string): ObjectMatcher {
-  const labels = labelSelector ? parseLabelRequirements(labelSelector) : [];
-  const fields = fieldSelector ? parseFieldRequirements(fieldSelector) : [];
-  return (obj) => {
-    const l = obj.metadata?.labels ?? {};
-    for (const r of labels) if (!labelRequirementMatches(r, l)) return false;
-    for (const f of fields) if ((fieldValue(obj, f.path) === f.value) === f.negate) return false;
-    return true;
-  };
-}
-
-// ---- patches ----
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Applies an RFC 7386 JSON merge patch: objects merge recursively, null deletes, anything else replaces. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isPlainObject(patch)) return structuredClone(patch);
-  const result: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete result[k];
-    else result[k] = mergePatch(result[k], v);
-  }
-  return result;
-}
-
-/** Applies an RFC 6902 JSON patch (add, remove, replace, move, copy, test) to a copy of doc. */
-export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
-  if (!Array.isArray(patch)) throw new Error('a JSON patch must be an array of operations');
-  let root = structuredClone(doc);
-  const parse = (pointer: unknown): string[] => {
-    if (typeof pointer !== 'string' || (pointer !== '' && !pointer.startsWith('/'))) throw new Error(`invalid path ${String(pointer)}`);
-    return pointer === '' ? [] : pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-  };
-  const parentOf = (tokens: string[]): { parent: unknown; last: string } => {
-    let cur: unknown = root;
-    for (const t of tokens.slice(0, -1)) {
-      if (cur === null || typeof cur !== 'object') throw new Error(`path not found: /${tokens.join('/')}`);
-      cur = (cur as Record<string, unknown>)[t];
-    }
-    if (cur === null || typeof cur !== 'object') throw new Error(`path not found: /${tokens.join('/')}`);
-    return { parent: cur, last: tokens[tokens.length - 1] as string };
-  };
-  const read = (tokens: string[]): unknown => {
-    let cur: unknown = root;
-    for (const t of tokens) {
-      if (cur === null || typeof cur !== 'object' || !(t in (cur as object))) throw new Error(`path not found: /${tokens.join('/')}`);
-      cur = (cur as Record<string, unknown>)[t];
-    }
-    return cur;
-  };
-  const remove = (tokens: string[]): unknown => {
-    const { parent, last } = parentOf(tokens);
-    if (Array.isArray(parent)) {
-      const i = Number(last);
-      if (!Number.isInteger(i) || i < 0 || i >= parent.length) throw new Error(`index out of range: /${tokens.join('/')}`);
-      return parent.splice(i, 1)[0];
-    }
-    const o = parent as Record<string, unknown>;
-    if (!(last in o)) throw new Error(`path not found: /${tokens.join('/')}`);
-    const v = o[last];
-    delete o[last];
-    return v;
-  };
-  const add = (tokens: string[], value: unknown): void => {
-    if (tokens.length === 0) {
-      root = value;
-      return;
-    }
-    const { parent, last } = parentOf(tokens);
-    if (Array.isArray(parent)) {
-      const i = last === '-' ? parent.length : Number(last);
-      if (!Number.isInteger(i) || i < 0 || i > parent.length) throw new Error(`index out of range: /${tokens.join('/')}`);
-      parent.splice(i, 0, value);
-    } else (parent as Record<string, unknown>)[last] = value;
-  };
-  for (const raw of patch as unknown[]) {
-    if (!isPlainObject(raw)) throw new Error('a JSON patch operation must be an object');
-    const op = raw.op;
-    const path = parse(raw.path);
-    switch (op) {
-      case 'add':
-        add(path, structuredClone(raw.value));
-        break;
-      case 'remove':
-        remove(path);
-        break;
-      case 'replace':
-        if (path.length > 0) remove(path);
-        add(path, structuredClone(raw.value));
-        break;
-      case 'move': {
-        const v = remove(parse(raw.from));
-        add(path, v);
-        break;
-      }
-      case 'copy':
-        add(path, structuredClone(read(parse(raw.from))));
-        break;
-      case 'test':
-        if (!deepEqual(read(path), raw.value)) throw new Error(`test operation failed at ${String(raw.path)}`);
-        break;
-      default:
-        throw new Error(`unknown JSON patch operation ${String(op)}`);
-    }
-  }
-  return root;
+  const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
+  const fields = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
+  return (obj) =>
+    (!labels || labels.matches(obj.metadata?.labels)) && (!fields || fields.matches(objectFields(obj.kind ?? '', obj)));
 }
 
 /** Structural equality of JSON values (object key order does not matter). */
