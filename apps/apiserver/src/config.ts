@@ -12,6 +12,8 @@ export interface ApiserverConfig {
   natsUrl: string;
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
   logLevel: string;
+  /** Events kept per resource for resuming watches (kube-apiserver's --default-watch-cache-size). */
+  watchCacheSize: number;
 }
 
 export class ConfigError extends Error {}
@@ -34,6 +36,7 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
       'client-ca-file': { type: 'string' },
       insecure: { type: 'boolean' },
       'log-level': { type: 'string' },
+      'default-watch-cache-size': { type: 'string' },
     },
   });
   const bindAddress = values['bind-address'] ?? env['BERTH_BIND_ADDRESS'] ?? '127.0.0.1:6443';
@@ -55,8 +58,13 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
   if (insecure && !/^(127\.|localhost:|\[::1\]:)/.test(bindAddress)) {
     throw new ConfigError(`--insecure serves plaintext and is allowed on loopback only, not on ${bindAddress}`);
   }
+  const watchCacheSize = Number(values['default-watch-cache-size'] ?? env['BERTH_WATCH_CACHE_SIZE'] ?? '10000');
+  if (!Number.isInteger(watchCacheSize) || watchCacheSize < 1) {
+    throw new ConfigError(`--default-watch-cache-size: invalid value "${String(values['default-watch-cache-size'])}": want a positive integer`);
+  }
   return {
     bindAddress,
+    watchCacheSize,
     healthPort,
     etcdServers,
     natsUrl: values['nats-url'] ?? env['BERTH_NATS_URL'] ?? '',

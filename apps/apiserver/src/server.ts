@@ -42,7 +42,7 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     } else {
       logger.warn('no --nats-url: the events resource is unavailable');
     }
-    const registry = new Registry({ storage, ...(events ? { events } : {}) });
+    const registry = new Registry({ storage, watchCacheCapacity: config.watchCacheSize, ...(events ? { events } : {}) });
     await registry.start();
     stops.push(() => registry.stop());
     const metrics = createMetricsRegistry('apiserver');

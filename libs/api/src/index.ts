@@ -16,3 +16,5 @@ export { applyJsonPatch } from './patch/json-patch';
 export { applyStrategicMergePatch, createStrategicMergePatch } from './patch/strategic-merge-patch';
 export { createThreeWayMergePatch } from './patch/three-way-merge';
 export { patchMetaFor, hasPatchMeta, type FieldPatchMeta } from './patch/patch-meta';
+export { applyDefaults } from './defaults';
+export { validateObject, validateObjectUpdate, nameValidatorFor } from './validation';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { badRequest } from '@berth/api';
-import { DeliverPolicy, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
+import { type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { eventKey, type KubeEvent } from './event';
 import { eventFieldMatcher } from './field-selector';
 import { ensureEventStream, EVENT_TTL_MS, EVENTS_STREAM } from './stream';
@@ -92,10 +92,13 @@ export class EventStore {
    * at the time of the call has been read (so a list right after start is complete).
    */
   async start(): Promise<void> {
+    if (this.messages) throw new Error('EventStore already started');
     const jsm = await this.nc.jetstreamManager();
     await ensureEventStream(jsm);
     const info = await jsm.streams.info(EVENTS_STREAM);
-    const consumer = await this.nc.jetstream().consumers.get(EVENTS_STREAM, { deliver_policy: DeliverPolicy.All });
+    // No deliver_policy: the ordered consumer's default (start at sequence 1) reads everything;
+    // DeliverPolicy.All plus the opt_start_seq it always sets is rejected by the server.
+    const consumer = await this.nc.jetstream().consumers.get(EVENTS_STREAM);
     this.messages = await consumer.consume();
     void this.consume(this.messages);
     this.sweeper = setInterval(() => this.sweep(), 30_000);
@@ -247,6 +250,12 @@ export class EventStore {
       }
     } catch (err) {
       if (!this.stopped) this.onError(err);
+    } finally {
+      if (!this.stopped) {
+        // The connection closed under us: end the watches so clients notice and re-watch.
+        this.onError(new Error('EVENTS consumer ended'));
+        for (const w of [...this.watchers]) w.close();
+      }
     }
   }
 

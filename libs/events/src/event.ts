@@ -118,3 +118,10 @@ export function makeEvent(
 export function eventKey(e: { metadata: { namespace: string; name: string } }): string {
   return `${e.metadata.namespace}/${e.metadata.name}`;
 }
+
+/** kubectl's SOURCE / From text of an event: `kubelet, node-1`, or just `default-scheduler`. */
+export function formatEventSource(e: Pick<KubeEvent, 'source'> & Partial<Pick<KubeEvent, 'reportingComponent' | 'reportingInstance'>>): string {
+  const component = e.source?.component || e.reportingComponent || '';
+  const instance = e.source?.host || e.reportingInstance || '';
+  return instance ? `${component}, ${instance}` : component;
+}

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '@berth/api';
-import { objectReference } from './event';
+import { formatEventSource, objectReference } from './event';
 import { MemoryEventSink } from './event-sink';
 import { createEventRecorder } from './recorder';
 
@@ -36,6 +36,8 @@ describe('event recorder', () => {
     assert.equal(e.metadata.namespace, 'default');
     assert.deepEqual(e.involvedObject, { kind: 'Pod', namespace: 'default', name: 'db', uid: 'uid-db', apiVersion: 'v1', resourceVersion: '7' });
     assert.deepEqual(e.source, { component: 'kubelet', host: 'node-1' });
+    assert.equal(formatEventSource(e), 'kubelet, node-1');
+    assert.equal(formatEventSource({ source: { component: 'default-scheduler' } }), 'default-scheduler');
     assert.equal(e.message, 'pulling image "mongo:3.3"');
     assert.equal(e.count, 1);
     assert.equal(e.firstTimestamp, '2024-05-01T12:00:00Z');

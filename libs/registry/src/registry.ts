@@ -46,6 +46,8 @@ export interface RegistryOptions {
   storage: Storage;
   events?: EventSource;
   version?: Partial<VersionInfo>;
+  /** Events each resource's watch cache keeps for watches that resume (default 10,000). */
+  watchCacheCapacity?: number;
   /** Extra admission after the built-in namespace lifecycle check. */
   admission?: AdmitFn[];
 }
@@ -66,7 +68,7 @@ export class Registry implements ApiBackend {
     };
     for (const info of allResources()) {
       if (VIRTUAL.has(info.resource) && info.group === '') continue;
-      this.stores.set(storeKey(info.group, info.resource), new ResourceStore(strategyFor(info), opts.storage, admit));
+      this.stores.set(storeKey(info.group, info.resource), new ResourceStore(strategyFor(info), opts.storage, admit, opts.watchCacheCapacity));
     }
     this.versionInfo = {
       major: '1',

@@ -70,10 +70,11 @@ export class ResourceStore {
     readonly strategy: Strategy,
     private readonly storage: Storage,
     private readonly admit: AdmitFn,
+    watchCacheCapacity?: number,
   ) {
     const info = strategy.info;
     this.prefix = `/registry/${info.group || 'core'}/${info.resource}/`;
-    this.cache = new WatchCache(storage, this.prefix);
+    this.cache = new WatchCache(storage, this.prefix, watchCacheCapacity ? { capacity: watchCacheCapacity } : {});
     this.resourceName = qualifiedResource(info);
   }
 

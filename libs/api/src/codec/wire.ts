@@ -13,25 +13,41 @@ import { anyPack, anyUnpack, AnySchema, type Any } from '@bufbuild/protobuf/wkt'
 import { allFiles } from '@berth/api-types';
 import { badRequest } from '../errors';
 import type { KubeObject } from '../object';
-import { allResources, apiVersionOf, messageSchema, resourceForKind } from '../scheme';
+import { allResources, apiVersionOf, messageByName, messageSchema, resourceForKind } from '../scheme';
 
 let registry: Registry | undefined;
 function reg(): Registry {
   return (registry ??= createRegistry(...allFiles));
 }
 
+/** Kinds that travel on the API without being resources: subresource bodies and results. */
+const NON_RESOURCE_KINDS: Record<string, string> = {
+  'autoscaling/v1 Scale': 'berth.autoscaling.v1.Scale',
+  'v1 Status': 'berth.meta.v1.Status',
+  'policy/v1 Eviction': 'berth.policy.v1.Eviction',
+};
+
 const byMessage = new Map<string, { apiVersion: string; kind: string }>();
 function typeMetaOf(typeName: string): { apiVersion: string; kind: string } | undefined {
   if (byMessage.size === 0) {
     for (const info of allResources()) byMessage.set(info.messageName, { apiVersion: apiVersionOf(info), kind: info.kind });
+    for (const [gvk, name] of Object.entries(NON_RESOURCE_KINDS)) {
+      const [apiVersion = '', kind = ''] = gvk.split(' ');
+      byMessage.set(name, { apiVersion, kind });
+    }
   }
   return byMessage.get(typeName);
 }
 
 function schemaFor(obj: KubeObject): DescMessage {
-  const info = resourceForKind(String(obj.apiVersion ?? ''), String(obj.kind ?? ''));
-  if (!info) throw badRequest(`no matches for kind "${String(obj.kind)}" in version "${String(obj.apiVersion)}"`);
-  return messageSchema(info);
+  const apiVersion = String(obj.apiVersion ?? '');
+  const kind = String(obj.kind ?? '');
+  const info = resourceForKind(apiVersion, kind);
+  if (info) return messageSchema(info);
+  const extra = NON_RESOURCE_KINDS[`${apiVersion} ${kind}`];
+  const desc = extra ? messageByName(extra) : undefined;
+  if (!desc) throw badRequest(`no matches for kind "${kind}" in version "${apiVersion}"`);
+  return desc;
 }
 
 /**
