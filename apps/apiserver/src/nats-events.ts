@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import { connect } from 'nats';
 import { badRequest, type KubeObject } from '@berth/api';
-import { EventStore, NatsEventSink, type KubeEvent } from '@berth/events';
+import { connectNats, EventStore, NatsEventSink, type KubeEvent } from '@berth/events';
 import type { Logger } from '@berth/observability';
 import type { EventSource } from '@berth/registry';
 
@@ -11,7 +10,7 @@ import type { EventSource } from '@berth/registry';
  * version is readable, so a create is followed by a consistent get).
  */
 export async function connectEventSource(url: string, logger: Logger): Promise<{ source: EventSource; close(): Promise<void> }> {
-  const nc = await connect({ servers: url, name: 'berth-apiserver', maxReconnectAttempts: -1 });
+  const nc = await connectNats(url, 'berth-apiserver');
   const onError = (err: unknown): void => logger.warn({ err }, 'events stream');
   const store = new EventStore(nc, { onError });
   await store.start();

@@ -45,7 +45,7 @@ describe('ItemFastSlowRateLimiter', () => {
 
 describe('defaultControllerRateLimiter', () => {
   test('is the max of per-item exponential backoff and the overall bucket', () => {
-    let now = 0;
+    const now = 0;
     const rl = defaultControllerRateLimiter<string>(() => now);
     assert.equal(rl.when('a'), 5);
     assert.equal(rl.when('a'), 10);

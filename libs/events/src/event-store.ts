@@ -178,15 +178,15 @@ export class EventStore {
     if (!Number.isInteger(from) || from < 0) {
       throw badRequest(`invalid resourceVersion "${rv}": must be a stream sequence (a non-negative integer)`);
     }
-    const store = this;
     return {
-      [Symbol.asyncIterator](): AsyncIterator<EventWatchEvent> {
+      // An arrow function keeps `this` (the store) inside the iterator.
+      [Symbol.asyncIterator]: (): AsyncIterator<EventWatchEvent> => {
         const queue: EventWatchEvent[] = [];
         let notify: (() => void) | undefined;
         let ended = false;
         const end = (): void => {
           ended = true;
-          store.watchers.delete(watcher);
+          this.watchers.delete(watcher);
           opts.signal.removeEventListener('abort', end);
           notify?.();
         };
@@ -194,9 +194,9 @@ export class EventStore {
           namespace,
           match,
           close: end,
-          push(ev) {
+          push: (ev) => {
             if (ended) return;
-            if (queue.length >= store.maxWatchBacklog) {
+            if (queue.length >= this.maxWatchBacklog) {
               end();
               return;
             }
@@ -207,24 +207,24 @@ export class EventStore {
         if (opts.signal.aborted) ended = true;
         else {
           // Snapshot and registration happen in the same tick, so nothing falls in between.
-          const cutoff = store.now() - store.ttlMs;
-          const replay = [...store.items.values()]
+          const cutoff = this.now() - this.ttlMs;
+          const replay = [...this.items.values()]
             .filter((s) => s.seq > from && s.storedAtMs >= cutoff)
             .filter((s) => (!namespace || s.event.metadata.namespace === namespace) && match(s.event))
             .sort((a, b) => a.seq - b.seq);
           for (const s of replay) {
             queue.push({ type: from === 0 || s.firstSeq > from ? 'ADDED' : 'MODIFIED', object: structuredClone(s.event) });
           }
-          store.watchers.add(watcher);
+          this.watchers.add(watcher);
           opts.signal.addEventListener('abort', end);
-          if (store.stopped) ended = true;
+          if (this.stopped) ended = true;
         }
         return {
-          async next(): Promise<IteratorResult<EventWatchEvent>> {
+          next: async (): Promise<IteratorResult<EventWatchEvent>> => {
             for (;;) {
               const ev = queue.shift();
               if (ev) return { value: ev, done: false };
-              if (ended || store.stopped) {
+              if (ended || this.stopped) {
                 end();
                 return { value: undefined, done: true };
               }

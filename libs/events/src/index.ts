@@ -10,3 +10,4 @@ export * from './event-sink';
 export * from './nats-event-sink';
 export * from './recorder';
 export * from './event-store';
+export * from './nats-connection';

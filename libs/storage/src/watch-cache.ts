@@ -219,7 +219,7 @@ export class WatchCache {
 
   private async *watchIterator(fromRevision: string, opts: CacheWatchOptions): AsyncGenerator<CacheWatchEvent> {
     if (opts.signal.aborted) return;
-    let from = fromRevision === '' || fromRevision === '0' ? undefined : Number(fromRevision);
+    const from = fromRevision === '' || fromRevision === '0' ? undefined : Number(fromRevision);
     if (from !== undefined && (!Number.isSafeInteger(from) || from < 0)) {
       throw new RangeError(`invalid resourceVersion ${JSON.stringify(fromRevision)}`);
     }

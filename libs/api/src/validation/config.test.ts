@@ -6,6 +6,8 @@ import { fieldErrorMessage } from '../errors';
 import type { KubeObject } from '../object';
 import { validateObject, validateObjectUpdate } from './index';
 
+// Fixtures are navigated freely in tests; the code under test reads them as unknown.
+ 
 type Json = Record<string, any>;
 const make = (kind: string, body: Json): KubeObject => {
   const o: KubeObject = { apiVersion: 'v1', kind, metadata: { name: 'x', namespace: 'default' }, ...body };

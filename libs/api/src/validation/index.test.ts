@@ -11,6 +11,8 @@ import type { KubeObject } from '../object';
 import { resourceForKind } from '../scheme';
 import { validateObject } from './index';
 
+// Fixtures are navigated freely in tests; the code under test reads them as unknown.
+ 
 type Json = Record<string, any>;
 const messages = (kind: string, o: KubeObject, namespaced: boolean): string[] => {
   applyDefaults(kind, o);

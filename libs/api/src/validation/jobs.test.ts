@@ -7,6 +7,8 @@ import type { KubeObject } from '../object';
 import { cronScheduleError } from './jobs';
 import { validateObject, validateObjectUpdate } from './index';
 
+// Fixtures are navigated freely in tests; the code under test reads them as unknown.
+ 
 type Json = Record<string, any>;
 
 const podTemplate = (restartPolicy = 'Never'): Json => ({ spec: { restartPolicy, containers: [{ name: 'c', image: 'alpine' }] } });

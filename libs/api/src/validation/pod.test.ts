@@ -6,6 +6,8 @@ import { fieldErrorMessage } from '../errors';
 import type { KubeObject } from '../object';
 import { validateObject, validateObjectUpdate } from './index';
 
+// Fixtures are navigated freely in tests; the code under test reads them as unknown.
+ 
 type Json = Record<string, any>;
 
 function pod(spec: Json, meta: Json = {}): KubeObject {
