@@ -13,8 +13,8 @@ set +e
 npx nx run-many -t test --parallel=1 --outputStyle=stream 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 set -e
-pass=$(grep -E '^ℹ pass [0-9]+' "$out" | awk '{s+=$3} END {print s+0}')
-fail=$(grep -E '^ℹ fail [0-9]+' "$out" | awk '{s+=$3} END {print s+0}')
+pass=$(grep -E 'ℹ pass [0-9]+$' "$out" | awk '{s+=$NF} END {print s+0}')
+fail=$(grep -E 'ℹ fail [0-9]+$' "$out" | awk '{s+=$NF} END {print s+0}')
 echo "$pass passed, $fail failed"
 if [ "$pass" -eq 0 ]; then echo "error: no test ran" >&2; exit 1; fi
 exit "$rc"

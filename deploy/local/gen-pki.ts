@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// Writes the cluster CA, the apiserver's serving certificate and the admin's client
+// certificate into <dir> (kept if they already exist), then a kubeconfig for the admin.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClusterCa, issueCertificate, type CertKeyPair } from '@berth/certs';
+
+const [dir, kubeconfig, server] = process.argv.slice(2);
+if (!dir || !kubeconfig || !server) {
+  process.stderr.write('usage: gen-pki.ts <pki-dir> <kubeconfig> <server-url>\n');
+  process.exit(2);
+}
+mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+function load(name: string): CertKeyPair | undefined {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  return existsSync(cert) && existsSync(key) ? { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') } : undefined;
+}
+function save(name: string, pair: CertKeyPair): CertKeyPair {
+  writeFileSync(join(dir, `${name}.crt`), pair.cert);
+  writeFileSync(join(dir, `${name}.key`), pair.key, { mode: 0o600 });
+  return pair;
+}
+
+const ca = load('ca') ?? save('ca', await createClusterCa('berth-ca'));
+if (!load('apiserver')) {
+  save('apiserver', await issueCertificate(ca, {
+    commonName: 'berth-apiserver',
+    usage: 'server',
+    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    ipAddresses: ['127.0.0.1', '10.96.0.1'],
+  }));
+}
+const admin = load('admin') ?? save('admin', await issueCertificate(ca, { commonName: 'admin', organizations: ['system:masters'], usage: 'client' }));
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+writeFileSync(
+  kubeconfig,
+  `apiVersion: v1
+kind: Config
+clusters:
+- name: berth
+  cluster:
+    server: ${server}
+    certificate-authority-data: ${b64(ca.cert)}
+users:
+- name: admin
+  user:
+    client-certificate-data: ${b64(admin.cert)}
+    client-key-data: ${b64(admin.key)}
+contexts:
+- name: berth
+  context:
+    cluster: berth
+    user: admin
+    namespace: default
+current-context: berth
+preferences: {}
+`,
+  { mode: 0o600 },
+);
