@@ -6,6 +6,7 @@ import { apiV1, metaV1 } from '@berth/api-types';
 import {
   StatusError,
   badRequest,
+  packImmutableObject,
   packObject,
   tooLarge,
   unpackObject,
@@ -244,7 +245,7 @@ function watchEventMessage(ev: WatchEvent): apiV1.WatchEvent {
   }
   return create(apiV1.WatchEventSchema, {
     type: ev.type,
-    object: packObject(ev.object),
+    object: packImmutableObject(ev.object),
     ...(ev.status ? { status: statusMessage(ev.status) } : {}),
   });
 }
@@ -258,7 +259,7 @@ function listResponse(list: { apiVersion: string; kind: string; metadata?: unkno
     apiVersion: list.apiVersion,
     kind: list.kind,
     metadata: fromJson(metaV1.ListMetaSchema, (list.metadata ?? {}) as JsonValue, { ignoreUnknownFields: true }),
-    items: list.items.map((item) => packObject(item)),
+    items: list.items.map((item) => packImmutableObject(item)),
   });
 }
 

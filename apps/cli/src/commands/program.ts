@@ -48,8 +48,6 @@ export interface GlobalOptions {
   namespace?: string;
   allNamespaces?: boolean;
   context?: string;
-  cluster?: string;
-  user?: string;
   kubeconfig?: string;
   server?: string;
   requestTimeout?: string;
@@ -119,7 +117,7 @@ function makeContextFactory(program: Command, deps: CliDeps, argv: string[]): Co
     let store: KubeconfigStore | undefined;
     const getStore = (mustExist: boolean): KubeconfigStore => (store ??= loadStore(g, deps, mustExist));
     const resolved = (): ReturnType<typeof resolveContext> =>
-      resolveContext(getStore(true).merged(), { context: g.context, cluster: g.cluster, user: g.user });
+      resolveContext(getStore(true).merged(), { context: g.context });
     let namespace = g.namespace;
     if (!namespace) {
       namespace = deps.client ? 'default' : resolveContext(getStore(false).merged(), { context: g.context }).namespace;
@@ -173,8 +171,6 @@ export function buildProgram(deps: CliDeps, argv: string[]): { program: Command;
     .option('-n, --namespace <namespace>', 'If present, the namespace scope for this CLI request')
     .option('-A, --all-namespaces', 'If present, list the requested object(s) across all namespaces')
     .option('--context <name>', 'The name of the kubeconfig context to use')
-    .option('--cluster <name>', 'The name of the kubeconfig cluster to use')
-    .option('--user <name>', 'The name of the kubeconfig user to use')
     .option('--kubeconfig <file>', 'Path to the kubeconfig file to use for CLI requests (default ~/.berth/config)')
     .option('-s, --server <url>', 'The address and port of the Berth API server')
     .option('--request-timeout <duration>', 'The length of time to wait before giving up on a single server request (0: no timeout)', '0')

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// The registry without any transport, over MemoryStorage: strategies, subresources and
+// deletion rules as a gRPC or REST front end would see them.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { StatusError, type KubeObject, type ResourceRef } from '@berth/api';
+import { MemoryStorage } from '@berth/storage';
+import { Registry } from './registry';
+
+const ref = (resource: string, namespace = 'default', name = '', group = '', subresource = ''): ResourceRef => ({
+  group,
+  version: group === 'apps' ? 'v1' : 'v1',
+  resource,
+  namespace,
+  name,
+  subresource,
+});
+const ctx = {};
+let registry: Registry;
+
+async function rejects(p: Promise<unknown>, reason: string, message?: RegExp): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof StatusError, String(e));
+    assert.equal(e.reason, reason, e.message);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
+
+before(async () => {
+  registry = new Registry({ storage: new MemoryStorage() });
+  await registry.start();
+});
+after(() => registry.stop());
+
+describe('Registry', () => {
+  test('pods start Pending with their QoS class and defaults applied; status is server-owned', async () => {
+    const { object } = await registry.create(ctx, ref('pods'), {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'db' },
+      spec: { containers: [{ name: 'db', image: 'mongo:3.3', resources: { limits: { cpu: '500m', memory: '100Mi' } } }] },
+      status: { phase: 'Running' },
+    }, {});
+    const spec = object['spec'] as { restartPolicy: string; containers: { imagePullPolicy: string; resources: { requests: unknown } }[] };
+    assert.deepEqual(object['status'], { phase: 'Pending', qosClass: 'Guaranteed' });
+    assert.equal(spec.restartPolicy, 'Always');
+    assert.equal(spec.containers[0]?.imagePullPolicy, 'IfNotPresent');
+    assert.deepEqual(spec.containers[0]?.resources.requests, { cpu: '500m', memory: '100Mi' }, 'requests default to limits');
+  });
+
+  test('an unscheduled pod is deleted at once; changing a running pod\'s image is allowed, its containers are not', async () => {
+    const base = { apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    await registry.create(ctx, ref('pods'), { ...base, metadata: { name: 'pending' } }, {});
+    await registry.delete(ctx, ref('pods', 'default', 'pending'), {});
+    await rejects(registry.get(ctx, ref('pods', 'default', 'pending'), {}), 'NotFound');
+
+    const { object } = await registry.create(ctx, ref('pods'), { ...base, metadata: { name: 'upd' } }, {});
+    const spec = object['spec'] as { containers: { name: string; image: string }[] };
+    const retagged = structuredClone(object);
+    (retagged['spec'] as typeof spec).containers[0]!.image = 'busybox:1.36';
+    const { object: updated } = await registry.update(ctx, ref('pods', 'default', 'upd'), retagged, {});
+    assert.equal((updated['spec'] as typeof spec).containers[0]?.image, 'busybox:1.36');
+    const renamed = structuredClone(updated);
+    (renamed['spec'] as typeof spec).containers.push({ name: 'extra', image: 'busybox' });
+    await rejects(registry.update(ctx, ref('pods', 'default', 'upd'), renamed, {}), 'Invalid', /spec.containers: Forbidden: pod updates may not add or remove containers/);
+  });
+
+  test('strategic merge patch changes one container by name', async () => {
+    await registry.create(ctx, ref('deployments', 'default', '', 'apps'), {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api' },
+      spec: {
+        selector: { matchLabels: { app: 'api' } },
+        template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'vfarcic/go-demo-2:1.0' }, { name: 'side', image: 'busybox' }] } },
+      },
+    }, {});
+    const { object } = await registry.patch(
+      ctx,
+      ref('deployments', 'default', 'api', 'apps'),
+      'application/strategic-merge-patch+json',
+      { spec: { template: { spec: { containers: [{ name: 'api', image: 'vfarcic/go-demo-2:2.0' }] } } } },
+      {},
+    );
+    const containers = ((object['spec'] as { template: { spec: { containers: { name: string; image: string }[] } } }).template.spec.containers);
+    assert.deepEqual(containers.map((c) => `${c.name}=${c.image}`), ['api=vfarcic/go-demo-2:2.0', 'side=busybox']);
+    assert.equal(object.metadata?.generation, 2);
+    await rejects(
+      registry.patch(ctx, ref('deployments', 'default', 'api', 'apps'), 'application/json-patch+json', [{ op: 'test', path: '/spec/replicas', value: 5 }], {}),
+      'Invalid',
+      /jsonpatch test operation does not apply/,
+    );
+    await rejects(registry.patch(ctx, ref('deployments', 'default', 'api', 'apps'), 'text/plain', {}, {}), 'UnsupportedMediaType');
+  });
+
+  test('dry run validates and defaults without storing', async () => {
+    const { object } = await registry.create(ctx, ref('configmaps'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' } }, { dryRun: true });
+    assert.equal(object.metadata?.name, 'dry');
+    await rejects(registry.get(ctx, ref('configmaps', 'default', 'dry'), {}), 'NotFound');
+  });
+
+  test('a body of another kind than the resource is refused', async () => {
+    await rejects(
+      registry.create(ctx, ref('configmaps'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } }, {}),
+      'BadRequest',
+      /does not match the expected API version/,
+    );
+  });
+
+  test('events are unavailable without an event stream, with a clear error', async () => {
+    await rejects(registry.list(ctx, ref('events'), {}), 'ServiceUnavailable', /no event stream configured/);
+  });
+
+  test('watch delivers changes filtered by label selector', async () => {
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const listed = await registry.list(ctx, ref('configmaps'), {});
+    const done = (async () => {
+      for await (const ev of registry.watch({ signal: ac.signal }, ref('configmaps'), { labelSelector: 'app=web', resourceVersion: listed.metadata.resourceVersion })) {
+        seen.push(`${ev.type} ${ev.object.metadata?.name}`);
+        if (seen.length === 2) ac.abort();
+      }
+    })();
+    const mk = (name: string, app: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { app } } });
+    await registry.create(ctx, ref('configmaps'), mk('other', 'db'), {});
+    await registry.create(ctx, ref('configmaps'), mk('web-1', 'web'), {});
+    await registry.delete(ctx, ref('configmaps', 'default', 'web-1'), {});
+    await done;
+    assert.deepEqual(seen, ['ADDED web-1', 'DELETED web-1']);
+  });
+});
