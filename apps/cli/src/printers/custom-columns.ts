@@ -33,17 +33,12 @@ export interface CustomColumn {
 export function parseCustomColumns(spec: string): CustomColumn[] {
   if (spec.length === 0) throw new Error('custom-columns format specified but no custom columns given');
   return spec.split(',').map((part) => {
-    const colSpec = part.split(':');
-    if (colSpec.length !== 2) throw new Error(`unexpected custom-columns spec: ${part}, expected <header>:<json-path-expr>`);
-    const [header = '', path = ''] = colSpec;
-    const fieldSpec = relaxedJsonPathExpression(path);
-    let nodes: JsonPathNode[];
-    try {
-      nodes = parseJsonPath(fieldSpec);
-    } catch (e) {
-      throw new Error(`unexpected error parsing ${fieldSpec}: ${(e as Error).message}`);
-    }
-    return { header, fieldSpec, nodes };
+    // strings.SplitN(part, ":", 2): the path may itself contain ':'.
+    const colon = part.indexOf(':');
+    if (colon < 0) throw new Error(`unexpected custom-columns spec: ${part}, expected <header>:<json-path-expr>`);
+    const header = part.slice(0, colon);
+    const fieldSpec = relaxedJsonPathExpression(part.slice(colon + 1));
+    return { header, fieldSpec, nodes: parseJsonPath(fieldSpec) };
   });
 }
 

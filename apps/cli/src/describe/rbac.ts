@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Describers of Role, ClusterRole, RoleBinding and ClusterRoleBinding. */
+import type { KubeObject } from '@berth/api';
+import { arr, str, strArr } from './json';
+import { annotationsOf, goSlice, labelsOf, printAnnotationsMultiline, printLabelsMultiline } from './format';
+import { LEVEL_0, LEVEL_1, tabbedString } from './prefix-writer';
+
+/** An RBAC policy rule with all lists present. */
+export interface PolicyRule {
+  verbs: string[];
+  apiGroups: string[];
+  resources: string[];
+  resourceNames: string[];
+  nonResourceURLs: string[];
+}
+
+function rule(verbs: string[], apiGroups: string[], resources: string[], resourceNames: string[], nonResourceURLs: string[]): PolicyRule {
+  return { verbs, apiGroups, resources, resourceNames, nonResourceURLs };
+}
+
+/** BreakdownRule: one rule per group × resource × verb (× resource name), and per non-resource URL × verb. */
+export function breakdownRule(r: PolicyRule): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  for (const group of r.apiGroups) {
+    for (const resource of r.resources) {
+      for (const verb of r.verbs) {
+        if (r.resourceNames.length > 0) {
+          for (const name of r.resourceNames) out.push(rule([verb], [group], [resource], [name], []));
+        } else {
+          out.push(rule([verb], [group], [resource], [], []));
+        }
+      }
+    }
+  }
+  for (const url of r.nonResourceURLs) for (const verb of r.verbs) out.push(rule([verb], [], [], [], [url]));
+  return out;
+}
+
+/**
+ * compactRules: rules for one group/resource (and at most one resource name) that differ
+ * only by verb become one rule with all the verbs, in the order they were first seen.
+ */
+export function compactRules(rules: PolicyRule[]): PolicyRule[] {
+  const compacted: PolicyRule[] = [];
+  const simple = new Map<string, PolicyRule>();
+  for (const r of rules) {
+    const isSimple = r.resourceNames.length <= 1 && r.nonResourceURLs.length === 0 && r.apiGroups.length === 1 && r.resources.length === 1;
+    if (!isSimple) {
+      compacted.push(r);
+      continue;
+    }
+    const key = JSON.stringify([r.apiGroups[0], r.resources[0], r.resourceNames.length > 0, r.resourceNames[0] ?? '']);
+    const existing = simple.get(key);
+    if (existing) existing.verbs.push(...r.verbs.filter((v) => !existing.verbs.includes(v)));
+    else simple.set(key, { ...r, verbs: [...r.verbs] });
+  }
+  return [...compacted, ...simple.values()];
+}
+
+/** The generated PolicyRule.String() kubectl sorts rules by: verbs first, then groups, resources, names, URLs. */
+function ruleString(r: PolicyRule): string {
+  return (
+    `&PolicyRule{Verbs:${goSlice(r.verbs)},APIGroups:${goSlice(r.apiGroups)},Resources:${goSlice(r.resources)},` +
+    `ResourceNames:${goSlice(r.resourceNames)},NonResourceURLs:${goSlice(r.nonResourceURLs)},}`
+  );
+}
+
+/** CombineResourceGroup: `deployments.apps`, `pods/log`, `scale.apps/status`-style names. */
+export function combineResourceGroup(resources: string[], groups: string[]): string {
+  const first = resources[0];
+  if (first === undefined) return '';
+  const slash = first.indexOf('/');
+  let combine = slash < 0 ? first : first.slice(0, slash);
+  const group = groups[0];
+  if (group !== undefined && group !== '') combine += `.${group}`;
+  if (slash >= 0) combine += `/${first.slice(slash + 1)}`;
+  return combine;
+}
+
+/** The rules of a Role or ClusterRole as kubectl's PolicyRule table lists them. */
+export function describedRules(role: KubeObject): PolicyRule[] {
+  const broken: PolicyRule[] = [];
+  for (const r of arr(role, 'rules')) {
+    broken.push(
+      ...breakdownRule(rule(strArr(r, 'verbs'), strArr(r, 'apiGroups'), strArr(r, 'resources'), strArr(r, 'resourceNames'), strArr(r, 'nonResourceURLs'))),
+    );
+  }
+  const keyed = compactRules(broken).map((r) => ({ r, key: ruleString(r) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.r);
+}
+
+/** kubectl describe role / clusterrole. */
+export function describeRole(role: KubeObject): Promise<string> {
+  const rules = describedRules(role);
+  return tabbedString((w) => {
+    w.write(LEVEL_0, `Name:\t${str(role, 'metadata.name')}\n`);
+    printLabelsMultiline(w, 'Labels', labelsOf(role));
+    printAnnotationsMultiline(w, 'Annotations', annotationsOf(role));
+    w.write(LEVEL_0, 'PolicyRule:\n');
+    w.write(LEVEL_1, 'Resources\tNon-Resource URLs\tResource Names\tVerbs\n');
+    w.write(LEVEL_1, '---------\t-----------------\t--------------\t-----\n');
+    for (const r of rules) {
+      w.write(LEVEL_1, `${combineResourceGroup(r.resources, r.apiGroups)}\t${goSlice(r.nonResourceURLs)}\t${goSlice(r.resourceNames)}\t${goSlice(r.verbs)}\n`);
+    }
+  });
+}
+
+/** kubectl describe rolebinding / clusterrolebinding. */
+export function describeRoleBinding(binding: KubeObject): Promise<string> {
+  return tabbedString((w) => {
+    w.write(LEVEL_0, `Name:\t${str(binding, 'metadata.name')}\n`);
+    printLabelsMultiline(w, 'Labels', labelsOf(binding));
+    printAnnotationsMultiline(w, 'Annotations', annotationsOf(binding));
+    w.write(LEVEL_0, 'Role:\n');
+    w.write(LEVEL_1, `Kind:\t${str(binding, 'roleRef.kind')}\n`);
+    w.write(LEVEL_1, `Name:\t${str(binding, 'roleRef.name')}\n`);
+    w.write(LEVEL_0, 'Subjects:\n');
+    w.write(LEVEL_1, 'Kind\tName\tNamespace\n');
+    w.write(LEVEL_1, '----\t----\t---------\n');
+    for (const s of arr(binding, 'subjects')) w.write(LEVEL_1, `${str(s, 'kind')}\t${str(s, 'name')}\t${str(s, 'namespace')}\n`);
+  });
+}
