@@ -195,13 +195,14 @@ export async function sendGenerated(ctx: CommandContext, obj: KubeObject, opts: 
   const namespace = info.namespaced ? ctx.namespace : '';
   if (info.namespaced) obj.metadata = { ...obj.metadata, namespace };
   annotateForWrite(ctx, obj, { saveConfig: Boolean(opts['saveConfig']) });
-  if (dryRun === 'client') return printResult(ctx, info, obj, 'created', { output, dryRun });
+  const verb = (opts['__verb'] as string | undefined) ?? 'created';
+  if (dryRun === 'client') return printResult(ctx, info, obj, verb, { output, dryRun });
   const res = await createObject(ctx, { info, namespace }, obj, {
     fieldValidation: fieldValidation(opts['validate']),
     dryRun: dryRun === 'server',
   });
   printWarnings(ctx, res.warnings);
-  printResult(ctx, info, res.object, 'created', { output, dryRun });
+  printResult(ctx, info, res.object, verb, { output, dryRun });
 }
 
 function generator(parent: Command, name: string, aliases: string[], description: string): Command {
