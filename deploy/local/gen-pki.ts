@@ -23,14 +23,15 @@ function save(name: string, pair: CertKeyPair): CertKeyPair {
   return pair;
 }
 
-const ca = load('ca') ?? save('ca', await createClusterCa('berth-ca'));
-if (!load('apiserver')) {
-  save('apiserver', await issueCertificate(ca, {
-    commonName: 'berth-apiserver',
-    usage: 'server',
-    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
-    ipAddresses: ['127.0.0.1', '10.96.0.1'],
-  }));
+async function main(): Promise<void> {
+  const ca = load('ca') ?? save('ca', await createClusterCa('berth-ca'));
+  if (!load('apiserver')) {
+    save('apiserver', await issueCertificate(ca, {
+      commonName: 'berth-apiserver',
+      usage: 'server',
+      dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+      ipAddresses: ['127.0.0.1', '10.96.0.1'],
+    }));
 }
 const admin = load('admin') ?? save('admin', await issueCertificate(ca, { commonName: 'admin', organizations: ['system:masters'], usage: 'client' }));
 
@@ -60,3 +61,9 @@ preferences: {}
 `,
   { mode: 0o600 },
 );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`error: could not write the cluster certificates: ${(e as Error).message}\n`);
+  process.exit(1);
+});
