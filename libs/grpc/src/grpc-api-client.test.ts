@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { apiV1 } from '@berth/api-types';
-import { StatusError, serviceUnavailable, type KubeObject, type WatchEvent } from '@berth/api';
+import { StatusError, serviceUnavailable, unpackObject, type KubeObject, type WatchEvent } from '@berth/api';
 import type { ResourceType } from '@berth/client';
 import { GrpcApiClient } from './grpc-api-client';
 import { createApiServer, type CallObservation, type RunningApiServer } from './resources-server';
@@ -323,6 +323,22 @@ describe('GrpcApiClient against the API server over loopback', () => {
       break;
     }
     await until(() => backend.activeWatches === 0);
+  });
+
+  test('lists come as typed Any items by default and as one JSON array when asked', async () => {
+    await client.create(configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'enc', namespace: 'default' }, data: { k: 'v' } });
+    const ref = { version: 'v1', resource: 'configmaps', namespace: 'default' };
+    const proto = await rawCall(server.address, 'list', create(apiV1.ListRequestSchema, { ref }));
+    const protoRes = proto.res as apiV1.ListResponse;
+    assert.equal(protoRes.itemsJson.length, 0);
+    const typed = protoRes.items.map((a) => unpackObject(a)).find((o) => o.metadata?.name === 'enc');
+    assert.deepEqual(typed?.['data'], { k: 'v' });
+    assert.equal(protoRes.items.find((a) => unpackObject(a).metadata?.name === 'enc')?.typeUrl, 'type.googleapis.com/berth.core.v1.ConfigMap');
+    const json = await rawCall(server.address, 'list', create(apiV1.ListRequestSchema, { ref, encoding: 'json' }));
+    const jsonRes = json.res as apiV1.ListResponse;
+    assert.equal(jsonRes.items.length, 0);
+    const items = JSON.parse(Buffer.from(jsonRes.itemsJson).toString('utf8')) as KubeObject[];
+    assert.deepEqual(items.find((o) => o.metadata?.name === 'enc')?.['data'], { k: 'v' });
   });
 
   test('a watch from an expired version fails with OUT_OF_RANGE, reason Expired', async () => {

@@ -141,6 +141,7 @@ export class GrpcApiClient implements ApiClient {
         limit: opts.limit ?? 0,
         continue: opts.continue ?? '',
         resourceVersion: opts.resourceVersion ?? '',
+        encoding: 'json',
       },
       'idempotent',
     );
@@ -222,6 +223,7 @@ export class GrpcApiClient implements ApiClient {
       resourceVersion: opts.resourceVersion ?? '',
       allowWatchBookmarks: opts.allowWatchBookmarks ?? false,
       timeoutSeconds: opts.timeoutSeconds ?? 0,
+      encoding: 'json',
     });
     const order = this.endpointOrder();
     let lastError: unknown;
@@ -524,7 +526,8 @@ function listOf<T extends KubeObject>(res: apiV1.ListResponse): ObjectList<T> {
     apiVersion: res.apiVersion,
     kind: res.kind,
     metadata: (res.metadata ? toJson(metaV1.ListMetaSchema, res.metadata) : {}) as ListMeta,
-    items: res.items.map((item) => unpackObject(item) as T),
+    // Our objects are JSON anyway: lists come as one JSON array (see ListRequest.encoding).
+    items: res.itemsJson.length > 0 ? (JSON.parse(Buffer.from(res.itemsJson).toString('utf8')) as T[]) : res.items.map((item) => unpackObject(item) as T),
   };
 }
 
@@ -536,7 +539,8 @@ function watchEventOf<T extends KubeObject>(msg: apiV1.WatchEvent): WatchEvent<T
     const full = new StatusError(status ?? { message: 'watch error without a status' }).status;
     return { type, object: full as unknown as T, status: full };
   }
-  return { type, object: objectOf(msg.object) as T, ...(status ? { status } : {}) };
+  const object = msg.objectJson.length > 0 ? (JSON.parse(Buffer.from(msg.objectJson).toString('utf8')) as T) : (objectOf(msg.object) as T);
+  return { type, object, ...(status ? { status } : {}) };
 }
 
 function backoff(retry: number): number {

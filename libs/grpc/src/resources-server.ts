@@ -6,6 +6,7 @@ import { apiV1, metaV1 } from '@berth/api-types';
 import {
   StatusError,
   badRequest,
+  immutableObjectJson,
   packImmutableObject,
   packObject,
   tooLarge,
@@ -146,7 +147,7 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
       return create(apiV1.ObjectResponseSchema, { object: packObject(obj) });
     }),
     list: unary<apiV1.ListRequest, apiV1.ListResponse>('Resources', 'List', async (req, ctx) =>
-      listResponse(await backend.list(ctx, refOf(req.ref), listOptions(req))),
+      listResponse(await backend.list(ctx, refOf(req.ref), listOptions(req)), req.encoding),
     ),
     update: unary<apiV1.UpdateRequest, apiV1.ObjectResponse>('Resources', 'Update', async (req, ctx) =>
       writeResponse(await backend.update(ctx, refOf(req.ref), body(req), writeOptions(req))),
@@ -207,7 +208,7 @@ async function serveWatch(
     });
     for await (const ev of events) {
       if (ac.signal.aborted) break;
-      if (!call.write(watchEventMessage(ev))) await drained(call, ac.signal);
+      if (!call.write(watchEventMessage(ev, req.encoding))) await drained(call, ac.signal);
     }
     if (ac.signal.aborted) return grpc.status.CANCELLED;
     call.end();
@@ -238,14 +239,14 @@ function drained(call: grpc.ServerWritableStream<unknown, unknown>, signal: Abor
   });
 }
 
-function watchEventMessage(ev: WatchEvent): apiV1.WatchEvent {
+function watchEventMessage(ev: WatchEvent, encoding = ''): apiV1.WatchEvent {
   if (ev.type === 'ERROR') {
     const status = ev.status ?? (ev.object as Record<string, unknown>);
     return create(apiV1.WatchEventSchema, { type: ev.type, status: statusMessage(status) });
   }
   return create(apiV1.WatchEventSchema, {
     type: ev.type,
-    object: packImmutableObject(ev.object),
+    ...(encoding === 'json' ? { objectJson: Buffer.from(immutableObjectJson(ev.object)) } : { object: packImmutableObject(ev.object) }),
     ...(ev.status ? { status: statusMessage(ev.status) } : {}),
   });
 }
@@ -254,12 +255,15 @@ function statusMessage(status: unknown): metaV1.Status {
   return fromJson(metaV1.StatusSchema, status as JsonValue, { ignoreUnknownFields: true });
 }
 
-function listResponse(list: { apiVersion: string; kind: string; metadata?: unknown; items: KubeObject[] }): apiV1.ListResponse {
+/** A list in protobuf (items as Any) or, when asked, JSON (one array, each cached object's text reused). */
+function listResponse(list: { apiVersion: string; kind: string; metadata?: unknown; items: KubeObject[] }, encoding = ''): apiV1.ListResponse {
   return create(apiV1.ListResponseSchema, {
     apiVersion: list.apiVersion,
     kind: list.kind,
     metadata: fromJson(metaV1.ListMetaSchema, (list.metadata ?? {}) as JsonValue, { ignoreUnknownFields: true }),
-    items: list.items.map((item) => packImmutableObject(item)),
+    ...(encoding === 'json'
+      ? { itemsJson: Buffer.from(`[${list.items.map(immutableObjectJson).join(',')}]`) }
+      : { items: list.items.map((item) => packImmutableObject(item)) }),
   });
 }
 

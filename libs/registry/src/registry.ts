@@ -136,7 +136,7 @@ export class Registry implements ApiBackend {
     return { object: created, warnings };
   }
 
-  async get(_ctx: RequestContext, ref: ResourceRef): Promise<KubeObject> {
+  async get(_ctx: RequestContext, ref: ResourceRef, _opts: { resourceVersion?: string } = {}): Promise<KubeObject> {
     const info = this.info(ref);
     if (info.resource === 'events' && info.group === '') {
       const list = await this.events().list({ namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}` });

@@ -2,4 +2,4 @@
 export { parseManifests, MAX_MANIFEST_BYTES } from './manifest';
 export { decodeObject, type DecodeResult, type FieldValidation } from './typed';
 export { convertLegacy } from './conversion';
-export { packObject, packImmutableObject, unpackObject, encodeObject, decodeObjectBytes } from './wire';
+export { packObject, packImmutableObject, immutableObjectJson, unpackObject, encodeObject, decodeObjectBytes } from './wire';

@@ -79,6 +79,18 @@ export function packImmutableObject(obj: KubeObject): Any {
   return any;
 }
 
+const jsonText = new WeakMap<object, string>();
+
+/** JSON text of an object that is never mutated, remembered per instance like packImmutableObject. */
+export function immutableObjectJson(obj: KubeObject): string {
+  let text = jsonText.get(obj);
+  if (text === undefined) {
+    text = JSON.stringify(obj);
+    jsonText.set(obj, text);
+  }
+  return text;
+}
+
 /** Unpacks an Any into Kubernetes JSON, with apiVersion and kind filled in from its type. */
 export function unpackObject(any: Any): KubeObject {
   const msg = anyUnpack(any, reg());

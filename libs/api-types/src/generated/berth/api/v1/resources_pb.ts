@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file berth/api/v1/resources.proto.
  */
 export const file_berth_api_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEidQoLUmVzb3VyY2VSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghyZXNvdXJjZRgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCRITCgtzdWJyZXNvdXJjZRgGIAEoCSKxAQoNQ3JlYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCSJOCgpHZXRSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIYChByZXNvdXJjZV92ZXJzaW9uGAIgASgJIqABCgtMaXN0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSDQoFbGltaXQYBCABKAUSEAoIY29udGludWUYBSABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgGIAEoCSKxAQoNVXBkYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCSKbAQoMUGF0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhISCgpwYXRjaF90eXBlGAIgASgJEg0KBXBhdGNoGAMgASgMEg8KB2RyeV9ydW4YBCADKAkSGAoQZmllbGRfdmFsaWRhdGlvbhgFIAEoCRIVCg1maWVsZF9tYW5hZ2VyGAYgASgJImYKDURlbGV0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEi0KB29wdGlvbnMYAiABKAsyHC5iZXJ0aC5tZXRhLnYxLkRlbGV0ZU9wdGlvbnMioAEKF0RlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRItCgdvcHRpb25zGAQgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zIrgBCgxXYXRjaFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkSHQoVYWxsb3dfd2F0Y2hfYm9va21hcmtzGAUgASgIEhcKD3RpbWVvdXRfc2Vjb25kcxgGIAEoBSJICg5PYmplY3RSZXNwb25zZRIkCgZvYmplY3QYASABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhAKCHdhcm5pbmdzGAIgAygJIoEBCgxMaXN0UmVzcG9uc2USEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIpCghtZXRhZGF0YRgDIAEoCzIXLmJlcnRoLm1ldGEudjEuTGlzdE1ldGESIwoFaXRlbXMYBCADKAsyFC5nb29nbGUucHJvdG9idWYuQW55ImcKCldhdGNoRXZlbnQSDAoEdHlwZRgBIAEoCRIkCgZvYmplY3QYAiABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EiUKBnN0YXR1cxgDIAEoCzIVLmJlcnRoLm1ldGEudjEuU3RhdHVzIhMKEUdldFZlcnNpb25SZXF1ZXN0IqABCgtWZXJzaW9uSW5mbxINCgVtYWpvchgBIAEoCRINCgVtaW5vchgCIAEoCRITCgtnaXRfdmVyc2lvbhgDIAEoCRISCgpnaXRfY29tbWl0GAQgASgJEhIKCmJ1aWxkX2RhdGUYBSABKAkSEgoKZ29fdmVyc2lvbhgGIAEoCRIQCghjb21waWxlchgHIAEoCRIQCghwbGF0Zm9ybRgIIAEoCSIWChRMaXN0UmVzb3VyY2VzUmVxdWVzdCKsAQoLQVBJUmVzb3VyY2USDAoEbmFtZRgBIAEoCRIVCg1zaW5ndWxhcl9uYW1lGAIgASgJEhIKCm5hbWVzcGFjZWQYAyABKAgSDQoFZ3JvdXAYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRIMCgRraW5kGAYgASgJEg0KBXZlcmJzGAcgAygJEhMKC3Nob3J0X25hbWVzGAggAygJEhIKCmNhdGVnb3JpZXMYCSADKAkiPAoMUmVzb3VyY2VMaXN0EiwKCXJlc291cmNlcxgBIAMoCzIZLmJlcnRoLmFwaS52MS5BUElSZXNvdXJjZTKzBAoJUmVzb3VyY2VzEkMKBkNyZWF0ZRIbLmJlcnRoLmFwaS52MS5DcmVhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KA0dldBIYLmJlcnRoLmFwaS52MS5HZXRSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KBExpc3QSGS5iZXJ0aC5hcGkudjEuTGlzdFJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEkMKBlVwZGF0ZRIbLmJlcnRoLmFwaS52MS5VcGRhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkEKBVBhdGNoEhouYmVydGguYXBpLnYxLlBhdGNoUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJDCgZEZWxldGUSGy5iZXJ0aC5hcGkudjEuRGVsZXRlUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJVChBEZWxldGVDb2xsZWN0aW9uEiUuYmVydGguYXBpLnYxLkRlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0GhouYmVydGguYXBpLnYxLkxpc3RSZXNwb25zZRI/CgVXYXRjaBIaLmJlcnRoLmFwaS52MS5XYXRjaFJlcXVlc3QaGC5iZXJ0aC5hcGkudjEuV2F0Y2hFdmVudDABMqYBCglEaXNjb3ZlcnkSSAoKR2V0VmVyc2lvbhIfLmJlcnRoLmFwaS52MS5HZXRWZXJzaW9uUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5WZXJzaW9uSW5mbxJPCg1MaXN0UmVzb3VyY2VzEiIuYmVydGguYXBpLnYxLkxpc3RSZXNvdXJjZXNSZXF1ZXN0GhouYmVydGguYXBpLnYxLlJlc291cmNlTGlzdGIGcHJvdG8z", [file_google_protobuf_any, file_berth_meta_v1_meta]);
+  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEidQoLUmVzb3VyY2VSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghyZXNvdXJjZRgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCRITCgtzdWJyZXNvdXJjZRgGIAEoCSKxAQoNQ3JlYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCSJOCgpHZXRSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIYChByZXNvdXJjZV92ZXJzaW9uGAIgASgJIrIBCgtMaXN0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSDQoFbGltaXQYBCABKAUSEAoIY29udGludWUYBSABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSKxAQoNVXBkYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCSKbAQoMUGF0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhISCgpwYXRjaF90eXBlGAIgASgJEg0KBXBhdGNoGAMgASgMEg8KB2RyeV9ydW4YBCADKAkSGAoQZmllbGRfdmFsaWRhdGlvbhgFIAEoCRIVCg1maWVsZF9tYW5hZ2VyGAYgASgJImYKDURlbGV0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEi0KB29wdGlvbnMYAiABKAsyHC5iZXJ0aC5tZXRhLnYxLkRlbGV0ZU9wdGlvbnMioAEKF0RlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRItCgdvcHRpb25zGAQgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zIsoBCgxXYXRjaFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkSHQoVYWxsb3dfd2F0Y2hfYm9va21hcmtzGAUgASgIEhcKD3RpbWVvdXRfc2Vjb25kcxgGIAEoBRIQCghlbmNvZGluZxgHIAEoCSJICg5PYmplY3RSZXNwb25zZRIkCgZvYmplY3QYASABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhAKCHdhcm5pbmdzGAIgAygJIpUBCgxMaXN0UmVzcG9uc2USEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIpCghtZXRhZGF0YRgDIAEoCzIXLmJlcnRoLm1ldGEudjEuTGlzdE1ldGESIwoFaXRlbXMYBCADKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhIKCml0ZW1zX2pzb24YBSABKAwifAoKV2F0Y2hFdmVudBIMCgR0eXBlGAEgASgJEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSJQoGc3RhdHVzGAMgASgLMhUuYmVydGgubWV0YS52MS5TdGF0dXMSEwoLb2JqZWN0X2pzb24YBCABKAwiEwoRR2V0VmVyc2lvblJlcXVlc3QioAEKC1ZlcnNpb25JbmZvEg0KBW1ham9yGAEgASgJEg0KBW1pbm9yGAIgASgJEhMKC2dpdF92ZXJzaW9uGAMgASgJEhIKCmdpdF9jb21taXQYBCABKAkSEgoKYnVpbGRfZGF0ZRgFIAEoCRISCgpnb192ZXJzaW9uGAYgASgJEhAKCGNvbXBpbGVyGAcgASgJEhAKCHBsYXRmb3JtGAggASgJIhYKFExpc3RSZXNvdXJjZXNSZXF1ZXN0IqwBCgtBUElSZXNvdXJjZRIMCgRuYW1lGAEgASgJEhUKDXNpbmd1bGFyX25hbWUYAiABKAkSEgoKbmFtZXNwYWNlZBgDIAEoCBINCgVncm91cBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJEgwKBGtpbmQYBiABKAkSDQoFdmVyYnMYByADKAkSEwoLc2hvcnRfbmFtZXMYCCADKAkSEgoKY2F0ZWdvcmllcxgJIAMoCSI8CgxSZXNvdXJjZUxpc3QSLAoJcmVzb3VyY2VzGAEgAygLMhkuYmVydGguYXBpLnYxLkFQSVJlc291cmNlMrMECglSZXNvdXJjZXMSQwoGQ3JlYXRlEhsuYmVydGguYXBpLnYxLkNyZWF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoDR2V0EhguYmVydGguYXBpLnYxLkdldFJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoETGlzdBIZLmJlcnRoLmFwaS52MS5MaXN0UmVxdWVzdBoaLmJlcnRoLmFwaS52MS5MaXN0UmVzcG9uc2USQwoGVXBkYXRlEhsuYmVydGguYXBpLnYxLlVwZGF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USQQoFUGF0Y2gSGi5iZXJ0aC5hcGkudjEuUGF0Y2hSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkMKBkRlbGV0ZRIbLmJlcnRoLmFwaS52MS5EZWxldGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlElUKEERlbGV0ZUNvbGxlY3Rpb24SJS5iZXJ0aC5hcGkudjEuRGVsZXRlQ29sbGVjdGlvblJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEj8KBVdhdGNoEhouYmVydGguYXBpLnYxLldhdGNoUmVxdWVzdBoYLmJlcnRoLmFwaS52MS5XYXRjaEV2ZW50MAEypgEKCURpc2NvdmVyeRJICgpHZXRWZXJzaW9uEh8uYmVydGguYXBpLnYxLkdldFZlcnNpb25SZXF1ZXN0GhkuYmVydGguYXBpLnYxLlZlcnNpb25JbmZvEk8KDUxpc3RSZXNvdXJjZXMSIi5iZXJ0aC5hcGkudjEuTGlzdFJlc291cmNlc1JlcXVlc3QaGi5iZXJ0aC5hcGkudjEuUmVzb3VyY2VMaXN0YgZwcm90bzM", [file_google_protobuf_any, file_berth_meta_v1_meta]);
 
 /**
  * ResourceRef names a collection (empty name) or an object.
@@ -308,6 +308,15 @@ export type ListRequest = Message<"berth.api.v1.ListRequest"> & {
    * @generated from field: string resource_version = 6;
    */
   resourceVersion: string;
+
+  /**
+   * "json" returns the items as one JSON array in ListResponse.items_json instead of Any
+   * messages: cheaper for clients whose objects are JSON anyway (Kubernetes' content
+   * negotiation). Empty means protobuf.
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding: string;
 };
 
 /**
@@ -351,6 +360,15 @@ export type ListRequestJson = {
    * @generated from field: string resource_version = 6;
    */
   resourceVersion?: string;
+
+  /**
+   * "json" returns the items as one JSON array in ListResponse.items_json instead of Any
+   * messages: cheaper for clients whose objects are JSON anyway (Kubernetes' content
+   * negotiation). Empty means protobuf.
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding?: string;
 };
 
 /**
@@ -665,6 +683,13 @@ export type WatchRequest = Message<"berth.api.v1.WatchRequest"> & {
    * @generated from field: int32 timeout_seconds = 6;
    */
   timeoutSeconds: number;
+
+  /**
+   * "json" sends each object as JSON in WatchEvent.object_json; empty means protobuf.
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding: string;
 };
 
 /**
@@ -706,6 +731,13 @@ export type WatchRequestJson = {
    * @generated from field: int32 timeout_seconds = 6;
    */
   timeoutSeconds?: number;
+
+  /**
+   * "json" sends each object as JSON in WatchEvent.object_json; empty means protobuf.
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding?: string;
 };
 
 /**
@@ -781,6 +813,13 @@ export type ListResponse = Message<"berth.api.v1.ListResponse"> & {
    * @generated from field: repeated google.protobuf.Any items = 4;
    */
   items: Any[];
+
+  /**
+   * The items as a JSON array, when the request asked for encoding "json".
+   *
+   * @generated from field: bytes items_json = 5;
+   */
+  itemsJson: Uint8Array;
 };
 
 /**
@@ -808,6 +847,13 @@ export type ListResponseJson = {
    * @generated from field: repeated google.protobuf.Any items = 4;
    */
   items?: AnyJson[];
+
+  /**
+   * The items as a JSON array, when the request asked for encoding "json".
+   *
+   * @generated from field: bytes items_json = 5;
+   */
+  itemsJson?: string;
 };
 
 /**
@@ -842,6 +888,13 @@ export type WatchEvent = Message<"berth.api.v1.WatchEvent"> & {
    * @generated from field: berth.meta.v1.Status status = 3;
    */
   status?: Status | undefined;
+
+  /**
+   * The object as JSON, when the watch asked for encoding "json".
+   *
+   * @generated from field: bytes object_json = 4;
+   */
+  objectJson: Uint8Array;
 };
 
 /**
@@ -869,6 +922,13 @@ export type WatchEventJson = {
    * @generated from field: berth.meta.v1.Status status = 3;
    */
   status?: StatusJson;
+
+  /**
+   * The object as JSON, when the watch asked for encoding "json".
+   *
+   * @generated from field: bytes object_json = 4;
+   */
+  objectJson?: string;
 };
 
 /**
