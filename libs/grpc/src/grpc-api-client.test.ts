@@ -104,7 +104,7 @@ describe('GrpcApiClient against the API server over loopback', () => {
     assert.deepEqual(updated.data, { a: '3' });
     assert.notEqual(updated.metadata?.resourceVersion, got.metadata?.resourceVersion);
     const updateCall = backend.calls.filter((c) => c.verb === 'update').at(-1);
-    assert.deepEqual(updateCall?.opts, { dryRun: true, fieldManager: 'me' });
+    assert.deepEqual(updateCall?.opts, { dryRun: true, fieldManager: 'me', fieldValidation: 'Ignore' });
     assert.equal(updateCall?.ref.name, 'web');
 
     const patched = await client.patch(configmaps, 'default', 'web', 'application/merge-patch+json', { data: { b: '4' } });

@@ -100,7 +100,9 @@ export class GrpcApiClient implements ApiClient {
   }
 
   async create<T extends KubeObject>(type: ResourceType, namespace: string, obj: T, opts: WriteOptions = {}): Promise<T> {
-    const res = await this.createRequest(type, namespace, obj, { object: packObject(obj) }, opts);
+    // Our objects are JSON: send them as JSON and let the server type them (unknown fields
+    // are dropped silently unless the caller asks for another fieldValidation).
+    const res = await this.createRequest(type, namespace, obj, { manifest: jsonBytes(obj) }, { fieldValidation: 'Ignore', ...opts });
     return res.object as T;
   }
 
@@ -125,10 +127,10 @@ export class GrpcApiClient implements ApiClient {
   ): Promise<T> {
     const res = await this.unary(
       apiV1.Resources.method.get,
-      { ref: ref(type, namespace, name, opts.subresource), resourceVersion: opts.resourceVersion ?? '' },
+      { ref: ref(type, namespace, name, opts.subresource), resourceVersion: opts.resourceVersion ?? '', encoding: 'json' },
       'idempotent',
     );
-    return objectOf(res.object) as T;
+    return objectOf(res) as T;
   }
 
   async list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
@@ -149,7 +151,7 @@ export class GrpcApiClient implements ApiClient {
   }
 
   async update<T extends KubeObject>(type: ResourceType, namespace: string, obj: T, opts: WriteOptions = {}): Promise<T> {
-    const res = await this.updateRequest(type, namespace, obj, { object: packObject(obj) }, opts);
+    const res = await this.updateRequest(type, namespace, obj, { manifest: jsonBytes(obj) }, { fieldValidation: 'Ignore', ...opts });
     return res.object as T;
   }
 
@@ -179,20 +181,21 @@ export class GrpcApiClient implements ApiClient {
         // A string is taken as the patch document's text (kubectl's -p '{...}').
         patch: typeof patch === 'string' ? Buffer.from(patch, 'utf8') : jsonBytes(patch),
         ...writeFields(opts),
+        encoding: 'json',
       },
       // A JSON patch ("add to this list") is not idempotent: never send it twice.
       'connect-only',
     );
-    return objectOf(res.object) as T;
+    return objectOf(res) as T;
   }
 
   async delete<T extends KubeObject>(type: ResourceType, namespace: string, name: string, options?: DeleteOptions): Promise<T> {
     const res = await this.unary(
       apiV1.Resources.method.delete,
-      { ref: ref(type, namespace, name), ...(options ? { options: deleteOptions(options) } : {}) },
+      { ref: ref(type, namespace, name), ...(options ? { options: deleteOptions(options) } : {}), encoding: 'json' },
       'idempotent',
     );
-    return objectOf(res.object) as T;
+    return objectOf(res) as T;
   }
 
   async deleteCollection<T extends KubeObject>(type: ResourceType, opts: ListOptions, options?: DeleteOptions): Promise<ObjectList<T>> {
@@ -311,11 +314,11 @@ export class GrpcApiClient implements ApiClient {
     const name = opts.subresource ? (meta.name ?? '') : '';
     const res = await this.unary(
       apiV1.Resources.method.create,
-      { ref: ref(type, namespace || meta.namespace || '', name, opts.subresource), ...payload, ...writeFields(opts) },
+      { ref: ref(type, namespace || meta.namespace || '', name, opts.subresource), ...payload, ...writeFields(opts), encoding: 'json' },
       // Sending a create twice could make two objects (generateName) or a false AlreadyExists.
       'connect-only',
     );
-    return { object: objectOf(res.object), warnings: [...res.warnings] };
+    return { object: objectOf(res), warnings: [...res.warnings] };
   }
 
   private async updateRequest(
@@ -328,12 +331,12 @@ export class GrpcApiClient implements ApiClient {
     const meta = metadataOf(obj);
     const res = await this.unary(
       apiV1.Resources.method.update,
-      { ref: ref(type, namespace || meta.namespace || '', meta.name ?? '', opts.subresource), ...payload, ...writeFields(opts) },
+      { ref: ref(type, namespace || meta.namespace || '', meta.name ?? '', opts.subresource), ...payload, ...writeFields(opts), encoding: 'json' },
       // Safe to repeat: a replaced object is the same however often it is replaced, and
       // a resourceVersion precondition turns a repeat into a Conflict, not a double write.
       'idempotent',
     );
-    return { object: objectOf(res.object), warnings: [...res.warnings] };
+    return { object: objectOf(res), warnings: [...res.warnings] };
   }
 
   /** One unary call with failover and retries (see the class comment). */
@@ -516,9 +519,11 @@ function deleteOptions(options: DeleteOptions): metaV1.DeleteOptions {
   return fromJson(metaV1.DeleteOptionsSchema, options as JsonValue, { ignoreUnknownFields: true });
 }
 
-function objectOf(any: Parameters<typeof unpackObject>[0] | undefined): KubeObject {
-  if (!any) throw internalError('the server returned no object');
-  return unpackObject(any);
+/** The object of a response: JSON when we asked for it (we always do), else the typed Any. */
+function objectOf(res: apiV1.ObjectResponse): KubeObject {
+  if (res.objectJson.length > 0) return JSON.parse(Buffer.from(res.objectJson).toString('utf8')) as KubeObject;
+  if (!res.object) throw internalError('the server returned no object');
+  return unpackObject(res.object);
 }
 
 function listOf<T extends KubeObject>(res: apiV1.ListResponse): ObjectList<T> {
@@ -539,7 +544,8 @@ function watchEventOf<T extends KubeObject>(msg: apiV1.WatchEvent): WatchEvent<T
     const full = new StatusError(status ?? { message: 'watch error without a status' }).status;
     return { type, object: full as unknown as T, status: full };
   }
-  const object = msg.objectJson.length > 0 ? (JSON.parse(Buffer.from(msg.objectJson).toString('utf8')) as T) : (objectOf(msg.object) as T);
+  if (msg.objectJson.length === 0 && !msg.object) throw internalError('the server sent a watch event without an object');
+  const object = (msg.objectJson.length > 0 ? JSON.parse(Buffer.from(msg.objectJson).toString('utf8')) : unpackObject(msg.object as NonNullable<typeof msg.object>)) as T;
   return { type, object, ...(status ? { status } : {}) };
 }
 

@@ -135,31 +135,36 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     throw badRequest('the request has neither an object nor a manifest');
   };
 
-  const writeResponse = (w: { object: KubeObject; warnings: string[] }): apiV1.ObjectResponse =>
-    create(apiV1.ObjectResponseSchema, { object: packObject(w.object), warnings: w.warnings });
+  const objectResponse = (obj: KubeObject, encoding: string, warnings: string[] = []): apiV1.ObjectResponse =>
+    create(apiV1.ObjectResponseSchema, {
+      ...(encoding === 'json' ? { objectJson: Buffer.from(JSON.stringify(obj)) } : { object: packObject(obj) }),
+      warnings,
+    });
+  const writeResponse = (w: { object: KubeObject; warnings: string[] }, encoding: string): apiV1.ObjectResponse =>
+    objectResponse(w.object, encoding, w.warnings);
 
   const resources = {
     create: unary<apiV1.CreateRequest, apiV1.ObjectResponse>('Resources', 'Create', async (req, ctx) =>
-      writeResponse(await backend.create(ctx, refOf(req.ref), body(req), writeOptions(req))),
+      writeResponse(await backend.create(ctx, refOf(req.ref), body(req), writeOptions(req)), req.encoding),
     ),
     get: unary<apiV1.GetRequest, apiV1.ObjectResponse>('Resources', 'Get', async (req, ctx) => {
       const obj = await backend.get(ctx, refOf(req.ref), req.resourceVersion ? { resourceVersion: req.resourceVersion } : {});
-      return create(apiV1.ObjectResponseSchema, { object: packObject(obj) });
+      return objectResponse(obj, req.encoding);
     }),
     list: unary<apiV1.ListRequest, apiV1.ListResponse>('Resources', 'List', async (req, ctx) =>
       listResponse(await backend.list(ctx, refOf(req.ref), listOptions(req)), req.encoding),
     ),
     update: unary<apiV1.UpdateRequest, apiV1.ObjectResponse>('Resources', 'Update', async (req, ctx) =>
-      writeResponse(await backend.update(ctx, refOf(req.ref), body(req), writeOptions(req))),
+      writeResponse(await backend.update(ctx, refOf(req.ref), body(req), writeOptions(req)), req.encoding),
     ),
     patch: unary<apiV1.PatchRequest, apiV1.ObjectResponse>('Resources', 'Patch', async (req, ctx) => {
       if (!req.patchType) throw badRequest('patch type is required');
       const patch = parseJsonDocument(req.patch, 'patch', maxBytes, false);
-      return writeResponse(await backend.patch(ctx, refOf(req.ref), req.patchType, patch, writeOptions(req)));
+      return writeResponse(await backend.patch(ctx, refOf(req.ref), req.patchType, patch, writeOptions(req)), req.encoding);
     }),
     delete: unary<apiV1.DeleteRequest, apiV1.ObjectResponse>('Resources', 'Delete', async (req, ctx) => {
       const obj = await backend.delete(ctx, refOf(req.ref), deleteOptions(req.options));
-      return create(apiV1.ObjectResponseSchema, { object: packObject(obj) });
+      return objectResponse(obj, req.encoding);
     }),
     deleteCollection: unary<apiV1.DeleteCollectionRequest, apiV1.ListResponse>('Resources', 'DeleteCollection', async (req, ctx) =>
       listResponse(await backend.deleteCollection(ctx, refOf(req.ref), listOptions(req), deleteOptions(req.options))),

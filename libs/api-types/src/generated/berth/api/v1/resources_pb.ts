@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file berth/api/v1/resources.proto.
  */
 export const file_berth_api_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEidQoLUmVzb3VyY2VSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghyZXNvdXJjZRgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCRITCgtzdWJyZXNvdXJjZRgGIAEoCSKxAQoNQ3JlYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCSJOCgpHZXRSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIYChByZXNvdXJjZV92ZXJzaW9uGAIgASgJIrIBCgtMaXN0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSDQoFbGltaXQYBCABKAUSEAoIY29udGludWUYBSABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSKxAQoNVXBkYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCSKbAQoMUGF0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhISCgpwYXRjaF90eXBlGAIgASgJEg0KBXBhdGNoGAMgASgMEg8KB2RyeV9ydW4YBCADKAkSGAoQZmllbGRfdmFsaWRhdGlvbhgFIAEoCRIVCg1maWVsZF9tYW5hZ2VyGAYgASgJImYKDURlbGV0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEi0KB29wdGlvbnMYAiABKAsyHC5iZXJ0aC5tZXRhLnYxLkRlbGV0ZU9wdGlvbnMioAEKF0RlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRItCgdvcHRpb25zGAQgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zIsoBCgxXYXRjaFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkSHQoVYWxsb3dfd2F0Y2hfYm9va21hcmtzGAUgASgIEhcKD3RpbWVvdXRfc2Vjb25kcxgGIAEoBRIQCghlbmNvZGluZxgHIAEoCSJICg5PYmplY3RSZXNwb25zZRIkCgZvYmplY3QYASABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhAKCHdhcm5pbmdzGAIgAygJIpUBCgxMaXN0UmVzcG9uc2USEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIpCghtZXRhZGF0YRgDIAEoCzIXLmJlcnRoLm1ldGEudjEuTGlzdE1ldGESIwoFaXRlbXMYBCADKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhIKCml0ZW1zX2pzb24YBSABKAwifAoKV2F0Y2hFdmVudBIMCgR0eXBlGAEgASgJEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSJQoGc3RhdHVzGAMgASgLMhUuYmVydGgubWV0YS52MS5TdGF0dXMSEwoLb2JqZWN0X2pzb24YBCABKAwiEwoRR2V0VmVyc2lvblJlcXVlc3QioAEKC1ZlcnNpb25JbmZvEg0KBW1ham9yGAEgASgJEg0KBW1pbm9yGAIgASgJEhMKC2dpdF92ZXJzaW9uGAMgASgJEhIKCmdpdF9jb21taXQYBCABKAkSEgoKYnVpbGRfZGF0ZRgFIAEoCRISCgpnb192ZXJzaW9uGAYgASgJEhAKCGNvbXBpbGVyGAcgASgJEhAKCHBsYXRmb3JtGAggASgJIhYKFExpc3RSZXNvdXJjZXNSZXF1ZXN0IqwBCgtBUElSZXNvdXJjZRIMCgRuYW1lGAEgASgJEhUKDXNpbmd1bGFyX25hbWUYAiABKAkSEgoKbmFtZXNwYWNlZBgDIAEoCBINCgVncm91cBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJEgwKBGtpbmQYBiABKAkSDQoFdmVyYnMYByADKAkSEwoLc2hvcnRfbmFtZXMYCCADKAkSEgoKY2F0ZWdvcmllcxgJIAMoCSI8CgxSZXNvdXJjZUxpc3QSLAoJcmVzb3VyY2VzGAEgAygLMhkuYmVydGguYXBpLnYxLkFQSVJlc291cmNlMrMECglSZXNvdXJjZXMSQwoGQ3JlYXRlEhsuYmVydGguYXBpLnYxLkNyZWF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoDR2V0EhguYmVydGguYXBpLnYxLkdldFJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoETGlzdBIZLmJlcnRoLmFwaS52MS5MaXN0UmVxdWVzdBoaLmJlcnRoLmFwaS52MS5MaXN0UmVzcG9uc2USQwoGVXBkYXRlEhsuYmVydGguYXBpLnYxLlVwZGF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USQQoFUGF0Y2gSGi5iZXJ0aC5hcGkudjEuUGF0Y2hSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkMKBkRlbGV0ZRIbLmJlcnRoLmFwaS52MS5EZWxldGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlElUKEERlbGV0ZUNvbGxlY3Rpb24SJS5iZXJ0aC5hcGkudjEuRGVsZXRlQ29sbGVjdGlvblJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEj8KBVdhdGNoEhouYmVydGguYXBpLnYxLldhdGNoUmVxdWVzdBoYLmJlcnRoLmFwaS52MS5XYXRjaEV2ZW50MAEypgEKCURpc2NvdmVyeRJICgpHZXRWZXJzaW9uEh8uYmVydGguYXBpLnYxLkdldFZlcnNpb25SZXF1ZXN0GhkuYmVydGguYXBpLnYxLlZlcnNpb25JbmZvEk8KDUxpc3RSZXNvdXJjZXMSIi5iZXJ0aC5hcGkudjEuTGlzdFJlc291cmNlc1JlcXVlc3QaGi5iZXJ0aC5hcGkudjEuUmVzb3VyY2VMaXN0YgZwcm90bzM", [file_google_protobuf_any, file_berth_meta_v1_meta]);
+  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEidQoLUmVzb3VyY2VSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghyZXNvdXJjZRgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCRITCgtzdWJyZXNvdXJjZRgGIAEoCSLDAQoNQ3JlYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCRIQCghlbmNvZGluZxgHIAEoCSJgCgpHZXRSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIYChByZXNvdXJjZV92ZXJzaW9uGAIgASgJEhAKCGVuY29kaW5nGAMgASgJIrIBCgtMaXN0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSDQoFbGltaXQYBCABKAUSEAoIY29udGludWUYBSABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSLDAQoNVXBkYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCRIQCghlbmNvZGluZxgHIAEoCSKtAQoMUGF0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhISCgpwYXRjaF90eXBlGAIgASgJEg0KBXBhdGNoGAMgASgMEg8KB2RyeV9ydW4YBCADKAkSGAoQZmllbGRfdmFsaWRhdGlvbhgFIAEoCRIVCg1maWVsZF9tYW5hZ2VyGAYgASgJEhAKCGVuY29kaW5nGAcgASgJIngKDURlbGV0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEi0KB29wdGlvbnMYAiABKAsyHC5iZXJ0aC5tZXRhLnYxLkRlbGV0ZU9wdGlvbnMSEAoIZW5jb2RpbmcYAyABKAkioAEKF0RlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRItCgdvcHRpb25zGAQgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zIsoBCgxXYXRjaFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkSHQoVYWxsb3dfd2F0Y2hfYm9va21hcmtzGAUgASgIEhcKD3RpbWVvdXRfc2Vjb25kcxgGIAEoBRIQCghlbmNvZGluZxgHIAEoCSJdCg5PYmplY3RSZXNwb25zZRIkCgZvYmplY3QYASABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhAKCHdhcm5pbmdzGAIgAygJEhMKC29iamVjdF9qc29uGAMgASgMIpUBCgxMaXN0UmVzcG9uc2USEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIpCghtZXRhZGF0YRgDIAEoCzIXLmJlcnRoLm1ldGEudjEuTGlzdE1ldGESIwoFaXRlbXMYBCADKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhIKCml0ZW1zX2pzb24YBSABKAwifAoKV2F0Y2hFdmVudBIMCgR0eXBlGAEgASgJEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSJQoGc3RhdHVzGAMgASgLMhUuYmVydGgubWV0YS52MS5TdGF0dXMSEwoLb2JqZWN0X2pzb24YBCABKAwiEwoRR2V0VmVyc2lvblJlcXVlc3QioAEKC1ZlcnNpb25JbmZvEg0KBW1ham9yGAEgASgJEg0KBW1pbm9yGAIgASgJEhMKC2dpdF92ZXJzaW9uGAMgASgJEhIKCmdpdF9jb21taXQYBCABKAkSEgoKYnVpbGRfZGF0ZRgFIAEoCRISCgpnb192ZXJzaW9uGAYgASgJEhAKCGNvbXBpbGVyGAcgASgJEhAKCHBsYXRmb3JtGAggASgJIhYKFExpc3RSZXNvdXJjZXNSZXF1ZXN0IqwBCgtBUElSZXNvdXJjZRIMCgRuYW1lGAEgASgJEhUKDXNpbmd1bGFyX25hbWUYAiABKAkSEgoKbmFtZXNwYWNlZBgDIAEoCBINCgVncm91cBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJEgwKBGtpbmQYBiABKAkSDQoFdmVyYnMYByADKAkSEwoLc2hvcnRfbmFtZXMYCCADKAkSEgoKY2F0ZWdvcmllcxgJIAMoCSI8CgxSZXNvdXJjZUxpc3QSLAoJcmVzb3VyY2VzGAEgAygLMhkuYmVydGguYXBpLnYxLkFQSVJlc291cmNlMrMECglSZXNvdXJjZXMSQwoGQ3JlYXRlEhsuYmVydGguYXBpLnYxLkNyZWF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoDR2V0EhguYmVydGguYXBpLnYxLkdldFJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoETGlzdBIZLmJlcnRoLmFwaS52MS5MaXN0UmVxdWVzdBoaLmJlcnRoLmFwaS52MS5MaXN0UmVzcG9uc2USQwoGVXBkYXRlEhsuYmVydGguYXBpLnYxLlVwZGF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USQQoFUGF0Y2gSGi5iZXJ0aC5hcGkudjEuUGF0Y2hSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkMKBkRlbGV0ZRIbLmJlcnRoLmFwaS52MS5EZWxldGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlElUKEERlbGV0ZUNvbGxlY3Rpb24SJS5iZXJ0aC5hcGkudjEuRGVsZXRlQ29sbGVjdGlvblJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEj8KBVdhdGNoEhouYmVydGguYXBpLnYxLldhdGNoUmVxdWVzdBoYLmJlcnRoLmFwaS52MS5XYXRjaEV2ZW50MAEypgEKCURpc2NvdmVyeRJICgpHZXRWZXJzaW9uEh8uYmVydGguYXBpLnYxLkdldFZlcnNpb25SZXF1ZXN0GhkuYmVydGguYXBpLnYxLlZlcnNpb25JbmZvEk8KDUxpc3RSZXNvdXJjZXMSIi5iZXJ0aC5hcGkudjEuTGlzdFJlc291cmNlc1JlcXVlc3QaGi5iZXJ0aC5hcGkudjEuUmVzb3VyY2VMaXN0YgZwcm90bzM", [file_google_protobuf_any, file_berth_meta_v1_meta]);
 
 /**
  * ResourceRef names a collection (empty name) or an object.
@@ -173,6 +173,13 @@ export type CreateRequest = Message<"berth.api.v1.CreateRequest"> & {
    * @generated from field: string field_manager = 5;
    */
   fieldManager: string;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding: string;
 };
 
 /**
@@ -217,6 +224,13 @@ export type CreateRequestJson = {
    * @generated from field: string field_manager = 5;
    */
   fieldManager?: string;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding?: string;
 };
 
 /**
@@ -241,6 +255,13 @@ export type GetRequest = Message<"berth.api.v1.GetRequest"> & {
    * @generated from field: string resource_version = 2;
    */
   resourceVersion: string;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 3;
+   */
+  encoding: string;
 };
 
 /**
@@ -258,6 +279,13 @@ export type GetRequestJson = {
    * @generated from field: string resource_version = 2;
    */
   resourceVersion?: string;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 3;
+   */
+  encoding?: string;
 };
 
 /**
@@ -415,6 +443,13 @@ export type UpdateRequest = Message<"berth.api.v1.UpdateRequest"> & {
    * @generated from field: string field_manager = 5;
    */
   fieldManager: string;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding: string;
 };
 
 /**
@@ -454,6 +489,13 @@ export type UpdateRequestJson = {
    * @generated from field: string field_manager = 5;
    */
   fieldManager?: string;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding?: string;
 };
 
 /**
@@ -501,6 +543,13 @@ export type PatchRequest = Message<"berth.api.v1.PatchRequest"> & {
    * @generated from field: string field_manager = 6;
    */
   fieldManager: string;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding: string;
 };
 
 /**
@@ -541,6 +590,13 @@ export type PatchRequestJson = {
    * @generated from field: string field_manager = 6;
    */
   fieldManager?: string;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 7;
+   */
+  encoding?: string;
 };
 
 /**
@@ -563,6 +619,13 @@ export type DeleteRequest = Message<"berth.api.v1.DeleteRequest"> & {
    * @generated from field: berth.meta.v1.DeleteOptions options = 2;
    */
   options?: DeleteOptions | undefined;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 3;
+   */
+  encoding: string;
 };
 
 /**
@@ -578,6 +641,13 @@ export type DeleteRequestJson = {
    * @generated from field: berth.meta.v1.DeleteOptions options = 2;
    */
   options?: DeleteOptionsJson;
+
+  /**
+   * "json" returns the object in ObjectResponse.object_json instead of object (see ListRequest.encoding).
+   *
+   * @generated from field: string encoding = 3;
+   */
+  encoding?: string;
 };
 
 /**
@@ -762,6 +832,13 @@ export type ObjectResponse = Message<"berth.api.v1.ObjectResponse"> & {
    * @generated from field: repeated string warnings = 2;
    */
   warnings: string[];
+
+  /**
+   * The object as JSON, when the request asked for encoding "json".
+   *
+   * @generated from field: bytes object_json = 3;
+   */
+  objectJson: Uint8Array;
 };
 
 /**
@@ -779,6 +856,13 @@ export type ObjectResponseJson = {
    * @generated from field: repeated string warnings = 2;
    */
   warnings?: string[];
+
+  /**
+   * The object as JSON, when the request asked for encoding "json".
+   *
+   * @generated from field: bytes object_json = 3;
+   */
+  objectJson?: string;
 };
 
 /**
