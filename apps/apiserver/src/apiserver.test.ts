@@ -408,6 +408,18 @@ spec:
   });
 });
 
+describe('apiserver: health and metrics', () => {
+  test('/healthz, /readyz and /metrics with request counts by verb and resource', async () => {
+    await client.get(namespaces, '', 'default');
+    const base = `http://127.0.0.1:${apiserver.healthPort}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(text, /apiserver_request_total\{verb="get",resource="namespaces",code="0",component="apiserver"\} \d+/);
+    assert.match(text, /apiserver_request_duration_seconds_bucket\{[^}]*verb="create",resource="configmaps"[^}]*le="0.005"\} \d+/);
+  });
+});
+
 describe('apiserver: events through NATS', () => {
   test('events written through the API are listed and watched from the stream, not etcd', async () => {
     const involved = await client.create(configmaps, 'default', cm('evented'));

@@ -6,6 +6,7 @@ import { Registry, type EventSource } from '@berth/registry';
 import { EtcdStorage } from '@berth/storage';
 import type { ApiserverConfig } from './config';
 import { connectEventSource } from './nats-events';
+import { requestMetrics } from './request-metrics';
 
 /** A running apiserver: its addresses and how to stop it. */
 export interface RunningApiserver {
@@ -53,7 +54,7 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
           ...(config.tls.clientCaFile ? { clientCa: readFileSync(config.tls.clientCaFile) } : {}),
         }
       : undefined;
-    const api = await createApiServer({ backend: registry, address: config.bindAddress, tls: credentials, logger });
+    const api = await createApiServer({ backend: registry, address: config.bindAddress, tls: credentials, logger, observe: requestMetrics(metrics) });
     stops.push(() => api.stop());
     let ready = true;
     const health: HealthServer = await startHealthServer({ port: config.healthPort, metrics, ready: () => ready });
