@@ -291,12 +291,16 @@ export class Registry implements ApiBackend {
   private async admitNamespaceLifecycle(obj: KubeObject, info: ResourceInfo): Promise<void> {
     if (!info.namespaced) return;
     const ns = obj.metadata?.namespace ?? '';
-    let namespace: KubeObject;
-    try {
-      namespace = await this.store('', 'namespaces').get('', ns);
-    } catch (e) {
-      if (isNotFound(e)) throw notFound({ resource: 'namespaces', name: ns });
-      throw e;
+    const namespaces = this.store('', 'namespaces');
+    // The cache answers almost always; a namespace created a moment ago may not be in it yet.
+    let namespace = namespaces.getCached('', ns);
+    if (!namespace) {
+      try {
+        namespace = await namespaces.get('', ns);
+      } catch (e) {
+        if (isNotFound(e)) throw notFound({ resource: 'namespaces', name: ns });
+        throw e;
+      }
     }
     if (namespace.metadata?.deletionTimestamp) {
       throw forbidden(

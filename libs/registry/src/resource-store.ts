@@ -98,6 +98,11 @@ export class ResourceStore {
     return { resource: this.resourceName, name, kind: qualifiedKind(this.info), group: this.info.group };
   }
 
+  /** The object as the watch cache has it: possibly a moment old, without a storage round trip. */
+  getCached(namespace: string, name: string): KubeObject | undefined {
+    return this.cache.get(this.key(namespace, name));
+  }
+
   async get(namespace: string, name: string): Promise<KubeObject> {
     const obj = await this.storage.get(this.key(namespace, name));
     if (!obj) throw notFound(this.target(name));
