@@ -5,6 +5,7 @@
 //   GETs/s and p99 for single objects; LIST of 10,000 objects p99
 //   time for one write to reach 1,000 open watches (p99)
 import { spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { cpus, totalmem } from 'node:os';
 import type { KubeObject } from '@berth/api';
 import type { ResourceType } from '@berth/client';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
 
     // Watch fan-out
     const ac = new AbortController();
+    setMaxListeners(WATCHERS + 10, ac.signal); // one listener per watch on the shared signal
     const arrivals = new Map<string, number[]>();
     let ready = 0;
     const watches = Array.from({ length: WATCHERS }, async (_, i) => {
