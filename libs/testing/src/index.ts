@@ -2,3 +2,4 @@
 export * from './free-port';
 export * from './etcd-server';
 export * from './nats-server';
+export * from './control-plane';
