@@ -14,6 +14,7 @@ export interface ApiserverConfig {
   logLevel: string;
   /** Events kept per resource for resuming watches (kube-apiserver's --default-watch-cache-size). */
   watchCacheSize: number;
+  services?: { serviceCidr: string; nodePortRange: [number, number]; loadBalancerCidr?: string };
 }
 
 export class ConfigError extends Error {}
@@ -37,6 +38,9 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
       insecure: { type: 'boolean' },
       'log-level': { type: 'string' },
       'default-watch-cache-size': { type: 'string' },
+      'service-cluster-ip-range': { type: 'string' },
+      'service-node-port-range': { type: 'string' },
+      'load-balancer-ip-range': { type: 'string' },
     },
   });
   const bindAddress = values['bind-address'] ?? env['BERTH_BIND_ADDRESS'] ?? '127.0.0.1:6443';
@@ -62,9 +66,20 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
   if (!Number.isInteger(watchCacheSize) || watchCacheSize < 1) {
     throw new ConfigError(`--default-watch-cache-size: invalid value "${String(values['default-watch-cache-size'])}": want a positive integer`);
   }
+  const serviceCidr = values['service-cluster-ip-range'] ?? env['BERTH_SERVICE_CIDR'] ?? '10.96.0.0/12';
+  if (!/^\d+\.\d+\.\d+\.\d+\/([89]|[12]\d)$/.test(serviceCidr)) {
+    throw new ConfigError(`--service-cluster-ip-range: invalid value "${serviceCidr}": want an IPv4 CIDR with a prefix of /8 to /29`);
+  }
+  const portRange = values['service-node-port-range'] ?? env['BERTH_NODE_PORT_RANGE'] ?? '30000-32767';
+  const pr = /^(\d+)-(\d+)$/.exec(portRange);
+  if (!pr || Number(pr[1]) < 1 || Number(pr[2]) > 65535 || Number(pr[1]) > Number(pr[2])) {
+    throw new ConfigError(`--service-node-port-range: invalid value "${portRange}": want a range like 30000-32767`);
+  }
+  const loadBalancerCidr = values['load-balancer-ip-range'] ?? env['BERTH_LOAD_BALANCER_CIDR'];
   return {
     bindAddress,
     watchCacheSize,
+    services: { serviceCidr, nodePortRange: [Number(pr[1]), Number(pr[2])], ...(loadBalancerCidr ? { loadBalancerCidr } : {}) },
     healthPort,
     etcdServers,
     natsUrl: values['nats-url'] ?? env['BERTH_NATS_URL'] ?? '',

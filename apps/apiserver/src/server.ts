@@ -43,7 +43,7 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     } else {
       logger.warn('no --nats-url: the events resource is unavailable');
     }
-    const registry = new Registry({ storage, watchCacheCapacity: config.watchCacheSize, ...(events ? { events } : {}) });
+    const registry = new Registry({ storage, watchCacheCapacity: config.watchCacheSize, services: config.services, ...(events ? { events } : {}) });
     await registry.start();
     stops.push(() => registry.stop());
     const metrics = createMetricsRegistry('apiserver');

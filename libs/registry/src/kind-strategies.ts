@@ -32,6 +32,29 @@ class NamespaceStrategy extends GenericStrategy {
   }
 }
 
+/**
+ * Services drop the fields of their old type when the type changes and the client left
+ * them as they were (Kubernetes' dropTypeDependentFields): NodePort → ClusterIP works
+ * without the user clearing nodePorts and externalTrafficPolicy by hand.
+ */
+class ServiceStrategy extends GenericStrategy {
+  override prepareForUpdate(next: KubeObject, prev: KubeObject): void {
+    const spec = obj(next['spec']);
+    const old = obj(prev['spec']);
+    const external = (t: unknown): boolean => t === 'NodePort' || t === 'LoadBalancer';
+    if (external(old['type']) && !external(spec['type'])) {
+      const oldPorts = new Map(((old['ports'] as Json[] | undefined) ?? []).map((p) => [`${String(p['port'])}/${String(p['protocol'] ?? 'TCP')}`, p['nodePort']]));
+      for (const p of (spec['ports'] as Json[] | undefined) ?? []) {
+        if (p['nodePort'] !== undefined && p['nodePort'] === oldPorts.get(`${String(p['port'])}/${String(p['protocol'] ?? 'TCP')}`)) delete p['nodePort'];
+      }
+      for (const f of ['externalTrafficPolicy', 'healthCheckNodePort', 'allocateLoadBalancerNodePorts', 'loadBalancerClass']) {
+        if (spec[f] !== undefined && spec[f] === old[f]) delete spec[f];
+      }
+    }
+    super.prepareForUpdate(next, prev);
+  }
+}
+
 /** Kubernetes' QoS classes: Guaranteed when every container's requests equal its limits, BestEffort with none. */
 export function qosClass(pod: KubeObject): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const spec = obj(pod['spec']);
@@ -55,5 +78,6 @@ export function qosClass(pod: KubeObject): 'Guaranteed' | 'Burstable' | 'BestEff
 export function strategyFor(info: ResourceInfo): Strategy {
   if (info.group === '' && info.resource === 'pods') return new PodStrategy(info);
   if (info.group === '' && info.resource === 'namespaces') return new NamespaceStrategy(info);
+  if (info.group === '' && info.resource === 'services') return new ServiceStrategy(info);
   return new GenericStrategy(info);
 }

@@ -35,6 +35,7 @@ import type { EventSource } from './event-source';
 import { strategyFor } from './kind-strategies';
 import { ResourceStore, type AdmitFn } from './resource-store';
 import { replicasFromScale, scaleOf } from './scale';
+import { ServiceAllocator, type ServiceAllocatorOptions } from './service-allocator';
 
 /** Namespaces every cluster has from the start. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -50,6 +51,8 @@ export interface RegistryOptions {
   watchCacheCapacity?: number;
   /** Extra admission after the built-in namespace lifecycle check. */
   admission?: AdmitFn[];
+  /** Service IP and NodePort ranges, LoadBalancer pool. */
+  services?: ServiceAllocatorOptions;
 }
 
 /**
@@ -60,11 +63,17 @@ export interface RegistryOptions {
 export class Registry implements ApiBackend {
   private readonly stores = new Map<string, ResourceStore>();
   private readonly versionInfo: VersionInfo;
+  private readonly allocator: ServiceAllocator;
+  /** Namespaces this server marked for deletion lately: its cache may not show it yet. */
+  private readonly recentlyDeletedNamespaces = new Map<string, number>();
 
   constructor(private readonly opts: RegistryOptions) {
+    this.allocator = new ServiceAllocator(opts.storage, opts.services);
     const admit: AdmitFn = async (op, obj, old, info) => {
       if (op === 'CREATE') await this.admitNamespaceLifecycle(obj, info);
       for (const a of opts.admission ?? []) await a(op, obj, old, info);
+      // Last, so nothing after it can fail and leave an allocation behind.
+      if (isServices(info) && op !== 'DELETE') return this.allocator.allocate(obj, old);
     };
     for (const info of allResources()) {
       if (VIRTUAL.has(info.resource) && info.group === '') continue;
@@ -92,10 +101,20 @@ export class Registry implements ApiBackend {
         await ns.get('', name);
       } catch (e) {
         if (!isNotFound(e)) throw e;
-        await ns.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch((err: unknown) => {
-          if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
-        });
+        await ns.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(ignoreAlreadyExists);
       }
+    }
+    // The `kubernetes` Service in default, on the first IP of the service range, as in Kubernetes.
+    const services = this.store('', 'services');
+    if (!services.getCached('default', 'kubernetes')) {
+      await services
+        .create('default', {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+          spec: { type: 'ClusterIP', clusterIP: this.allocator.firstServiceIp(), ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+        })
+        .catch(ignoreAlreadyExists);
     }
   }
 
@@ -226,10 +245,16 @@ export class Registry implements ApiBackend {
   async delete(_ctx: RequestContext, ref: ResourceRef, options: DeleteOptions): Promise<KubeObject> {
     const info = this.info(ref);
     if (ref.subresource) throw methodNotSupported(`${info.resource}/${ref.subresource}`, 'delete');
-    if (info.group === '' && info.resource === 'namespaces' && SYSTEM_NAMESPACES.includes(ref.name)) {
-      throw forbidden({ resource: 'namespaces', name: ref.name }, 'this namespace may not be deleted');
+    if (info.group === '' && info.resource === 'namespaces') {
+      if (SYSTEM_NAMESPACES.includes(ref.name)) throw forbidden({ resource: 'namespaces', name: ref.name }, 'this namespace may not be deleted');
+      const now = Date.now();
+      for (const [ns, at] of this.recentlyDeletedNamespaces) if (now - at > 30_000) this.recentlyDeletedNamespaces.delete(ns);
+      this.recentlyDeletedNamespaces.set(ref.name, now);
     }
-    return this.store(info.group, info.resource).delete(ref.namespace, ref.name, options);
+    const deleted = await this.store(info.group, info.resource).delete(ref.namespace, ref.name, options);
+    // Gone from storage (not just marked): free its IPs and ports.
+    if (isServices(info) && !deleted.metadata?.deletionTimestamp) await this.allocator.releaseAll(deleted);
+    return deleted;
   }
 
   async deleteCollection(ctx: RequestContext, ref: ResourceRef, opts: BackendListOptions, options: DeleteOptions): Promise<ObjectList> {
@@ -292,8 +317,12 @@ export class Registry implements ApiBackend {
     if (!info.namespaced) return;
     const ns = obj.metadata?.namespace ?? '';
     const namespaces = this.store('', 'namespaces');
-    // The cache answers almost always; a namespace created a moment ago may not be in it yet.
-    let namespace = namespaces.getCached('', ns);
+    // The cache answers almost always. It may lag a moment behind: a namespace created just
+    // now may be missing, one deleted through this server just now may not look terminating
+    // yet (Kubernetes' "force live lookup" for recently deleted namespaces).
+    const deletedAt = this.recentlyDeletedNamespaces.get(ns);
+    if (deletedAt !== undefined && Date.now() - deletedAt > 30_000) this.recentlyDeletedNamespaces.delete(ns);
+    let namespace = this.recentlyDeletedNamespaces.has(ns) ? undefined : namespaces.getCached('', ns);
     if (!namespace) {
       try {
         namespace = await namespaces.get('', ns);
@@ -332,6 +361,14 @@ export class Registry implements ApiBackend {
     if (!s) throw notFound({ resource, name: '' });
     return s;
   }
+}
+
+function isServices(info: ResourceInfo): boolean {
+  return info.group === '' && info.resource === 'services';
+}
+
+function ignoreAlreadyExists(err: unknown): void {
+  if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
 }
 
 function storeKey(group: string, resource: string): string {

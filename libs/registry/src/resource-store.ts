@@ -52,8 +52,35 @@ export interface WatchQuery {
   signal: AbortSignal;
 }
 
-/** Applied to every write after strategy validation: the admission chain. */
-export type AdmitFn = (op: 'CREATE' | 'UPDATE' | 'DELETE', obj: KubeObject, old: KubeObject | undefined, info: ResourceInfo) => Promise<void>;
+/**
+ * What an admission step may ask to run once the write is decided: `commit` after it was
+ * stored (e.g. free what the old version held), `rollback` when it was not (free what was
+ * just allocated).
+ */
+export interface AdmissionHooks {
+  commit?(): Promise<void>;
+  rollback?(): Promise<void>;
+}
+
+/** Applied to every write after strategy validation: the admission chain. It may mutate `obj`. */
+export type AdmitFn = (op: 'CREATE' | 'UPDATE' | 'DELETE', obj: KubeObject, old: KubeObject | undefined, info: ResourceInfo) => Promise<AdmissionHooks | void>;
+
+/**
+ * Runs `write`, then the hooks' commit — or their rollback if the write failed, was a dry
+ * run, or did not happen (`stored` says so, e.g. a conflict that will be retried).
+ */
+async function withHooks<T>(hooks: AdmissionHooks | void, dryRun: boolean, write: () => Promise<T>, stored: (r: T) => boolean = () => true): Promise<T> {
+  let result: T;
+  try {
+    result = await write();
+  } catch (e) {
+    await hooks?.rollback?.();
+    throw e;
+  }
+  if (dryRun || !stored(result)) await hooks?.rollback?.();
+  else await hooks?.commit?.();
+  return result;
+}
 
 /**
  * ResourceStore is the generic registry store of one resource (Kubernetes'
@@ -135,23 +162,25 @@ export class ResourceStore {
     if (generated) meta.name = generateName(meta.generateName ?? '');
     const errors = this.strategy.validate(obj);
     if (errors.length > 0) throw invalid(this.target(meta.name ?? ''), errors);
-    await this.admit('CREATE', obj, undefined, this.info);
-    this.checkSize(obj);
-    if (dryRun) return obj;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.storage.create(this.key(meta.namespace ?? '', meta.name ?? ''), obj);
-      } catch (e) {
-        if (isStorageError(e, 'KeyExists')) {
-          if (generated && attempt < GENERATE_NAME_ATTEMPTS) {
-            meta.name = generateName(meta.generateName ?? '');
-            continue;
+    const hooks = await this.admit('CREATE', obj, undefined, this.info);
+    return withHooks(hooks, dryRun, async () => {
+      this.checkSize(obj);
+      if (dryRun) return obj;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.storage.create(this.key(meta.namespace ?? '', meta.name ?? ''), obj);
+        } catch (e) {
+          if (isStorageError(e, 'KeyExists')) {
+            if (generated && attempt < GENERATE_NAME_ATTEMPTS) {
+              meta.name = generateName(meta.generateName ?? '');
+              continue;
+            }
+            throw alreadyExists(this.target(meta.name ?? ''));
           }
-          throw alreadyExists(this.target(meta.name ?? ''));
+          throw this.mapStorageError(e, meta.name ?? '');
         }
-        throw this.mapStorageError(e, meta.name ?? '');
       }
-    }
+    });
   }
 
   /**
@@ -226,24 +255,27 @@ export class ResourceStore {
       const next = await mutate(structuredClone(current));
       const errors = validate ? this.strategy.validateUpdate(next, current) : [];
       if (errors.length > 0) throw invalid(this.target(name), errors);
-      await this.admit('UPDATE', next, current, this.info);
-      this.checkSize(next);
-      if (dryRun) return next;
-      // An object being deleted goes away once its last finalizer is removed.
-      if (next.metadata?.deletionTimestamp && isFinalized(next)) {
+      const hooks = await this.admit('UPDATE', next, current, this.info);
+      const write = await withHooks(hooks, dryRun, async (): Promise<KubeObject | 'retry'> => {
+        this.checkSize(next);
+        if (dryRun) return next;
+        // An object being deleted goes away once its last finalizer is removed.
+        if (next.metadata?.deletionTimestamp && isFinalized(next)) {
+          try {
+            return await this.storage.delete(key, rv);
+          } catch (e) {
+            if (isStorageError(e, 'Conflict') && !pinnedVersion && attempt < UPDATE_RETRIES) return 'retry';
+            throw this.mapStorageError(e, name);
+          }
+        }
         try {
-          return await this.storage.delete(key, rv);
+          return await this.storage.update(key, next, rv);
         } catch (e) {
-          if (isStorageError(e, 'Conflict') && !pinnedVersion && attempt < UPDATE_RETRIES) continue;
+          if (isStorageError(e, 'Conflict') && !pinnedVersion && attempt < UPDATE_RETRIES) return 'retry';
           throw this.mapStorageError(e, name);
         }
-      }
-      try {
-        return await this.storage.update(key, next, rv);
-      } catch (e) {
-        if (isStorageError(e, 'Conflict') && !pinnedVersion && attempt < UPDATE_RETRIES) continue;
-        throw this.mapStorageError(e, name);
-      }
+      }, (r) => r !== 'retry');
+      if (write !== 'retry') return write;
     }
   }
 
