@@ -89,6 +89,9 @@ export function planApplyPatch(manifest: KubeObject, live: KubeObject): Record<s
     }
   }
   const patch = createThreeWayMergePatch(original, modified, live, manifest.kind);
+  // apiVersion and kind are not patched: the server serves one version per kind.
+  delete patch['apiVersion'];
+  delete patch['kind'];
   return Object.keys(patch).length === 0 ? undefined : patch;
 }
 

@@ -124,7 +124,7 @@ export function buildRules(verbs: string[], resources: string[], resourceNames: 
     } else {
       const info = resolveResource(res);
       if (!info) throw new CliError(`the server doesn't have a resource type "${res}"`);
-      group = res.includes('.') && !resolveResource(res.split('.')[0] ?? '') ? info.group : info.group;
+      group = info.group;
       plural = info.resource;
     }
     const list = groups.get(group) ?? [];
@@ -274,7 +274,7 @@ export function registerCreateGenerators(create: Command, ctx: ContextFactory): 
     },
   );
 
-  for (const [kind, namespaced] of [['Role', true], ['ClusterRole', false]] as const) {
+  for (const kind of ['Role', 'ClusterRole'] as const) {
     const cmd = generator(create, kind.toLowerCase(), [], `Create a ${kind.toLowerCase()} with single rule`)
       .option('--verb <verb>', 'Verb that applies to the resources (repeatable, comma-separated)', collect)
       .option('--resource <resource>', 'Resource that the rule applies to (repeatable, comma-separated)', collect)
@@ -287,7 +287,6 @@ export function registerCreateGenerators(create: Command, ctx: ContextFactory): 
         (opts['resourceName'] as string[] | undefined) ?? [],
       );
       await sendGenerated(c, { apiVersion: `${RBAC}/v1`, kind, metadata: { name }, rules }, opts);
-      void namespaced;
     });
   }
 

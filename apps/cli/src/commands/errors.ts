@@ -32,7 +32,7 @@ export class UsageError extends CliError {
  * `error when creating "pod/db.yml": pods "db" already exists`.
  */
 export class ContextError extends Error {
-  readonly cause: unknown;
+  override readonly cause: unknown;
   readonly context: string;
 
   constructor(context: string, cause: unknown) {

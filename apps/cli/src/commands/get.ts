@@ -84,7 +84,12 @@ export function printFetched(ctx: CommandContext, fetched: Fetched[], opts: Opts
       for (const f of fetched) for (const o of f.objects) ctx.stdout.write(`${objectRef(f.info, o.metadata?.name ?? '')}\n`);
       return;
     }
-    ctx.stdout.write(renderObjects(all, output as string, shape.singleItem && all.length === 1));
+    ctx.stdout.write(
+      renderObjects(all, output as string, shape.singleItem && all.length === 1, {
+        noHeaders: opts['headers'] === false,
+        ...(fetched.length === 1 && fetched[0] ? { kind: fetched[0].info.kind } : {}),
+      }),
+    );
     return;
   }
   const blocks = fetched
@@ -117,7 +122,8 @@ async function watchSelection(ctx: CommandContext, fetched: Fetched, opts: Opts,
     } else if (output === 'name') {
       ctx.stdout.write(`${objectRef(fetched.info, obj.metadata?.name ?? '')}\n`);
     } else {
-      ctx.stdout.write(renderObjects([obj], output as string, true));
+      ctx.stdout.write(renderObjects([obj], output as string, true, { noHeaders: !first || opts['headers'] === false, kind: fetched.info.kind }));
+      first = false;
     }
   }
 }

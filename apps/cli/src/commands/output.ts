@@ -32,6 +32,11 @@ export function renderTable(info: ResourceInfo, objs: KubeObject[], opts: TableO
 }
 
 /** Objects as -o json|yaml|name|jsonpath=...|custom-columns=... print them. */
-export function renderObjects(objs: KubeObject[], output: string, singleItem: boolean): string {
-  return printObjects(objs, parseOutputFlag(output), { singleItem });
+export function renderObjects(
+  objs: KubeObject[],
+  output: string,
+  singleItem: boolean,
+  opts: { noHeaders?: boolean; kind?: string } = {},
+): string {
+  return printObjects(objs, parseOutputFlag(output), { singleItem, ...opts });
 }

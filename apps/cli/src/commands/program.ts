@@ -77,7 +77,13 @@ export function action(
   return cmd.action(async (...params: unknown[]) => {
     const self = params[params.length - 1] as Command;
     const args = (params[0] as string[] | undefined) ?? [];
-    await fn(contextFactory(), Array.isArray(args) ? args : [String(args)], self.opts(), self);
+    // A parent verb with the same flags (create's -o, --dry-run) parses them first when they
+    // come before or after the subcommand's words: take them from there.
+    const opts: Opts = { ...self.opts() };
+    for (let p = self.parent; p?.parent; p = p.parent) {
+      for (const [k, v] of Object.entries(p.opts())) if (opts[k] === undefined && v !== undefined) opts[k] = v;
+    }
+    await fn(contextFactory(), Array.isArray(args) ? args : [String(args)], opts, self);
   });
 }
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from 'commander';
-import { isNotFound, StatusError, type KubeObject, type ResourceInfo } from '@berth/api';
+import { StatusError, type KubeObject, type ResourceInfo } from '@berth/api';
 import type { CommandContext } from './context';
 import { CliError, UsageError } from './errors';
 import { boolFlag, collect, intFlag, type Opts } from './flags';
 import { action, type ContextFactory } from './program';
-import { kindRef, objectRef, typeOf } from './resources';
+import { objectRef, typeOf } from './resources';
 import { namedTargets } from './scale';
 import { deepEqualJson } from './json';
 import { tabulate } from './tabulate';
@@ -178,7 +178,7 @@ export function planUndo(
   return {
     patch: [
       { op: 'replace', path: '/spec/template', value: template },
-      { op: 'replace', path: '/metadata/annotations', value: annotations },
+      { op: 'add', path: '/metadata/annotations', value: annotations },
     ],
     revision: target.revision,
   };
@@ -251,6 +251,4 @@ export function registerRollout(program: Command, ctx: ContextFactory): void {
       c.stdout.write(`${objectRef(t.info, name)} restarted\n`);
     }
   });
-  void kindRef;
-  void isNotFound;
 }

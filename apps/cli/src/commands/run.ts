@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import type { KubeObject } from '@berth/api';
 import { CliError, UsageError } from './errors';
-import { boolFlag, collect, intFlag, type Opts } from './flags';
+import { boolFlag, collect, intFlag } from './flags';
 import { action, type ContextFactory } from './program';
 import { sendGenerated } from './create-generators';
 

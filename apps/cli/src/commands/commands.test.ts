@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: Apache-2.0
+// The verbs against a FakeApi: what they send and what they print.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '@berth/api';
+import { berth, fakeApi, CONFIGMAPS, DEPLOYMENTS, NODES, PODS, REPLICASETS, SECRETS, SERVICES } from './cli.test-helper';
+
+const RB = { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings' };
+
+describe('create and apply', () => {
+  test('create -f prints kubectl\'s lines and reports a duplicate with the file', async () => {
+    const api = fakeApi();
+    const first = await berth(api, ['create', '-f', 'pod/db.yml']);
+    assert.deepEqual(first, { code: 0, stdout: 'pod/db created\n', stderr: '' });
+    const again = await berth(api, ['create', '-f', 'pod/db.yml']);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, 'Error from server (AlreadyExists): error when creating "pod/db.yml": pods "db" already exists\n');
+  });
+
+  test('a multi-document file is created in order; a failing object does not stop the rest', async () => {
+    const api = fakeApi();
+    const r = await berth(api, ['create', '-f', 'svc/go-demo-2.yml']);
+    assert.equal(r.code, 0);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      'replicaset.apps/go-demo-2-db created',
+      'service/go-demo-2-db created',
+      'replicaset.apps/go-demo-2-api created',
+      'service/go-demo-2-api created',
+    ]);
+  });
+
+  test('--record stores the command line, --save-config the last-applied configuration', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '--filename=deploy/go-demo-2-api.yml', '--record', '--save-config']);
+    const d = api.stored(DEPLOYMENTS, 'default', 'go-demo-2-api');
+    const ann = d?.metadata?.annotations ?? {};
+    assert.equal(ann['kubernetes.io/change-cause'], 'berth create --filename=deploy/go-demo-2-api.yml --record --save-config');
+    const last = JSON.parse(ann['kubectl.kubernetes.io/last-applied-configuration'] ?? '{}') as KubeObject;
+    assert.equal(last.metadata?.name, 'go-demo-2-api');
+    assert.equal(last.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], undefined);
+  });
+
+  test('stdin, directories and the namespace rules', async () => {
+    const api = fakeApi();
+    const yaml = readFileSync('/work/shared/k8s-specs/pod/db.yml', 'utf8');
+    assert.equal((await berth(api, ['create', '-f', '-', '-n', 'dev'], { stdin: yaml })).stdout, 'pod/db created\n');
+    assert.ok(api.stored(PODS, 'dev', 'db'));
+    const dir = mkdtempSync(join(tmpdir(), 'berth-m-'));
+    writeFileSync(join(dir, 'a.yml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: other}\n');
+    writeFileSync(join(dir, 'notes.txt'), 'ignored');
+    assert.equal((await berth(api, ['create', '-f', dir])).stdout, 'configmap/a created\n');
+    assert.ok(api.stored(CONFIGMAPS, 'other', 'a'), 'metadata.namespace wins over the default');
+    const clash = await berth(api, ['create', '-f', dir, '-n', 'dev']);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /^error: the namespace from the provided object "other" does not match the namespace "dev"/);
+  });
+
+  test('bad input: missing file, URL, malformed YAML, unknown kind', async () => {
+    const api = fakeApi();
+    assert.deepEqual(await berth(api, ['create', '-f', 'nope.yml']), { code: 1, stdout: '', stderr: 'error: the path "nope.yml" does not exist\n' });
+    assert.match((await berth(api, ['create', '-f', 'https://example.com/x.yml'])).stderr, /^error: unable to read URL/);
+    const dir = mkdtempSync(join(tmpdir(), 'berth-m-'));
+    writeFileSync(join(dir, 'bad.yml'), 'kind: Pod\n  metadata: [\n');
+    const bad = await berth(api, ['create', '-f', join(dir, 'bad.yml')]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: error parsing .*bad\.yml: /);
+    assert.equal(bad.stderr.split('\n').length, 2, 'one line');
+    writeFileSync(join(dir, 'foo.yml'), 'apiVersion: v1\nkind: Foo\nmetadata: {name: x}\n');
+    assert.match((await berth(api, ['create', '-f', join(dir, 'foo.yml')])).stderr, /no matches for kind "Foo" in version "v1"/);
+  });
+
+  test('apply creates, then says unchanged, then configured with a strategic merge patch', async () => {
+    const api = fakeApi();
+    assert.equal((await berth(api, ['apply', '-f', 'rs/go-demo-2.yml'])).stdout, 'replicaset.apps/go-demo-2 created\n');
+    assert.equal((await berth(api, ['apply', '-f', 'rs/go-demo-2.yml'])).stdout, 'replicaset.apps/go-demo-2 unchanged\n');
+    const dir = mkdtempSync(join(tmpdir(), 'berth-a-'));
+    writeFileSync(join(dir, 'rs.yml'), readFileSync('/work/shared/k8s-specs/rs/go-demo-2.yml', 'utf8').replace('replicas: 2', 'replicas: 4'));
+    api.clearActions();
+    assert.equal((await berth(api, ['apply', '-f', join(dir, 'rs.yml')])).stdout, 'replicaset.apps/go-demo-2 configured\n');
+    const patch = api.writeActions().find((a) => a.verb === 'patch');
+    assert.equal(patch?.patchType, 'application/strategic-merge-patch+json');
+    assert.equal((api.stored(REPLICASETS, 'default', 'go-demo-2')?.['spec'] as { replicas: number }).replicas, 4);
+  });
+});
+
+describe('get', () => {
+  test('tables, names, type/name, and the empty message on stderr', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'pod/db.yml']);
+    assert.equal((await berth(api, ['get', 'pods'])).stdout.split('\n')[0], 'NAME   READY   STATUS   RESTARTS   AGE');
+    assert.equal((await berth(api, ['get', 'pod/db', '-o', 'name'])).stdout, 'pod/db\n');
+    assert.equal((await berth(api, ['get', 'po', '-l', 'type=db', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout, 'db');
+    assert.equal(JSON.parse((await berth(api, ['get', 'pod', 'db', '-o', 'json'])).stdout).kind, 'Pod');
+    const none = await berth(api, ['get', 'svc', '-n', 'dev']);
+    assert.deepEqual(none, { code: 0, stdout: '', stderr: 'No resources found in dev namespace.\n' });
+    const missing = await berth(api, ['get', 'pod', 'nope']);
+    assert.deepEqual(missing, { code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
+  });
+
+  test('get all groups kinds with type/name rows; -f gets what a manifest names', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'svc/go-demo-2.yml']);
+    const all = (await berth(api, ['get', 'all'])).stdout;
+    assert.match(all, /^NAME +TYPE +CLUSTER-IP/m);
+    assert.match(all, /^service\/go-demo-2-db /m);
+    assert.match(all, /^replicaset\.apps\/go-demo-2-api /m);
+    assert.match(all, /\n\nNAME/, 'blocks are separated by a blank line');
+    const byFile = (await berth(api, ['get', '-f', 'svc/go-demo-2.yml'])).stdout;
+    assert.match(byFile, /^replicaset\.apps\/go-demo-2-db /m);
+  });
+
+  test('-w prints the list, then each change', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'pod/db.yml']);
+    const run = berth(api, ['get', 'pods', '-w']);
+    await new Promise((r) => setTimeout(r, 50));
+    await api.delete(PODS, 'default', 'db');
+    await new Promise((r) => setTimeout(r, 50));
+    api.endWatches();
+    const r = await run;
+    assert.equal(r.code, 0);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 3, r.stdout);
+    assert.match(lines[2] ?? '', /^db /);
+  });
+});
+
+describe('describe', () => {
+  test('a name prefix describes every match', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'svc/go-demo-2.yml']);
+    const r = await berth(api, ['describe', 'rs', 'go-demo-2']);
+    assert.equal(r.code, 0);
+    assert.equal((r.stdout.match(/^Name: /gm) ?? []).length, 2);
+    assert.equal((await berth(api, ['describe', 'svc', 'zzz'])).stderr, 'Error from server (NotFound): services "zzz" not found\n');
+  });
+});
+
+describe('delete', () => {
+  test('names, type/name, -l and --all; cascade maps to propagationPolicy', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'svc/go-demo-2.yml']);
+    api.clearActions();
+    const r = await berth(api, ['delete', 'rs/go-demo-2-db', '--cascade=false', '--wait=false']);
+    assert.deepEqual(r, { code: 0, stdout: 'replicaset.apps "go-demo-2-db" deleted\n', stderr: '' });
+    assert.equal(api.writeActions()[0]?.deleteOptions?.propagationPolicy, 'Orphan');
+    assert.equal((await berth(api, ['delete', 'svc', '--all'])).stdout, 'service "go-demo-2-api" deleted\nservice "go-demo-2-db" deleted\n');
+    await berth(api, ['create', '-f', 'pod/db.yml']);
+    assert.equal((await berth(api, ['delete', 'pods', '-l', 'type=db'])).stdout, 'pod "db" deleted\n');
+    assert.equal(api.stored(PODS, 'default', 'db'), undefined, 'gone before delete returns');
+    const nope = await berth(api, ['delete', 'pod', 'nope']);
+    assert.deepEqual(nope, { code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
+    assert.equal((await berth(api, ['delete', 'pods'])).stderr, 'error: resource(s) were provided, but no name was specified\n');
+  });
+
+  test('delete -f names the file on errors', async () => {
+    const r = await berth(fakeApi(), ['delete', '-f', 'pod/db.yml']);
+    assert.equal(r.stderr, 'Error from server (NotFound): error when deleting "pod/db.yml": pods "db" not found\n');
+  });
+});
+
+describe('label, annotate, scale, set image', () => {
+  test('label needs --overwrite to change a value; k- removes', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'pod/db.yml']);
+    assert.equal((await berth(api, ['label', 'pod/db', 'service=go-demo-2'])).stdout, 'pod/db labeled\n');
+    assert.equal((await berth(api, ['label', 'pod', 'db', 'type=x'])).stderr, "error: 'type' already has a value (db), and --overwrite is false\n");
+    assert.equal((await berth(api, ['label', 'pod', 'db', 'type=x', '--overwrite'])).code, 0);
+    assert.equal((await berth(api, ['label', 'pod/db', 'service-'])).stdout, 'pod/db labeled\n');
+    assert.deepEqual(api.stored(PODS, 'default', 'db')?.metadata?.labels, { type: 'x', vendor: 'MongoLabs' });
+    assert.equal((await berth(api, ['annotate', 'pod', 'db', 'note=hi'])).stdout, 'pod/db annotated\n');
+  });
+
+  test('scale with --current-replicas and --record', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'deploy/go-demo-2-api.yml']);
+    assert.equal((await berth(api, ['scale', 'deployment', 'go-demo-2-api', '--replicas', '8', '--record'])).stdout, 'deployment.apps/go-demo-2-api scaled\n');
+    const d = api.stored(DEPLOYMENTS, 'default', 'go-demo-2-api');
+    assert.equal((d?.['spec'] as { replicas: number }).replicas, 8);
+    assert.match(d?.metadata?.annotations?.['kubernetes.io/change-cause'] ?? '', /^berth scale deployment go-demo-2-api --replicas 8 --record$/);
+    assert.equal((await berth(api, ['scale', 'deploy/go-demo-2-api', '--replicas=2', '--current-replicas=3'])).stderr, 'error: Expected replicas to be 3, was 8\n');
+    assert.match((await berth(api, ['scale', 'deploy/go-demo-2-api'])).stderr, /--replicas=COUNT flag is required/);
+  });
+
+  test('set image patches the named container', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'deploy/go-demo-2-api.yml']);
+    const r = await berth(api, ['set', 'image', 'deployment/go-demo-2-api', 'api=vfarcic/go-demo-2:2.0', '--record']);
+    assert.equal(r.stdout, 'deployment.apps/go-demo-2-api image updated\n');
+    const d = api.stored(DEPLOYMENTS, 'default', 'go-demo-2-api') as KubeObject;
+    const containers = ((d['spec'] as Record<string, unknown>)['template'] as { spec: { containers: Array<{ name: string; image: string }> } }).spec.containers;
+    assert.equal(containers.find((c) => c.name === 'api')?.image, 'vfarcic/go-demo-2:2.0');
+    assert.equal((await berth(api, ['set', 'image', 'deployment/go-demo-2-api', 'nope=x'])).stderr, 'error: unable to find container named "nope"\n');
+  });
+});
+
+describe('rollout', () => {
+  const deploy = (status: Record<string, unknown>, generation = 2): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'api', namespace: 'default', generation },
+    spec: { replicas: 3, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'v2' }] } } },
+    status,
+  });
+
+  test('status prints kubectl\'s lines until the rollout is done', async () => {
+    const api = fakeApi();
+    api.seed(DEPLOYMENTS, deploy({ observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 1 }));
+    const run = berth(api, ['rollout', 'status', 'deployment', 'api']);
+    await new Promise((r) => setTimeout(r, 50));
+    const cur = api.stored(DEPLOYMENTS, 'default', 'api') as KubeObject;
+    await api.update(DEPLOYMENTS, 'default', { ...cur, status: { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 3 } }, { subresource: 'status' });
+    const r = await run;
+    assert.deepEqual(r.stdout.split('\n'), [
+      'Waiting for deployment "api" rollout to finish: 1 of 3 updated replicas are available...',
+      'deployment "api" successfully rolled out',
+      '',
+    ]);
+    assert.equal(r.code, 0);
+  });
+
+  test('status exits 1 when the progress deadline passed', async () => {
+    const api = fakeApi();
+    api.seed(DEPLOYMENTS, deploy({ observedGeneration: 2, conditions: [{ type: 'Progressing', reason: 'ProgressDeadlineExceeded' }] }));
+    assert.deepEqual(await berth(api, ['rollout', 'status', 'deploy/api']), { code: 1, stdout: '', stderr: 'error: deployment "api" exceeded its progress deadline\n' });
+  });
+
+  test('history lists revisions; undo copies the previous template back', async () => {
+    const api = fakeApi();
+    api.seed(DEPLOYMENTS, deploy({}));
+    const uid = api.stored(DEPLOYMENTS, 'default', 'api')?.metadata?.uid;
+    const rs = (rev: number, image: string, cause?: string): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `api-${rev}`,
+        namespace: 'default',
+        annotations: { 'deployment.kubernetes.io/revision': String(rev), ...(cause ? { 'kubernetes.io/change-cause': cause } : {}) },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: uid ?? '', controller: true }],
+      },
+      spec: { template: { metadata: { labels: { app: 'api', 'pod-template-hash': `h${rev}` } }, spec: { containers: [{ name: 'api', image }] } } },
+    });
+    api.seed(REPLICASETS, rs(1, 'v1', 'berth create -f api.yml --record'), rs(2, 'v2'));
+    assert.equal(
+      (await berth(api, ['rollout', 'history', 'deployment/api'])).stdout,
+      'deployment.apps/api \nREVISION  CHANGE-CAUSE\n1         berth create -f api.yml --record\n2         <none>\n\n',
+    );
+    assert.equal((await berth(api, ['rollout', 'undo', 'deployment/api'])).stdout, 'deployment.apps/api rolled back\n');
+    const d = api.stored(DEPLOYMENTS, 'default', 'api') as { spec: { template: { spec: { containers: Array<{ image: string }> }; metadata: { labels: Record<string, string> } } } };
+    assert.equal(d.spec.template.spec.containers[0]?.image, 'v1');
+    assert.deepEqual(d.spec.template.metadata.labels, { app: 'api' });
+    assert.equal((await berth(api, ['rollout', 'undo', 'deployment/api', '--to-revision=9'])).stderr, 'error: unable to find specified revision 9 in history\n');
+    assert.equal((await berth(api, ['rollout', 'pause', 'deployment/api'])).stdout, 'deployment.apps/api paused\n');
+    assert.match((await berth(api, ['rollout', 'undo', 'deployment/api'])).stderr, /cannot rollback a paused deployment/);
+    assert.equal((await berth(api, ['rollout', 'resume', 'deployment/api'])).stdout, 'deployment.apps/api resumed\n');
+  });
+});
+
+describe('generators, run and expose', () => {
+  test('create namespace, configmap, secret and rolebinding', async () => {
+    const api = fakeApi();
+    assert.equal((await berth(api, ['create', 'ns', 'testing'])).stdout, 'namespace/testing created\n');
+    const dir = mkdtempSync(join(tmpdir(), 'berth-cm-'));
+    writeFileSync(join(dir, 'prometheus-conf.yml'), 'scrape: 1\n');
+    writeFileSync(join(dir, 'my-env-file.yml'), '# comment\nsomething=else\nweather=sunny\n');
+    const cm = await berth(api, ['create', 'cm', 'my-config', `--from-file=${join(dir, 'prometheus-conf.yml')}`, '--from-literal=k=v']);
+    assert.equal(cm.stdout, 'configmap/my-config created\n');
+    assert.deepEqual(api.stored(CONFIGMAPS, 'default', 'my-config')?.['data'], { 'prometheus-conf.yml': 'scrape: 1\n', k: 'v' });
+    await berth(api, ['create', 'configmap', 'env', `--from-env-file=${join(dir, 'my-env-file.yml')}`]);
+    assert.deepEqual(api.stored(CONFIGMAPS, 'default', 'env')?.['data'], { something: 'else', weather: 'sunny' });
+    await berth(api, ['create', 'secret', 'generic', 'my-creds', '--from-literal=username=jdoe', '--from-literal=password=incognito']);
+    const secret = api.stored(SECRETS, 'default', 'my-creds');
+    assert.equal(secret?.['type'], 'Opaque');
+    assert.deepEqual(secret?.['data'], { username: 'amRvZQ==', password: 'aW5jb2duaXRv' });
+    const rb = await berth(api, ['create', 'rolebinding', 'jdoe', '--clusterrole', 'view', '--user', 'jdoe', '--namespace', 'default', '--save-config']);
+    assert.equal(rb.stdout, 'rolebinding.rbac.authorization.k8s.io/jdoe created\n');
+    const stored = api.stored(RB, 'default', 'jdoe');
+    assert.deepEqual(stored?.['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
+    assert.deepEqual(stored?.['subjects'], [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'jdoe' }]);
+    assert.ok(stored?.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration']);
+    assert.equal((await berth(api, ['create', 'cm', 'x', '--from-literal=a=1', '--from-literal=a=2'])).stderr, 'error: cannot add key a, another key by that name already exists in Data for ConfigMap "x"\n');
+  });
+
+  test('create role groups resources by API group', async () => {
+    const r = await berth(fakeApi(), ['create', 'role', 'r', '--verb=get,list', '--resource=pods,deployments', '--dry-run=client', '-o', 'json']);
+    const rules = (JSON.parse(r.stdout) as { rules: unknown[] }).rules;
+    assert.deepEqual(rules, [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] },
+    ]);
+  });
+
+  test('run creates a Pod; trailing words are its args', async () => {
+    const api = fakeApi();
+    const r = await berth(api, ['run', 'docker', '--image=docker:17.11', '--restart=Never', 'docker', 'image', 'ls']);
+    assert.equal(r.stdout, 'pod/docker created\n');
+    const pod = api.stored(PODS, 'default', 'docker') as { metadata: { labels: unknown }; spec: { restartPolicy: string; containers: Array<{ args: string[] }> } };
+    assert.deepEqual(pod.metadata.labels, { run: 'docker' });
+    assert.equal(pod.spec.restartPolicy, 'Never');
+    assert.deepEqual(pod.spec.containers[0]?.args, ['docker', 'image', 'ls']);
+    const dry = await berth(api, ['run', 'x', '--image=alpine', '--dry-run=client', '-o', 'yaml']);
+    assert.match(dry.stdout, /^apiVersion: v1\nkind: Pod\n/);
+    assert.match((await berth(api, ['run', 'x', '--image=alpine', '-it', '--rm'])).stderr, /^error: .*kubelet.*issue 4/);
+  });
+
+  test('expose copies the selector and labels; the port defaults to the container port', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'svc/go-demo-2-rs.yml']);
+    const r = await berth(api, ['expose', 'rs', 'go-demo-2', '--name=go-demo-2-svc', '--target-port=28017', '--type=NodePort']);
+    assert.equal(r.stdout, 'service/go-demo-2-svc exposed\n');
+    const svc = api.stored(SERVICES, 'default', 'go-demo-2-svc') as { spec: Record<string, unknown> };
+    assert.equal(svc.spec['type'], 'NodePort');
+    assert.deepEqual(svc.spec['selector'], { service: 'go-demo-2', type: 'backend' });
+    assert.deepEqual(svc.spec['ports'], [{ port: 28017, protocol: 'TCP', targetPort: 28017 }]);
+  });
+});
+
+describe('nodes, auth, logs and exec, info', () => {
+  test('cordon, uncordon and drain', async () => {
+    const api = fakeApi();
+    api.seed(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: {} });
+    api.seed(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-1', namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: 'u', controller: true }] },
+      spec: { nodeName: 'n1', containers: [] },
+    });
+    api.seed(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'ds-1', namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'd', controller: true }] },
+      spec: { nodeName: 'n1', containers: [] },
+    });
+    assert.equal((await berth(api, ['cordon', 'n1'])).stdout, 'node/n1 cordoned\n');
+    assert.equal((await berth(api, ['cordon', 'n1'])).stdout, 'node/n1 already cordoned\n');
+    const refused = await berth(api, ['drain', 'n1']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /cannot delete DaemonSet-managed Pods \(use --ignore-daemonsets to ignore\): default\/ds-1/);
+    const r = await berth(api, ['drain', 'n1', '--ignore-daemonsets']);
+    assert.equal(r.stdout, 'node/n1 already cordoned\nevicting pod default/web-1\npod/web-1 evicted\nnode/n1 drained\n');
+    assert.equal(r.stderr, 'Warning: ignoring DaemonSet-managed Pods: default/ds-1\n');
+    assert.equal((await berth(api, ['uncordon', 'n1'])).stdout, 'node/n1 uncordoned\n');
+  });
+
+  test('auth can-i says yes (no authorization yet); logs and exec parse and explain', async () => {
+    const api = fakeApi();
+    assert.equal((await berth(api, ['auth', 'can-i', 'get', 'pods', '--as', 'jdoe'])).stdout, 'yes\n');
+    assert.equal((await berth(api, ['auth', 'can-i', '*', '*'])).stdout, 'yes\n');
+    await berth(api, ['create', '-f', 'pod/db.yml']);
+    const logs = await berth(api, ['logs', 'db', '-f', '--tail=10', '-c', 'db', '--timestamps']);
+    assert.equal(logs.code, 1);
+    assert.match(logs.stderr, /^error: logs are not available yet: .*kubelet.*\(issue 4\)/);
+    assert.equal(logs.stderr.split('\n').length, 2);
+    const exec = await berth(api, ['exec', '-it', '-c', 'db', 'db', 'ps', 'aux']);
+    assert.match(exec.stderr, /^error: exec is not available yet/);
+    assert.equal((await berth(api, ['logs', 'nope'])).stderr, 'Error from server (NotFound): pods "nope" not found\n');
+  });
+
+  test('version, api-resources, api-versions, explain, completion', async () => {
+    const api = fakeApi();
+    assert.match((await berth(api, ['version', '--client'])).stdout, /^Client Version: v\d+\.\d+\.\d+\n$/);
+    const res = (await berth(api, ['api-resources'])).stdout.split('\n');
+    assert.match(res[0] ?? '', /^NAME +SHORTNAMES +APIVERSION +NAMESPACED +KIND$/);
+    assert.ok(res.some((l) => /^deployments +deploy +apps\/v1 +true +Deployment$/.test(l)));
+    assert.ok(!(await berth(api, ['api-resources', '--namespaced=false'])).stdout.includes('Deployment'));
+    assert.match((await berth(api, ['api-resources', '-o', 'name'])).stdout, /^deployments\.apps$/m);
+    assert.match((await berth(api, ['api-versions'])).stdout, /^apps\/v1\nautoscaling\/v1\n/m);
+    const explain = (await berth(api, ['explain', 'pod.spec.containers'])).stdout;
+    assert.match(explain, /^KIND:       Pod\nVERSION:    v1\n\nFIELD: containers <\[\]Container>\n/);
+    assert.match(explain, /^  image\t<string>\n    Image reference/m);
+    assert.match((await berth(api, ['completion', 'bash'])).stdout, /berth __complete/);
+    assert.equal((await berth(api, ['__complete', 'ge'])).stdout, 'get\n');
+    assert.equal((await berth(api, ['__complete', 'get', 'deplo'])).stdout, 'deploy\ndeployments\n');
+    await berth(api, ['create', '-f', 'pod/db.yml']);
+    assert.equal((await berth(api, ['__complete', 'get', 'pods', ''])).stdout, 'db\n');
+  });
+});
+
+describe('flags and errors', () => {
+  test('global flags anywhere, kubectl\'s errors for unknown flags and commands', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'pod/db.yml', '-n', 'dev']);
+    assert.equal((await berth(api, ['--namespace', 'dev', 'get', 'pods', '-o', 'name'])).stdout, 'pod/db\n');
+    assert.equal((await berth(api, ['get', 'pods', '-o', 'name', '-n', 'dev'])).stdout, 'pod/db\n');
+    assert.match((await berth(api, ['get', 'pods', '-A'])).stdout, /^NAMESPACE +NAME/);
+    assert.deepEqual(await berth(api, ['get', 'pods', '--foo']), { code: 1, stdout: '', stderr: "error: unknown flag: --foo\nSee 'berth get --help' for usage.\n" });
+    assert.equal((await berth(api, ['get', '-z'])).stderr, "error: unknown shorthand flag: 'z' in -z\nSee 'berth get --help' for usage.\n");
+    assert.match((await berth(api, ['gett'])).stderr, /^error: unknown command "gett" for "berth"\n\nDid you mean this\?\n\tget\n/);
+    assert.equal((await berth(api, ['get', 'foo'])).stderr, 'error: the server doesn\'t have a resource type "foo"\n');
+    assert.equal((await berth(api, ['get', 'pods', '--show-all'])).code, 0);
+    assert.equal((await berth(api, ['get', 'pods', '-o', 'bogus'])).code, 1);
+    assert.equal((await berth(api, ['--help'])).code, 0);
+  });
+});

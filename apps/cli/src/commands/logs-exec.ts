@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { Command } from 'commander';
+import type { CommandContext } from './context';
+import { CliError, UsageError } from './errors';
+import { boolFlag, intFlag, type Opts } from './flags';
+import { action, type ContextFactory } from './program';
+import { resolveType, typeOf } from './resources';
+
+/** The pod a `logs`/`exec` argument names: `db`, `pod/db`, `deployment/web` is refused for now. */
+export function podName(arg: string): string {
+  const slash = arg.indexOf('/');
+  if (slash < 0) return arg;
+  const info = resolveType(arg.slice(0, slash));
+  if (info.kind !== 'Pod') throw new CliError(`berth can only read logs of and exec into pods for now, not ${info.resource}`);
+  return arg.slice(slash + 1);
+}
+
+/** Checks the pod exists (so a typo gets kubectl's NotFound), then says why nothing more can happen yet. */
+async function notYet(ctx: CommandContext, pod: string, what: string): Promise<never> {
+  await ctx.client().get(typeOf(resolveType('pods')), ctx.namespace, pod);
+  throw new CliError(
+    `${what} not available yet: containers run under the kubelet, which is not part of Berth yet (issue 4); the API server stores pods but nothing runs them, so there is nothing to ${what.startsWith('logs') ? 'read' : 'attach to'}`,
+  );
+}
+
+/** Registers `logs` and `exec`: every kubectl flag is parsed; the data path arrives with the kubelet. */
+export function registerLogsExec(program: Command, ctx: ContextFactory): void {
+  const logs = program
+    .command('logs')
+    .description('Print the logs for a container in a pod (served by the kubelet: not available yet)')
+    .argument('[args...]')
+    .option('-c, --container <name>', 'Print the logs of this container')
+    .option('--tail <lines>', 'Lines of recent log file to display (-1: all)', '-1')
+    .option('--since <duration>', 'Only return logs newer than a relative duration like 5s, 2m, or 3h')
+    .option('--since-time <time>', 'Only return logs after a specific date (RFC3339)')
+    .option('-l, --selector <selector>', 'Label selector');
+  boolFlag(logs, '-f, --follow', 'Specify if the logs should be streamed');
+  boolFlag(logs, '-p, --previous', 'Print the logs for the previous instance of the container');
+  boolFlag(logs, '--timestamps', 'Include timestamps on each line');
+  boolFlag(logs, '--all-containers', 'Get all containers\' logs in the pod(s)');
+  action(logs, ctx, async (c, args: string[], opts: Opts) => {
+    intFlag(opts['tail'], 'tail');
+    const [target] = args;
+    if (!target && !opts['selector']) throw new UsageError('expected POD or TYPE/NAME is a required argument for the logs command', 'berth logs');
+    if (args.length > 2) throw new UsageError('expected at most 2 arguments: POD [CONTAINER]', 'berth logs');
+    if (target) await notYet(c, podName(target), 'logs are');
+    throw new CliError('logs are not available yet: containers run under the kubelet, which is not part of Berth yet (issue 4)');
+  });
+
+  const exec = program
+    .command('exec')
+    .description('Execute a command in a container (served by the kubelet: not available yet)')
+    .argument('[args...]')
+    .option('-c, --container <name>', 'Container name (default: the first container)');
+  boolFlag(exec, '-i, --stdin', 'Pass stdin to the container');
+  boolFlag(exec, '-t, --tty', 'Stdin is a TTY');
+  boolFlag(exec, '-q, --quiet', 'Only print output from the remote session');
+  action(exec, ctx, async (c, args: string[]) => {
+    const [target, ...command] = args;
+    if (!target) throw new UsageError('pod or type/name must be specified', 'berth exec');
+    if (command.length === 0) throw new UsageError('you must specify at least one command for the container', 'berth exec');
+    await notYet(c, podName(target), 'exec is');
+  });
+}
