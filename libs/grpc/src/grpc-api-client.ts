@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import * as grpc from '@grpc/grpc-js';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import {
   create,
   fromJson,
@@ -80,20 +82,14 @@ export class GrpcApiClient implements ApiClient {
 
   constructor(opts: GrpcApiClientOptions) {
     if (opts.addresses.length === 0) throw new Error('GrpcApiClient needs at least one server address');
-    const creds = opts.tls
-      ? grpc.credentials.createSsl(opts.tls.ca, opts.tls.key ?? null, opts.tls.cert ?? null)
-      : grpc.credentials.createInsecure();
     const channelOptions: grpc.ChannelOptions = {
       'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 64 * 1024 * 1024,
       // grpc-js backs off up to 120 s between reconnects by default; an apiserver that
       // restarts should be found again within seconds.
       'grpc.initial_reconnect_backoff_ms': 500,
       'grpc.max_reconnect_backoff_ms': 5000,
-      ...(opts.tls?.serverName
-        ? { 'grpc.ssl_target_name_override': opts.tls.serverName, 'grpc.default_authority': opts.tls.serverName }
-        : {}),
     };
-    this.endpoints = opts.addresses.map((address) => ({ address, client: new grpc.Client(address, creds, channelOptions) }));
+    this.endpoints = opts.addresses.map((address) => ({ address, client: new grpc.Client(address, credentialsFor(address, opts.tls), { ...channelOptions, ...tlsNameOptions(address, opts.tls) }) }));
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
     this.maxAttempts = Math.max(opts.maxAttempts ?? 3, this.endpoints.length);
@@ -547,6 +543,31 @@ function watchEventOf<T extends KubeObject>(msg: apiV1.WatchEvent): WatchEvent<T
   if (msg.objectJson.length === 0 && !msg.object) throw internalError('the server sent a watch event without an object');
   const object = (msg.objectJson.length > 0 ? JSON.parse(Buffer.from(msg.objectJson).toString('utf8')) : unpackObject(msg.object as NonNullable<typeof msg.object>)) as T;
   return { type, object, ...(status ? { status } : {}) };
+}
+
+/** Name given to TLS when the address is an IP: TLS's SNI may not carry an IP (RFC 6066). */
+const IP_SNI_PLACEHOLDER = 'berth-apiserver';
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+}
+
+/**
+ * TLS credentials of one address. For an IP address without an explicit serverName the
+ * certificate is still checked against that IP (its IP SANs), while the TLS name sent is a
+ * placeholder, because an IP in SNI is not allowed (and Node warns about it).
+ */
+function credentialsFor(address: string, tls: GrpcClientTls | undefined): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  const host = hostOf(address);
+  const verify = !tls.serverName && isIP(host) ? { checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert) } : {};
+  return grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null, verify);
+}
+
+function tlsNameOptions(address: string, tls: GrpcClientTls | undefined): grpc.ChannelOptions {
+  if (!tls) return {};
+  const name = tls.serverName ?? (isIP(hostOf(address)) ? IP_SNI_PLACEHOLDER : undefined);
+  return name ? { 'grpc.ssl_target_name_override': name, 'grpc.default_authority': name } : {};
 }
 
 function backoff(retry: number): number {
