@@ -130,3 +130,18 @@ describe('Registry', () => {
     assert.deepEqual(seen, ['ADDED web-1', 'DELETED web-1']);
   });
 });
+
+describe('Registry: generated names', () => {
+  test('a pod created with generateName is stored under its generated name', async () => {
+    const r = new Registry({ storage: new MemoryStorage() });
+    await r.start();
+    try {
+      const { object } = await r.create({}, ref('pods'), { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'pi-' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, {});
+      const name = object.metadata?.name ?? '';
+      assert.match(name, /^pi-[a-z0-9]{5}$/);
+      assert.equal((await r.get({}, ref('pods', 'default', name), {})).metadata?.name, name);
+    } finally {
+      r.stop();
+    }
+  });
+});

@@ -158,6 +158,7 @@ export class ResourceStore {
     obj.apiVersion = apiVersionOf(this.info);
     obj.kind = this.info.kind;
     this.strategy.prepareForCreate(obj);
+    if (obj.metadata !== meta) throw internalError('a create strategy replaced metadata instead of changing it');
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName ?? '');
     const errors = this.strategy.validate(obj);

@@ -45,7 +45,8 @@ export class GenericStrategy implements Strategy {
     applyDefaults(this.info.kind, obj);
     if (this.hasStatus) {
       delete obj['status'];
-      obj.metadata = { ...obj.metadata, generation: 1 };
+      // In place: callers hold on to obj.metadata.
+      (obj.metadata ??= {}).generation = 1;
     }
   }
 
