@@ -13,7 +13,7 @@ const ioBans = {
 };
 
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', 'libs/api-types/src/index.ts', '.nx/**', 'tmp/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', 'deploy/images/**', 'libs/api-types/src/index.ts', '.nx/**', 'tmp/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClusterCa, issueCertificate, type CertKeyPair } from '@berth/certs';
 
-const [dir, kubeconfig, server] = process.argv.slice(2);
+const [dir = '', kubeconfig = '', server = ''] = process.argv.slice(2);
 if (!dir || !kubeconfig || !server) {
   process.stderr.write('usage: gen-pki.ts <pki-dir> <kubeconfig> <server-url>\n');
   process.exit(2);

@@ -17,7 +17,6 @@ import { apiV1, metaV1 } from '@berth/api-types';
 import {
   StatusError,
   internalError,
-  packObject,
   unpackObject,
   type ApiResourceInfo,
   type DeleteOptions,
@@ -302,7 +301,7 @@ export class GrpcApiClient implements ApiClient {
     type: ResourceType,
     namespace: string,
     obj: unknown,
-    payload: { object: ReturnType<typeof packObject> } | { manifest: Uint8Array },
+    payload: { manifest: Uint8Array },
     opts: WriteOptions,
   ): Promise<WriteResult> {
     const meta = metadataOf(obj);
@@ -321,7 +320,7 @@ export class GrpcApiClient implements ApiClient {
     type: ResourceType,
     namespace: string,
     obj: unknown,
-    payload: { object: ReturnType<typeof packObject> } | { manifest: Uint8Array },
+    payload: { manifest: Uint8Array },
     opts: WriteOptions,
   ): Promise<WriteResult> {
     const meta = metadataOf(obj);

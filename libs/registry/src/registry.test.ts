@@ -56,13 +56,13 @@ describe('Registry', () => {
     await rejects(registry.get(ctx, ref('pods', 'default', 'pending'), {}), 'NotFound');
 
     const { object } = await registry.create(ctx, ref('pods'), { ...base, metadata: { name: 'upd' } }, {});
-    const spec = object['spec'] as { containers: { name: string; image: string }[] };
+    type Spec = { containers: { name: string; image: string }[] };
     const retagged = structuredClone(object);
-    (retagged['spec'] as typeof spec).containers[0]!.image = 'busybox:1.36';
+    (retagged['spec'] as Spec).containers[0]!.image = 'busybox:1.36';
     const { object: updated } = await registry.update(ctx, ref('pods', 'default', 'upd'), retagged, {});
-    assert.equal((updated['spec'] as typeof spec).containers[0]?.image, 'busybox:1.36');
+    assert.equal((updated['spec'] as Spec).containers[0]?.image, 'busybox:1.36');
     const renamed = structuredClone(updated);
-    (renamed['spec'] as typeof spec).containers.push({ name: 'extra', image: 'busybox' });
+    (renamed['spec'] as Spec).containers.push({ name: 'extra', image: 'busybox' });
     await rejects(registry.update(ctx, ref('pods', 'default', 'upd'), renamed, {}), 'Invalid', /spec.containers: Forbidden: pod updates may not add or remove containers/);
   });
 
