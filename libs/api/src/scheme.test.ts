@@ -18,7 +18,7 @@ import {
   subresourceSchema,
 } from './scheme';
 
-const SPECS = '/work/shared/k8s-specs';
+const SPECS = join(import.meta.dirname, '../../../../shared/k8s-specs');
 
 describe('scheme table', () => {
   test('every resource names a generated message of its kind', () => {

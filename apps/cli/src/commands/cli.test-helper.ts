@@ -8,7 +8,7 @@ import type { ResourceType } from '@berth/client';
 import { runCli } from './program';
 
 /** The book's manifests: tests run from there so paths read as in the book. */
-export const SPECS = '/work/shared/k8s-specs';
+export const SPECS = join(import.meta.dirname, '../../../../../shared/k8s-specs');
 
 export const PODS: ResourceType = { group: '', version: 'v1', resource: 'pods' };
 export const SERVICES: ResourceType = { group: '', version: 'v1', resource: 'services' };

@@ -45,7 +45,7 @@ describe('create and apply', () => {
 
   test('stdin, directories and the namespace rules', async () => {
     const api = fakeApi();
-    const yaml = readFileSync('/work/shared/k8s-specs/pod/db.yml', 'utf8');
+    const yaml = readFileSync(join(import.meta.dirname, '../../../../../shared/k8s-specs/pod/db.yml'), 'utf8');
     assert.equal((await berth(api, ['create', '-f', '-', '-n', 'dev'], { stdin: yaml })).stdout, 'pod/db created\n');
     assert.ok(api.stored(PODS, 'dev', 'db'));
     const dir = mkdtempSync(join(tmpdir(), 'berth-m-'));
@@ -77,7 +77,7 @@ describe('create and apply', () => {
     assert.equal((await berth(api, ['apply', '-f', 'rs/go-demo-2.yml'])).stdout, 'replicaset.apps/go-demo-2 created\n');
     assert.equal((await berth(api, ['apply', '-f', 'rs/go-demo-2.yml'])).stdout, 'replicaset.apps/go-demo-2 unchanged\n');
     const dir = mkdtempSync(join(tmpdir(), 'berth-a-'));
-    writeFileSync(join(dir, 'rs.yml'), readFileSync('/work/shared/k8s-specs/rs/go-demo-2.yml', 'utf8').replace('replicas: 2', 'replicas: 4'));
+    writeFileSync(join(dir, 'rs.yml'), readFileSync(join(import.meta.dirname, '../../../../../shared/k8s-specs/rs/go-demo-2.yml'), 'utf8').replace('replicas: 2', 'replicas: 4'));
     api.clearActions();
     assert.equal((await berth(api, ['apply', '-f', join(dir, 'rs.yml')])).stdout, 'replicaset.apps/go-demo-2 configured\n');
     const patch = api.writeActions().find((a) => a.verb === 'patch');

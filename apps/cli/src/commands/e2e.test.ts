@@ -12,7 +12,7 @@ import { freePort, startEtcd, startNats, type EtcdServer, type NatsServer } from
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = join(ROOT, 'apps/cli/bin/berth.mjs');
-const SPECS = '/work/shared/k8s-specs';
+const SPECS = join(import.meta.dirname, '../../../../../shared/k8s-specs');
 
 let etcd: EtcdServer;
 let nats: NatsServer;

@@ -63,7 +63,7 @@ describe('smaller kinds', () => {
     assert.deepEqual(messages('ControllerRevision', { kind: 'ControllerRevision', metadata: { name: 'r', namespace: 'default' }, revision: 1 }, true), []));
 });
 
-const SPECS = '/work/shared/k8s-specs';
+const SPECS = join(import.meta.dirname, '../../../../../shared/k8s-specs');
 function ymlFiles(dir: string): string[] {
   return readdirSync(dir)
     .flatMap((f) => {
