@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cache } from './cache';
+import { compileSchedulerConfig } from './config';
+import { Framework } from './framework';
+import { inTreeRegistry } from './registry';
+import { FitError } from './status';
+import { makeNode, makePod } from './testing/builders';
+
+function framework(cache: Cache, pct = 0): Framework {
+  const reg = inTreeRegistry();
+  return new Framework(compileSchedulerConfig({ percentageOfNodesToScore: pct }, Object.keys(reg)), reg, { cache }, () => 0.99);
+}
+
+describe('Framework', () => {
+  test('the book\'s Insufficient memory plus a control-plane taint', () => {
+    const cache = new Cache();
+    cache.addNode(makeNode('worker').capacity({ cpu: '2', memory: '2Gi', pods: '110' }).obj());
+    cache.addNode(makeNode('cp').taint('node-role.kubernetes.io/control-plane', '', 'NoSchedule').obj());
+    const fw = framework(cache);
+    const pod = makePod('go-demo-2-db').req({ memory: '8Gi', cpu: '500m' }).obj();
+    assert.throws(
+      () => fw.schedulePod(pod),
+      (e: unknown) =>
+        e instanceof FitError &&
+        e.message === '0/2 nodes are available: 1 Insufficient memory, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }.' &&
+        e.diagnosis.unschedulablePlugins.has('NodeResourcesFit') &&
+        e.diagnosis.unschedulablePlugins.has('TaintToleration'),
+    );
+  });
+
+  test('picks the least allocated node', () => {
+    const cache = new Cache();
+    cache.addNode(makeNode('a').obj());
+    cache.addNode(makeNode('b').obj());
+    cache.addPod(makePod('busy').req({ cpu: '3', memory: '6Gi' }).node('a').obj());
+    assert.equal(framework(cache).schedulePod(makePod('p').req({ cpu: '500m', memory: '512Mi' }).obj()).nodeName, 'b');
+  });
+
+  test('assumed pods count: three replicas spread over two nodes', () => {
+    const cache = new Cache();
+    cache.addNode(makeNode('a').obj());
+    cache.addNode(makeNode('b').obj());
+    const fw = framework(cache);
+    const placed: string[] = [];
+    for (const n of ['r1', 'r2', 'r3']) {
+      const pod = makePod(n).owner('ReplicaSet', 'web').req({ cpu: '100m', memory: '100Mi' }).obj();
+      const { nodeName } = fw.schedulePod(pod);
+      cache.assumePod(pod, nodeName);
+      placed.push(nodeName);
+    }
+    assert.deepEqual([placed.filter((x) => x === 'a').length, placed.filter((x) => x === 'b').length].sort(), [1, 2]);
+  });
+
+  test('numFeasibleNodesToFind follows kube-scheduler (adaptive percentage, at least 100)', () => {
+    const fw = framework(new Cache());
+    assert.equal(fw.numFeasibleNodesToFind(50), 50);
+    assert.equal(fw.numFeasibleNodesToFind(500), 230);
+    assert.equal(fw.numFeasibleNodesToFind(5000), 500);
+    assert.equal(fw.numFeasibleNodesToFind(200), 100);
+    assert.equal(framework(new Cache(), 100).numFeasibleNodesToFind(5000), 5000);
+  });
+
+  test('no nodes at all', () => {
+    assert.throws(() => framework(new Cache()).schedulePod(makePod('p').obj()), /0\/0 nodes are available/);
+  });
+});
