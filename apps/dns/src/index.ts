@@ -1,2 +1,3 @@
 // SPDX-License-Identifier: Apache-2.0
-export {};
+export { compileDnsConfig, ConfigError, type DnsConfig } from './config';
+export { startDnsApp, type DnsApp, type DnsAppDeps } from './dns-app';

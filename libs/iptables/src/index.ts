@@ -1,2 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-export {};
+export {
+  BUILTIN_CHAINS,
+  IptablesError,
+  splitArgs,
+  type Iptables,
+  type IptablesTable,
+  type RestoreOptions,
+  type RulePosition,
+} from './iptables';
+export { ExecIptables, type ExecIptablesOptions } from './exec-iptables';
+export { FakeIptables } from './fake-iptables';
+export { run, runChecked, netnsExec, type RunOptions, type RunResult } from './exec';
+export { createTestNetns, listNetns, spawnInNetns, type TestNetns } from './netns';
+export { ExecConntrack, type Conntrack } from './conntrack';

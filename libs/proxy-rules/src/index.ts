@@ -1,2 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
-export {};
+export { base32, servicePortChainName, externalChainName, endpointChainName } from './chain-names';
+export { ipv4ToNumber, ipInCidr, isIPv4 } from './ip';
+export {
+  servicePorts,
+  usableEndpoints,
+  SERVICE_NAME_LABEL,
+  DEFAULT_AFFINITY_TIMEOUT_SECONDS,
+  type ProxyState,
+  type ServicePort,
+  type Endpoint,
+} from './proxy-state';
+export {
+  chainKey,
+  isGeneratedChain,
+  ruleCount,
+  FIXED_CHAINS,
+  MASQ_MARK,
+  type Rule,
+  type RuleSet,
+  type Table,
+  type TableName,
+} from './rule-set';
+export { buildRules, buildRulesFromPorts, BuildCache, probability, type BuildOptions } from './build-rules';
+export { JUMP_HOOKS, type JumpHook } from './hooks';
+export { renderRestore, renderRule, quoteArg, diffRuleSets, type RenderOptions, type RuleSetDiff } from './render-restore';
+export {
+  tracePacket,
+  tracePacketAll,
+  type Packet,
+  type TraceResult,
+  type TraceOutcome,
+  type TraceOptions,
+  type RecentTable,
+} from './trace-packet';

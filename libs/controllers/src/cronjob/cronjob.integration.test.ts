@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { batchV1 } from '@berth/api-types';
+import { InformerFactory, silentLogger } from '@berth/client';
+import type { GrpcApiClient } from '@berth/grpc';
+import { startControlPlane, type TestControlPlane } from '@berth/testing';
+import { cronJobController } from './index';
+import { CRONJOBS, JOBS } from './cronjob-controller';
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('CronJob controller against a real apiserver', () => {
+  let cp: TestControlPlane;
+  let client: GrpcApiClient;
+  const ac = new AbortController();
+  before(async () => {
+    cp = await startControlPlane();
+    client = cp.client();
+  });
+  after(async () => {
+    ac.abort();
+    client?.close();
+    await cp?.stop();
+  });
+
+  test('at the schedule time a Job <name>-<minutes> is created and listed as active', async () => {
+    const cj = await client.create<batchV1.CronJobJson>(CRONJOBS, 'default', {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'hello', namespace: 'default' },
+      spec: { schedule: '*/1 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'hello', image: 'busybox' }] } } } } },
+    });
+    // The controller's clock runs 61 s ahead, so the first minute after creation has come.
+    const skew = 61_000;
+    const informers = new InformerFactory(client);
+    const events: string[] = [];
+    await cronJobController.start({
+      client,
+      informers,
+      recorder: () => ({ event: (_o, _t, reason) => void events.push(reason), eventf: () => {} }),
+      logger: silentLogger,
+      signal: ac.signal,
+      options: {},
+      now: () => new Date(Date.now() + skew),
+    });
+    informers.start(ac.signal);
+    const created = Date.parse(cj.metadata?.creationTimestamp ?? '');
+    const scheduled = Math.floor(created / 60_000) * 60_000 + 60_000;
+    const want = `hello-${scheduled / 60_000}`;
+    const job = await waitFor('the job', async () => (await client.list<batchV1.JobJson>(JOBS, { namespace: 'default' })).items.find((j) => j.metadata?.name === want));
+    assert.equal(job.metadata?.ownerReferences?.[0]?.kind, 'CronJob');
+    const status = await waitFor('status.active', async () => {
+      const s = (await client.get<batchV1.CronJobJson>(CRONJOBS, 'default', 'hello')).status;
+      return s?.active?.length ? s : undefined;
+    });
+    assert.equal(status.active?.[0]?.name, want);
+    assert.equal(Date.parse(status.lastScheduleTime ?? ''), scheduled);
+    assert.ok(events.includes('SuccessfulCreate'));
+  });
+});
