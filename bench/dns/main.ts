@@ -121,7 +121,12 @@ async function throughput(port: number): Promise<{ qps: number; answered: number
   const sweeper = setInterval(() => {
     const now = performance.now();
     for (const c of clients) {
-      for (const [id, t] of c.sent) if (now - t > 1000) (c.sent.delete(id), lost++);
+      for (const [id, t] of c.sent) {
+        if (now - t > 1000) {
+          c.sent.delete(id);
+          lost++;
+        }
+      }
       refill(c);
     }
     if (now >= deadline + 1500) done();

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import type { KubeObject } from '@berth/api';
 // Integration: a real control plane (etcd, NATS, apiserver), the Endpoints and
 // EndpointSlice controllers in this process, and the DNS add-on as a child process,
 // queried with node:dns on loopback.
@@ -155,7 +156,7 @@ describe('cluster DNS against a real control plane', { timeout: 180_000 }, () =>
   });
 
   test('the EndpointSlice is labelled and owned; names outside the domain are refused; /metrics counts queries', async () => {
-    const list = await client.list<{ metadata?: { name?: string; labels?: Record<string, string>; ownerReferences?: Array<{ kind?: string; name?: string }> } } & import('@berth/api').KubeObject>(SLICES, {
+    const list = await client.list<{ metadata?: { name?: string; labels?: Record<string, string>; ownerReferences?: Array<{ kind?: string; name?: string }> } } & KubeObject>(SLICES, {
       namespace: 'default',
       labelSelector: 'kubernetes.io/service-name=web',
     });

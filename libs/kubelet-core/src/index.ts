@@ -1,2 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-export {};
+export * from './types';
+export * from './backoff';
+export * from './container-env';
+export * from './volumes';
+export * from './prober';
+export * from './probe-manager';
+export * from './pod-status';
+export * from './pod-worker';
+export * from './node-agent';
+export * from './kubelet';
+export * from './stats';

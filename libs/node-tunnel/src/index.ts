@@ -1,2 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-export {};
+export * from './protocol';
+export * from './tunnel-server';
+export * from './tunnel-client';

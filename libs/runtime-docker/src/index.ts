@@ -1,2 +1,3 @@
 // SPDX-License-Identifier: Apache-2.0
-export {};
+export * from './docker-runtime';
+export * from './demux';

@@ -1,2 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-export {};
+export * from './runtime';
+export * from './labels';
+export * from './ip-pool';
+export * from './memory-runtime';

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The logs/exec tunnel between the apiserver and a kubelet over NATS core subjects, scoped
+ * per node so each node's credentials can be limited to its own subjects:
+ *
+ *   berth.node.<node>.logs             apiserver → node   a LogsRequest (JSON); output on the session's tunnel subject
+ *   berth.node.<node>.exec             apiserver → node   an ExecRequest (JSON)
+ *   berth.node.<node>.in.<session>     apiserver → node   stdin / resize / close-stdin frames of an exec
+ *   berth.node.<node>.cancel.<session> apiserver → node   stop a log follow or kill an exec
+ *   berth.tunnel.<node>.<session>      node → apiserver   output frames: stdout, stderr, exit, end, error
+ *
+ * Frames are binary: one type byte, then the payload (raw bytes or JSON).
+ */
+export const FRAME = {
+  stdout: 1,
+  stderr: 2,
+  /** JSON {exitCode}: an exec ended. */
+  exit: 3,
+  /** The stream ended normally (logs). */
+  end: 4,
+  /** JSON {code, message}: the request failed (NotFound, BadRequest...). */
+  error: 5,
+  stdin: 6,
+  /** JSON {cols, rows}. */
+  resize: 7,
+  closeStdin: 8,
+  /** Sent first by the node once the session runs (the client may then send stdin). */
+  ready: 9,
+} as const;
+
+/** What `kubectl logs` asks for. */
+export interface LogsRequest {
+  session: string;
+  namespace: string;
+  pod: string;
+  /** Empty: the pod's only (or first) container. */
+  container?: string;
+  follow?: boolean;
+  previous?: boolean;
+  tail?: number;
+  timestamps?: boolean;
+  sinceSeconds?: number;
+}
+
+/** What `kubectl exec` asks for. */
+export interface ExecRequest {
+  session: string;
+  namespace: string;
+  pod: string;
+  container?: string;
+  command: string[];
+  stdin?: boolean;
+  tty?: boolean;
+}
+
+/** An error sent back through the tunnel. */
+export interface TunnelErrorBody {
+  /** 'NotFound' | 'BadRequest' | 'InternalError'. */
+  code: string;
+  message: string;
+}
+
+export function requestSubject(node: string, kind: 'logs' | 'exec'): string {
+  return `berth.node.${node}.${kind}`;
+}
+export function stdinSubject(node: string, session: string): string {
+  return `berth.node.${node}.in.${session}`;
+}
+export function cancelSubject(node: string, session: string): string {
+  return `berth.node.${node}.cancel.${session}`;
+}
+export function tunnelSubject(node: string, session: string): string {
+  return `berth.tunnel.${node}.${session}`;
+}
+
+export function frame(type: number, payload?: Uint8Array | string | object): Uint8Array {
+  const body = payload === undefined ? new Uint8Array() : typeof payload === 'string' ? Buffer.from(payload) : payload instanceof Uint8Array ? payload : Buffer.from(JSON.stringify(payload));
+  const out = new Uint8Array(body.length + 1);
+  out[0] = type;
+  out.set(body, 1);
+  return out;
+}
+
+export function parseFrame(data: Uint8Array): { type: number; body: Uint8Array } {
+  return { type: data[0] ?? 0, body: data.subarray(1) };
+}
+
+/**
+ * The nats-server permissions of one node's user: it may only receive its own requests and
+ * publish on its own tunnel subjects (plus events). Used to generate nats-server
+ * `authorization.users` entries (see natsAuthorizationConfig).
+ */
+export function nodePermissions(node: string): { publish: { allow: string[] }; subscribe: { allow: string[] } } {
+  return {
+    publish: { allow: [`berth.tunnel.${node}.>`, 'events.>', '$JS.API.>', '_INBOX.>'] },
+    subscribe: { allow: [`berth.node.${node}.>`, '_INBOX.>'] },
+  };
+}
+
+/**
+ * A nats-server `authorization { users = [...] }` block: one user per node limited by
+ * nodePermissions, and the apiserver allowed everything under berth.> (it relays).
+ */
+export function natsAuthorizationConfig(nodes: Array<{ name: string; password: string }>, apiserver: { user: string; password: string }): string {
+  const q = (s: string): string => JSON.stringify(s);
+  const list = (xs: string[]): string => `[${xs.map(q).join(', ')}]`;
+  const users = nodes.map((n) => {
+    const p = nodePermissions(n.name);
+    return `    { user: ${q(`node-${n.name}`)}, password: ${q(n.password)}, permissions: { publish: { allow: ${list(p.publish.allow)} }, subscribe: { allow: ${list(p.subscribe.allow)} } } }`;
+  });
+  users.push(`    { user: ${q(apiserver.user)}, password: ${q(apiserver.password)} }`);
+  return `authorization {\n  users = [\n${users.join(',\n')}\n  ]\n}\n`;
+}

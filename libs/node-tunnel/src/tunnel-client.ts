@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+import { randomUUID } from 'node:crypto';
+import type { NatsConnection } from 'nats';
+import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type TunnelErrorBody } from './protocol';
+
+/** One piece of output. */
+export interface TunnelChunk {
+  stream: 'stdout' | 'stderr';
+  data: Uint8Array;
+}
+
+/** A failure reported by the node (or a node that does not answer: code 'Unavailable'). */
+export class TunnelRequestError extends Error {
+  override readonly name = 'TunnelRequestError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An exec session seen from the apiserver side. */
+export interface TunnelExec {
+  output: AsyncIterable<TunnelChunk>;
+  /** Resolves with the command's exit code. */
+  exitCode: Promise<number>;
+  write(data: Uint8Array): void;
+  closeStdin(): void;
+  resize(cols: number, rows: number): void;
+  cancel(): void;
+}
+
+/**
+ * The apiserver's side of the tunnel: sends logs/exec requests to a node and turns the
+ * frames on the session's tunnel subject back into streams.
+ */
+export class NodeTunnelClient {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly opts: { readyTimeoutMs?: number } = {},
+  ) {}
+
+  /** Streams a container's logs (ends on `end`, throws TunnelRequestError on `error`). */
+  async *logs(node: string, req: Omit<LogsRequest, 'session'>, signal?: AbortSignal): AsyncIterable<TunnelChunk> {
+    const session = randomUUID();
+    const frames = this.open(node, session, 'logs', { ...req, session });
+    const onAbort = (): void => this.nc.publish(cancelSubject(node, session), frame(FRAME.end));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const f of frames) {
+        if (f.type === FRAME.stdout || f.type === FRAME.stderr) yield { stream: f.type === FRAME.stderr ? 'stderr' : 'stdout', data: f.body };
+        else if (f.type === FRAME.end) return;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Starts an exec; resolves once the node runs it. */
+  async exec(node: string, req: Omit<ExecRequest, 'session'>): Promise<TunnelExec> {
+    const session = randomUUID();
+    const frames = this.open(node, session, 'exec', { ...req, session })[Symbol.asyncIterator]();
+    const first = await frames.next();
+    if (first.done) throw new TunnelRequestError('Unavailable', `node ${node} closed the exec session`);
+    let resolveExit!: (n: number) => void;
+    let rejectExit!: (e: unknown) => void;
+    const exitCode = new Promise<number>((res, rej) => ((resolveExit = res), (rejectExit = rej)));
+    exitCode.catch(() => {});
+    const output = (async function* (): AsyncIterable<TunnelChunk> {
+      try {
+        for (;;) {
+          const n = await frames.next();
+          if (n.done) break;
+          const f = n.value;
+          if (f.type === FRAME.stdout || f.type === FRAME.stderr) yield { stream: f.type === FRAME.stderr ? 'stderr' : 'stdout', data: f.body };
+          else if (f.type === FRAME.exit) {
+            resolveExit((JSON.parse(Buffer.from(f.body).toString()) as { exitCode: number }).exitCode);
+            return;
+          }
+        }
+      } catch (err) {
+        rejectExit(err);
+        throw err;
+      }
+    })();
+    const send = (type: number, body?: Uint8Array | object): void => this.nc.publish(stdinSubject(node, session), frame(type, body));
+    return {
+      output,
+      exitCode,
+      write: (d) => send(FRAME.stdin, d),
+      closeStdin: () => send(FRAME.closeStdin),
+      resize: (cols, rows) => send(FRAME.resize, { cols, rows }),
+      cancel: () => this.nc.publish(cancelSubject(node, session), frame(FRAME.end)),
+    };
+  }
+
+  /** Subscribes to the session's tunnel subject, sends the request, yields frames until end/exit/error. */
+  private async *open(node: string, session: string, kind: 'logs' | 'exec', req: object): AsyncIterable<{ type: number; body: Uint8Array }> {
+    const sub = this.nc.subscribe(tunnelSubject(node, session));
+    await this.nc.flush();
+    this.nc.publish(requestSubject(node, kind), Buffer.from(JSON.stringify(req)));
+    const timeoutMs = this.opts.readyTimeoutMs ?? 5000;
+    const timer = setTimeout(() => {
+      if (!readySeen) {
+        timedOut = true;
+        sub.unsubscribe();
+      }
+    }, timeoutMs);
+    let readySeen = false;
+    let timedOut = false;
+    try {
+      for await (const m of sub) {
+        const f = parseFrame(m.data);
+        if (f.type === FRAME.error) {
+          const e = JSON.parse(Buffer.from(f.body).toString()) as TunnelErrorBody;
+          throw new TunnelRequestError(e.code, e.message);
+        }
+        if (f.type === FRAME.ready) {
+          readySeen = true;
+          clearTimeout(timer);
+        }
+        yield f;
+        if (f.type === FRAME.end || f.type === FRAME.exit) return;
+      }
+      if (timedOut) throw new TunnelRequestError('Unavailable', `node ${node} did not answer the ${kind} request within ${timeoutMs} ms`);
+    } finally {
+      clearTimeout(timer);
+      sub.unsubscribe();
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+import type { NatsConnection, Subscription } from 'nats';
+import type { ContainerRuntime, ExecSession } from '@berth/runtime';
+import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type TunnelErrorBody } from './protocol';
+
+/** Finds the runtime container for a request; throws TunnelError for unknown pods/containers. */
+export type ContainerResolver = (namespace: string, pod: string, container: string | undefined, previous: boolean) => Promise<string>;
+
+/** A request that cannot be served (the apiserver maps `code` to a Status). */
+export class TunnelError extends Error {
+  override readonly name = 'TunnelError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Serves `berth.node.<node>.logs` and `.exec` on the kubelet: reads the container's logs or
+ * runs the command through the runtime, and streams the output back on the session's
+ * tunnel subject. Returns a function that stops serving.
+ */
+export function serveNodeTunnel(opts: { nc: NatsConnection; nodeName: string; runtime: ContainerRuntime; resolve: ContainerResolver }): () => void {
+  const { nc, nodeName: node, runtime } = opts;
+  const subs: Subscription[] = [];
+  const fail = (session: string, err: unknown): void => {
+    const body: TunnelErrorBody = err instanceof TunnelError ? { code: err.code, message: err.message } : { code: 'InternalError', message: err instanceof Error ? err.message : String(err) };
+    nc.publish(tunnelSubject(node, session), frame(FRAME.error, body));
+  };
+
+  const logs = nc.subscribe(requestSubject(node, 'logs'));
+  subs.push(logs);
+  void (async () => {
+    for await (const m of logs) {
+      let req: LogsRequest;
+      try {
+        req = JSON.parse(Buffer.from(m.data).toString()) as LogsRequest;
+      } catch {
+        continue;
+      }
+      void (async () => {
+        const abort = new AbortController();
+        const cancel = nc.subscribe(cancelSubject(node, req.session), { max: 1, callback: () => abort.abort() });
+        try {
+          const id = await opts.resolve(req.namespace, req.pod, req.container, !!req.previous);
+          const out = tunnelSubject(node, req.session);
+          nc.publish(out, frame(FRAME.ready));
+          for await (const chunk of runtime.logs(id, {
+            follow: req.follow,
+            tail: req.tail,
+            timestamps: req.timestamps,
+            ...(req.sinceSeconds ? { since: new Date(Date.now() - req.sinceSeconds * 1000) } : {}),
+            signal: abort.signal,
+          })) {
+            if (abort.signal.aborted) break;
+            nc.publish(out, frame(chunk.stream === 'stderr' ? FRAME.stderr : FRAME.stdout, chunk.data));
+          }
+          nc.publish(out, frame(FRAME.end));
+        } catch (err) {
+          fail(req.session, err);
+        } finally {
+          cancel.unsubscribe();
+        }
+      })();
+    }
+  })();
+
+  const exec = nc.subscribe(requestSubject(node, 'exec'));
+  subs.push(exec);
+  void (async () => {
+    for await (const m of exec) {
+      let req: ExecRequest;
+      try {
+        req = JSON.parse(Buffer.from(m.data).toString()) as ExecRequest;
+      } catch {
+        continue;
+      }
+      void (async () => {
+        let session: ExecSession | undefined;
+        const input = nc.subscribe(stdinSubject(node, req.session), {
+          callback: (_e, msg) => {
+            const f = parseFrame(msg.data);
+            if (!session) return;
+            if (f.type === FRAME.stdin) session.write(f.body);
+            else if (f.type === FRAME.closeStdin) session.closeStdin();
+            else if (f.type === FRAME.resize) {
+              const { cols, rows } = JSON.parse(Buffer.from(f.body).toString()) as { cols: number; rows: number };
+              void session.resize(cols, rows).catch(() => {});
+            }
+          },
+        });
+        const cancel = nc.subscribe(cancelSubject(node, req.session), { max: 1, callback: () => session?.close() });
+        try {
+          const id = await opts.resolve(req.namespace, req.pod, req.container, false);
+          session = await runtime.exec(id, { command: req.command, stdin: req.stdin, tty: req.tty });
+          const out = tunnelSubject(node, req.session);
+          nc.publish(out, frame(FRAME.ready));
+          for await (const chunk of session.output) nc.publish(out, frame(chunk.stream === 'stderr' ? FRAME.stderr : FRAME.stdout, chunk.data));
+          nc.publish(out, frame(FRAME.exit, { exitCode: await session.exitCode }));
+        } catch (err) {
+          fail(req.session, err);
+        } finally {
+          input.unsubscribe();
+          cancel.unsubscribe();
+        }
+      })();
+    }
+  })();
+
+  return () => {
+    for (const s of subs) s.unsubscribe();
+  };
+}

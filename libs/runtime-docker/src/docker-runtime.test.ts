@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+// Integration tests against a real dockerd (started by scripts/start-dockerd.sh when not running).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ImagePullError, type PodRef } from '@berth/runtime';
+import { DockerRuntime } from './docker-runtime';
+
+const root = resolve(import.meta.dirname, '../../..');
+
+function ensureDockerAndImages(): void {
+  try {
+    execFileSync('bash', [`${root}/scripts/start-dockerd.sh`], { stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`dockerd could not be started by scripts/start-dockerd.sh: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}`);
+  }
+  execFileSync('bash', [`${root}/deploy/images/build.sh`], { stdio: 'pipe', env: { ...process.env, BERTH_IMAGES: 'pause busybox node mongo go-demo-2' } });
+}
+
+describe('DockerRuntime', () => {
+  const node = `rt${process.pid % 10000}`;
+  const stateDir = mkdtempSync(join(tmpdir(), 'runtime-docker-'));
+  const rt = new DockerRuntime({ nodeName: node, podCidr: '10.251.7.0/24', networkName: `berth-test-${node}`, stateDir });
+  const pod: PodRef = { uid: randomUUID(), name: 'db', namespace: 'default' };
+
+  before(async () => {
+    ensureDockerAndImages();
+    await rt.init();
+  });
+
+  after(async () => {
+    for (const c of await rt.listContainers()) await rt.removeContainer(c.id);
+    for (const s of await rt.listSandboxes()) await rt.removeSandbox(s.id);
+    rt.close();
+    await rt.removeNetwork();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  test('a pod: sandbox with a static IP, a container sharing its network, logs, exec, names and labels', async () => {
+    const sb = await rt.runSandbox({
+      pod, attempt: 0, hostname: 'db', dnsServers: ['10.96.0.10'],
+      dnsSearches: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], dnsOptions: ['ndots:5'],
+    });
+    assert.match(sb.ip, /^10\.251\.7\.\d+$/);
+    const id = await rt.createContainer(sb.id, { name: 'db', attempt: 0, image: 'mongo:3.3', command: ['mongod'], args: ['--rest', '--httpinterface'], env: [{ name: 'A', value: '1' }], mounts: [] });
+    await rt.startContainer(id);
+    const info = await rt.inspectContainer(id);
+    assert.equal(info.state, 'running');
+    assert.equal(info.name, 'db');
+    assert.equal(info.pod.uid, pod.uid);
+    assert.match(info.imageRef, /^docker:\/\/sha256:/);
+    const names = execFileSync('/usr/bin/docker', ['ps', '--filter', `label=io.kubernetes.pod.uid=${pod.uid}`, '--format', '{{.Names}}']).toString();
+    assert.match(names, new RegExp(`k8s_db_db_default_${pod.uid}_0`));
+    assert.match(names, new RegExp(`k8s_POD_db_default_${pod.uid}_0`));
+
+    // the pod answers on its IP from the host, and the container sees the sandbox's hostname and DNS
+    let body = '';
+    for (let i = 0; i < 50 && !body; i++) {
+      body = await fetch(`http://${sb.ip}:28017/`).then((r) => r.text()).catch(() => '');
+      if (!body) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(body, /mongod/);
+    const hn = await rt.execSync(id, ['sh', '-c', 'hostname; cat /etc/resolv.conf; echo $A'], 5000);
+    assert.equal(hn.exitCode, 0);
+    assert.match(hn.output, /^db\n/);
+    assert.match(hn.output, /nameserver 10\.96\.0\.10/);
+    assert.match(hn.output, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
+    assert.match(hn.output, /options ndots:5/);
+    assert.match(hn.output, /\n1\n$/);
+    const fail = await rt.execSync(id, ['sh', '-c', 'exit 3'], 5000);
+    assert.equal(fail.exitCode, 3);
+
+    let logs = '';
+    for await (const chunk of rt.logs(id, { tail: 10 })) logs += Buffer.from(chunk.data).toString();
+    assert.match(logs, /waiting for connections on port 27017/);
+
+    const stats = await rt.stats(id);
+    assert.ok(stats.memoryWorkingSetBytes > 1 << 20, `working set ${stats.memoryWorkingSetBytes}`);
+    assert.ok(stats.cpuUsageNanos > 0);
+
+    await rt.stopContainer(id, 5);
+    const stopped = await rt.inspectContainer(id);
+    assert.equal(stopped.state, 'exited');
+    assert.ok(stopped.finishedAt);
+  });
+
+  test('memory limit exceeded: OOMKilled with exit code 137', async () => {
+    const p2: PodRef = { uid: randomUUID(), name: 'oom', namespace: 'default' };
+    const sb = await rt.runSandbox({ pod: p2, attempt: 0, hostname: 'oom', dnsServers: [], dnsSearches: [], dnsOptions: [] });
+    const id = await rt.createContainer(sb.id, { name: 'db', attempt: 0, image: 'mongo:3.3', env: [], mounts: [], memoryLimitBytes: 10 * 1024 * 1024 });
+    await rt.startContainer(id);
+    let info = await rt.inspectContainer(id);
+    for (let i = 0; i < 50 && info.state === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      info = await rt.inspectContainer(id);
+    }
+    assert.equal(info.state, 'exited');
+    assert.equal(info.exitCode, 137);
+    assert.equal(info.oomKilled, true);
+  });
+
+  test('a missing image fails the pull at once with ErrImagePull', async () => {
+    const t0 = Date.now();
+    await assert.rejects(rt.pullImage('vfarcic/go-demo-2:does-not-exist'), (err: unknown) => err instanceof ImagePullError && /pull access denied/.test(err.message));
+    assert.ok(Date.now() - t0 < 2000);
+    assert.ok(await rt.imageStatus('mongo:3.3'));
+  });
+});

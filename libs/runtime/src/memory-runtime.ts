@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: Apache-2.0
+import { randomBytes } from 'node:crypto';
+import {
+  LABEL_ATTEMPT,
+  LABEL_CONTAINER_NAME,
+  LABEL_KIND,
+  LABEL_SANDBOX_ID,
+  podLabels,
+} from './labels';
+import { IpPool } from './ip-pool';
+import {
+  ImagePullError,
+  type ContainerConfig,
+  type ContainerInfo,
+  type ContainerRuntime,
+  type ContainerStats,
+  type ExecOptions,
+  type ExecResult,
+  type ExecSession,
+  type ImageInfo,
+  type LogChunk,
+  type LogOptions,
+  type SandboxConfig,
+  type SandboxInfo,
+} from './runtime';
+
+/** How a simulated container's process behaves once started. */
+export interface ProcessBehavior {
+  /** Exit by itself this many ms after start (undefined: runs until stopped). */
+  exitAfterMs?: number;
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** Lines written to stdout at start. */
+  output?: string[];
+  /** startContainer fails with this message (e.g. a missing executable). */
+  startError?: string;
+}
+
+export interface MemoryRuntimeOptions {
+  /** Pod CIDR for sandbox IPs; default 10.244.0.0/24. */
+  podCidr?: string;
+  /** Images present from the start. */
+  images?: string[];
+  /** Whether an image can be pulled; default: anything whose tag is not "does-not-exist". */
+  pullable?: (image: string) => boolean;
+  /** How a container behaves when started; default: runs until stopped. */
+  behavior?: (config: ContainerConfig, sandbox: SandboxInfo) => ProcessBehavior | undefined;
+  /** Answers exec calls (exec probes, kubectl exec); default: exit 0, no output. */
+  execHandler?: (container: ContainerInfo, command: string[]) => { exitCode: number; output?: string };
+  /** Simulated latency of pulls, in ms (default 0). */
+  pullDelayMs?: number;
+}
+
+interface MemContainer {
+  info: ContainerInfo;
+  config: ContainerConfig;
+  logs: Array<{ at: Date; chunk: LogChunk }>;
+  timer?: NodeJS.Timeout;
+}
+
+interface MemSandbox {
+  info: SandboxInfo;
+  config: SandboxConfig;
+}
+
+/**
+ * MemoryRuntime is a ContainerRuntime that runs nothing: containers are records whose
+ * state changes when the kubelet starts or stops them, when a scripted behaviour says so,
+ * or when a test calls `exit` / `killSandbox`. Used by kubelet unit tests and hollow nodes.
+ */
+export class MemoryRuntime implements ContainerRuntime {
+  private readonly sandboxes = new Map<string, MemSandbox>();
+  private readonly containers = new Map<string, MemContainer>();
+  private readonly images = new Map<string, ImageInfo>();
+  private readonly listeners = new Set<(podUid: string) => void>();
+  private readonly ips: IpPool;
+  /** Every call, as "verb arg" strings, for tests that assert what the kubelet did. */
+  readonly calls: string[] = [];
+
+  constructor(private readonly opts: MemoryRuntimeOptions = {}) {
+    this.ips = new IpPool(opts.podCidr ?? '10.244.0.0/24');
+    for (const img of opts.images ?? []) this.addImage(img);
+  }
+
+  // ---- test hooks ----
+
+  /** Makes an image present. */
+  addImage(ref: string): ImageInfo {
+    const info: ImageInfo = { ref, id: `sha256:${hashOf(ref)}`, sizeBytes: 1 << 20 };
+    this.images.set(ref, info);
+    return info;
+  }
+
+  /** Ends a running container's process as if it exited by itself. */
+  exit(id: string, exitCode: number, opts: { oomKilled?: boolean } = {}): void {
+    const c = this.mustContainer(id);
+    if (c.info.state !== 'running') return;
+    this.finish(c, exitCode, opts.oomKilled ?? false);
+  }
+
+  /** The newest running container of a pod's named container. */
+  running(podUid: string, name: string): ContainerInfo | undefined {
+    return [...this.containers.values()]
+      .map((c) => c.info)
+      .filter((c) => c.pod.uid === podUid && c.name === name && c.state === 'running')
+      .sort((a, b) => b.attempt - a.attempt)[0];
+  }
+
+  /** Kills a pod's pause container (the sandbox dies, its containers lose the network). */
+  killSandbox(podUid: string): void {
+    for (const s of this.sandboxes.values()) {
+      if (s.info.pod.uid === podUid && s.info.state === 'ready') {
+        s.info.state = 'notready';
+        this.ips.release(s.info.ip);
+        this.notify(podUid);
+      }
+    }
+  }
+
+  // ---- ContainerRuntime ----
+
+  async version(): Promise<{ name: string; version: string }> {
+    return { name: 'memory', version: '0.1.0' };
+  }
+
+  async runSandbox(config: SandboxConfig): Promise<SandboxInfo> {
+    this.calls.push(`runSandbox ${config.pod.namespace}/${config.pod.name}`);
+    const id = newId();
+    const info: SandboxInfo = {
+      id,
+      pod: { ...config.pod },
+      attempt: config.attempt,
+      state: 'ready',
+      ip: this.ips.allocate(),
+      createdAt: new Date(),
+      labels: { ...config.labels, ...podLabels(config.pod), [LABEL_KIND]: 'sandbox' },
+    };
+    this.sandboxes.set(id, { info, config });
+    this.notify(config.pod.uid);
+    return structuredClone(info);
+  }
+
+  async stopSandbox(id: string): Promise<void> {
+    this.calls.push(`stopSandbox ${id}`);
+    const s = this.sandboxes.get(id);
+    if (!s || s.info.state !== 'ready') return;
+    s.info.state = 'notready';
+    this.ips.release(s.info.ip);
+    this.notify(s.info.pod.uid);
+  }
+
+  async removeSandbox(id: string): Promise<void> {
+    this.calls.push(`removeSandbox ${id}`);
+    const s = this.sandboxes.get(id);
+    if (!s) return;
+    if (s.info.state === 'ready') this.ips.release(s.info.ip);
+    this.sandboxes.delete(id);
+  }
+
+  async listSandboxes(filter: { podUid?: string } = {}): Promise<SandboxInfo[]> {
+    return [...this.sandboxes.values()]
+      .filter((s) => !filter.podUid || s.info.pod.uid === filter.podUid)
+      .map((s) => ({ ...structuredClone(s.info), ip: s.info.state === 'ready' ? s.info.ip : '' }));
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    this.calls.push(`createContainer ${config.name}#${config.attempt}`);
+    const s = this.sandboxes.get(sandboxId);
+    if (!s) throw new Error(`no such sandbox ${sandboxId}`);
+    const image = this.images.get(config.image);
+    if (!image) throw new Error(`No such image: ${config.image}`);
+    const id = newId();
+    const info: ContainerInfo = {
+      id,
+      sandboxId,
+      pod: { ...s.info.pod },
+      name: config.name,
+      attempt: config.attempt,
+      image: config.image,
+      imageRef: image.id,
+      state: 'created',
+      exitCode: 0,
+      oomKilled: false,
+      createdAt: new Date(),
+      labels: {
+        ...config.labels,
+        ...podLabels(s.info.pod),
+        [LABEL_CONTAINER_NAME]: config.name,
+        [LABEL_ATTEMPT]: String(config.attempt),
+        [LABEL_SANDBOX_ID]: sandboxId,
+        [LABEL_KIND]: 'container',
+      },
+    };
+    this.containers.set(id, { info, config: structuredClone(config), logs: [] });
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.mustContainer(id);
+    this.calls.push(`startContainer ${c.info.name}#${c.info.attempt}`);
+    const sandbox = this.sandboxes.get(c.info.sandboxId);
+    const behavior = sandbox ? this.opts.behavior?.(c.config, sandbox.info) : undefined;
+    if (behavior?.startError) {
+      c.info.state = 'exited';
+      c.info.exitCode = 128;
+      c.info.error = behavior.startError;
+      c.info.finishedAt = new Date();
+      this.notify(c.info.pod.uid);
+      throw new Error(behavior.startError);
+    }
+    c.info.state = 'running';
+    c.info.startedAt = new Date();
+    for (const line of behavior?.output ?? []) {
+      c.logs.push({ at: new Date(), chunk: { stream: 'stdout', data: Buffer.from(line + '\n') } });
+    }
+    if (behavior?.exitAfterMs !== undefined) {
+      c.timer = setTimeout(() => this.finish(c, behavior.exitCode ?? 0, behavior.oomKilled ?? false), behavior.exitAfterMs);
+      c.timer.unref();
+    }
+    this.notify(c.info.pod.uid);
+  }
+
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    const c = this.mustContainer(id);
+    this.calls.push(`stopContainer ${c.info.name}#${c.info.attempt} grace=${graceSeconds}`);
+    if (c.info.state === 'running') this.finish(c, 143, false);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    this.calls.push(`removeContainer ${c.info.name}#${c.info.attempt}`);
+    clearTimeout(c.timer);
+    this.containers.delete(id);
+  }
+
+  async listContainers(filter: { podUid?: string } = {}): Promise<ContainerInfo[]> {
+    return [...this.containers.values()]
+      .filter((c) => !filter.podUid || c.info.pod.uid === filter.podUid)
+      .map((c) => structuredClone(c.info));
+  }
+
+  async inspectContainer(id: string): Promise<ContainerInfo> {
+    return structuredClone(this.mustContainer(id).info);
+  }
+
+  async *logs(id: string, options: LogOptions): AsyncIterable<LogChunk> {
+    const c = this.mustContainer(id);
+    let entries = c.logs.filter((e) => !options.since || e.at >= options.since);
+    if (options.tail !== undefined) entries = entries.slice(Math.max(0, entries.length - options.tail));
+    for (const e of entries) {
+      yield options.timestamps
+        ? { stream: e.chunk.stream, data: Buffer.concat([Buffer.from(e.at.toISOString() + ' '), e.chunk.data]) }
+        : e.chunk;
+    }
+  }
+
+  async exec(id: string, options: ExecOptions): Promise<ExecSession> {
+    const c = this.mustContainer(id);
+    const r = this.runExec(c, options.command);
+    const chunks: LogChunk[] = r.output ? [{ stream: 'stdout', data: Buffer.from(r.output) }] : [];
+    return {
+      output: (async function* () {
+        yield* chunks;
+      })(),
+      write: () => {},
+      closeStdin: () => {},
+      resize: async () => {},
+      exitCode: Promise.resolve(r.exitCode),
+      close: () => {},
+    };
+  }
+
+  async execSync(id: string, command: string[]): Promise<ExecResult> {
+    const c = this.mustContainer(id);
+    const r = this.runExec(c, command);
+    return { exitCode: r.exitCode, output: r.output ?? '', timedOut: false };
+  }
+
+  async imageStatus(image: string): Promise<ImageInfo | undefined> {
+    return this.images.get(image);
+  }
+
+  async pullImage(image: string): Promise<ImageInfo> {
+    this.calls.push(`pullImage ${image}`);
+    if (this.opts.pullDelayMs) await new Promise((r) => setTimeout(r, this.opts.pullDelayMs));
+    const pullable = this.opts.pullable ?? ((ref: string) => !ref.endsWith(':does-not-exist'));
+    if (!pullable(image)) {
+      const repo = image.split(':')[0] ?? image;
+      throw new ImagePullError(image, `pull access denied for ${repo}, repository does not exist or may require 'docker login'`);
+    }
+    return this.images.get(image) ?? this.addImage(image);
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    const c = this.mustContainer(id);
+    const runningMs = c.info.state === 'running' && c.info.startedAt ? Date.now() - c.info.startedAt.getTime() : 0;
+    return { cpuUsageNanos: runningMs * 1000, memoryWorkingSetBytes: c.info.state === 'running' ? 4 << 20 : 0, timestamp: new Date() };
+  }
+
+  subscribe(listener: (podUid: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- internals ----
+
+  private runExec(c: MemContainer, command: string[]): { exitCode: number; output?: string } {
+    if (c.info.state !== 'running') throw new Error(`container ${c.info.id} is not running`);
+    return this.opts.execHandler?.(structuredClone(c.info), command) ?? { exitCode: 0 };
+  }
+
+  private finish(c: MemContainer, exitCode: number, oomKilled: boolean): void {
+    clearTimeout(c.timer);
+    c.info.state = 'exited';
+    c.info.exitCode = exitCode;
+    c.info.oomKilled = oomKilled;
+    c.info.finishedAt = new Date();
+    this.notify(c.info.pod.uid);
+  }
+
+  private mustContainer(id: string): MemContainer {
+    const c = this.containers.get(id);
+    if (!c) throw new Error(`No such container: ${id}`);
+    return c;
+  }
+
+  private notify(podUid: string): void {
+    for (const l of this.listeners) queueMicrotask(() => l(podUid));
+  }
+}
+
+function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function hashOf(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0').repeat(8);
+}
