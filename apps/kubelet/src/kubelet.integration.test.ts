@@ -160,7 +160,8 @@ describe('kubelet with Docker', { timeout: 600_000 }, () => {
     assert.deepEqual(n.status?.addresses.map((a: { type: string }) => a.type), ['InternalIP', 'Hostname']);
     assert.match(n.status?.nodeInfo?.containerRuntimeVersion ?? '', /^docker:\/\/\d+/);
     assert.deepEqual(n.status?.conditions.map((c: { type: string }) => c.type).sort(), ['DiskPressure', 'MemoryPressure', 'PIDPressure', 'Ready']);
-    const lease = await client.get<Obj>(LEASES, 'kube-node-lease', NODE);
+    // The Lease is written right after the Node: wait for it rather than race it.
+    const lease = await until('the node lease', () => client.get<Obj>(LEASES, 'kube-node-lease', NODE).catch(() => undefined), 15_000);
     assert.equal(lease.spec?.holderIdentity, NODE);
     const r = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
     assert.equal(r.status, 200);
