@@ -1,21 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-import { createLogger } from '@berth/observability';
+import { configOrExit, createLogger } from '@berth/observability';
 import { compileApiserverConfig, ConfigError } from './config';
 import { startApiserver } from './server';
 
 const logger = createLogger('apiserver');
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = compileApiserverConfig(process.argv.slice(2), process.env);
-  } catch (e) {
-    if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = configOrExit(() => compileApiserverConfig(process.argv.slice(2), process.env), ConfigError);
   logger.level = config.logLevel;
   const server = await startApiserver(config, logger);
   const shutdown = (signal: string): void => {

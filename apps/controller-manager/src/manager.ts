@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { InformerFactory, LeaderElector, type ApiClient } from '@berth/client';
 import { allControllers, type ControllerDescriptor, type ControllerEventRecorder } from '@berth/controllers';
 import { connectNats, createEventRecorder, NatsEventSink, type EventSink, type NatsConnection } from '@berth/events';
-import { GrpcApiClient } from '@berth/grpc';
+import { apiClientFromFiles } from '@berth/grpc';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@berth/observability';
 import { isControllerEnabled, validateControllers, type ControllerManagerConfig } from './config';
 import { createControllerMetrics } from './manager-metrics';
@@ -30,19 +29,7 @@ export function enabledControllers(config: ControllerManagerConfig, all: readonl
  */
 export async function startControllerManager(config: ControllerManagerConfig, logger: Logger): Promise<ControllerManager> {
   const controllers = enabledControllers(config);
-  const client: ApiClient & { close?: () => void } = new GrpcApiClient({
-    addresses: config.apiservers,
-    ...(config.tls
-      ? {
-          tls: {
-            ca: readFileSync(config.tls.caFile),
-            ...(config.tls.certFile ? { cert: readFileSync(config.tls.certFile) } : {}),
-            ...(config.tls.keyFile ? { key: readFileSync(config.tls.keyFile) } : {}),
-            ...(config.tls.serverName ? { serverName: config.tls.serverName } : {}),
-          },
-        }
-      : {}),
-  });
+  const client: ApiClient & { close?: () => void } = apiClientFromFiles(config.apiservers, config.tls);
   const registry = createMetricsRegistry('controller-manager');
   const metrics = createControllerMetrics(registry);
   let leading = !config.leaderElect;

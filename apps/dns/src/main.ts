@@ -1,23 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 import { readFileSync } from 'node:fs';
 import { GrpcApiClient } from '@berth/grpc';
-import { createLogger, createMetricsRegistry, startHealthServer } from '@berth/observability';
+import { configOrExit, createLogger, createMetricsRegistry, startHealthServer } from '@berth/observability';
 import { compileDnsConfig, ConfigError } from './config';
 import { startDnsApp } from './dns-app';
 
 const logger = createLogger('dns');
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = compileDnsConfig(process.argv.slice(2), process.env);
-  } catch (e) {
-    if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = configOrExit(() => compileDnsConfig(process.argv.slice(2), process.env), ConfigError);
   logger.level = config.logLevel;
   const tls = config.tls
     ? {

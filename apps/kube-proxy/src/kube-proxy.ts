@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import { readFileSync } from 'node:fs';
 import type { KubeObject } from '@berth/api';
 import type { coreV1, discoveryV1 } from '@berth/api-types';
 import { InformerFactory, type ApiClient, type ResourceType } from '@berth/client';
-import { GrpcApiClient } from '@berth/grpc';
+import { apiClientFromFiles } from '@berth/grpc';
 import { ExecConntrack, ExecIptables, type Iptables } from '@berth/iptables';
 import { createMetricsRegistry, startHealthServer, type Logger } from '@berth/observability';
 import { isIPv4 } from '@berth/proxy-rules';
@@ -49,19 +48,7 @@ export async function startKubeProxy(
 ): Promise<KubeProxy> {
   const client =
     deps.client ??
-    new GrpcApiClient({
-      addresses: config.apiservers,
-      ...(config.tls
-        ? {
-            tls: {
-              ca: readFileSync(config.tls.caFile),
-              ...(config.tls.certFile && config.tls.keyFile
-                ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
-                : {}),
-            },
-          }
-        : {}),
-    });
+    apiClientFromFiles(config.apiservers, config.tls);
   const iptables = deps.iptables ?? (config.dryRun ? new DryRunIptables() : new ExecIptables());
   if (!config.dryRun && !config.skipNodeSetup) {
     await setupNode({ serviceCidr: config.serviceCidr, localhostNodePorts: config.localhostNodePorts });

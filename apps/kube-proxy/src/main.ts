@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { ExecIptables } from '@berth/iptables';
-import { createLogger } from '@berth/observability';
+import { configOrExit, createLogger } from '@berth/observability';
 import { cleanupRules } from './cleanup';
 import { compileProxyConfig, ConfigError } from './config';
 import { startKubeProxy } from './kube-proxy';
@@ -8,16 +8,7 @@ import { startKubeProxy } from './kube-proxy';
 const logger = createLogger('kube-proxy');
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = compileProxyConfig(process.argv.slice(2), process.env);
-  } catch (e) {
-    if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = configOrExit(() => compileProxyConfig(process.argv.slice(2), process.env), ConfigError);
   logger.level = config.logLevel;
   if (config.cleanup) {
     const n = await cleanupRules(new ExecIptables());

@@ -3,8 +3,8 @@ import { readFileSync, statfsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { arch, cpus, freemem, networkInterfaces, release, totalmem } from 'node:os';
 import { connectNats, createEventRecorder, createNatsEventRecorder, type EventRecorder, type NatsConnection } from '@berth/events';
-import { GrpcApiClient } from '@berth/grpc';
-import { createLogger, createMetricsRegistry, startHealthServer } from '@berth/observability';
+import { apiClientFromFiles } from '@berth/grpc';
+import { configOrExit, createLogger, createMetricsRegistry, startHealthServer } from '@berth/observability';
 import { Kubelet, NetworkProber, NodeAgent, NODES, VolumeManager, nodePodCIDR, type Node } from '@berth/kubelet-core';
 import { MemoryRuntime, type ContainerRuntime } from '@berth/runtime';
 import { DockerRuntime } from '@berth/runtime-docker';
@@ -16,29 +16,9 @@ const logger = createLogger('kubelet');
 const KUBELET_VERSION = 'v1.29.0-berth';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = compileKubeletConfig(process.argv.slice(2), process.env);
-  } catch (e) {
-    if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = configOrExit(() => compileKubeletConfig(process.argv.slice(2), process.env), ConfigError);
   logger.level = config.logLevel;
-  const client = new GrpcApiClient({
-    addresses: config.apiservers,
-    ...(config.tls
-      ? {
-          tls: {
-            ca: readFileSync(config.tls.caFile),
-            ...(config.tls.certFile ? { cert: readFileSync(config.tls.certFile) } : {}),
-            ...(config.tls.keyFile ? { key: readFileSync(config.tls.keyFile) } : {}),
-          },
-        }
-      : {}),
-  });
+  const client = apiClientFromFiles(config.apiservers, config.tls);
   const component = 'kubelet';
   let recorder: EventRecorder;
   let closeRecorder = async (): Promise<void> => {};

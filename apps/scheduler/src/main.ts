@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { LeaderElector } from '@berth/client';
 import { connectNats, createEventRecorder, createNatsEventRecorder, type EventRecorder } from '@berth/events';
-import { GrpcApiClient } from '@berth/grpc';
-import { createLogger, createMetricsRegistry, startHealthServer } from '@berth/observability';
+import { apiClientFromFiles } from '@berth/grpc';
+import { configOrExit, createLogger, createMetricsRegistry, startHealthServer } from '@berth/observability';
 import { Scheduler, type SchedulerConfiguration } from '@berth/scheduler-framework';
 import { parse as parseYaml } from 'yaml';
 import { compileSchedulerAppConfig, ConfigError } from './config';
@@ -13,31 +13,11 @@ const logger = createLogger('scheduler');
 const COMPONENT = 'default-scheduler';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = compileSchedulerAppConfig(process.argv.slice(2), process.env);
-  } catch (e) {
-    if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = configOrExit(() => compileSchedulerAppConfig(process.argv.slice(2), process.env), ConfigError);
   logger.level = config.logLevel;
   const schedConfig = (config.configFile ? parseYaml(readFileSync(config.configFile, 'utf8')) : {}) as SchedulerConfiguration;
 
-  const client = new GrpcApiClient({
-    addresses: config.apiservers,
-    ...(config.tls
-      ? {
-          tls: {
-            ca: readFileSync(config.tls.caFile),
-            ...(config.tls.certFile ? { cert: readFileSync(config.tls.certFile) } : {}),
-            ...(config.tls.keyFile ? { key: readFileSync(config.tls.keyFile) } : {}),
-          },
-        }
-      : {}),
-  });
+  const client = apiClientFromFiles(config.apiservers, config.tls);
 
   let recorder: EventRecorder;
   let closeRecorder = async (): Promise<void> => {};

@@ -3,3 +3,4 @@ export * from './service-definition';
 export * from './status-mapping';
 export * from './resources-server';
 export * from './grpc-api-client';
+export * from './client-from-files';

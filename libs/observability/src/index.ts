@@ -2,3 +2,4 @@
 export { createLogger, silentLogger, type Logger } from './logger';
 export { createMetricsRegistry, Counter, Gauge, Histogram, Registry } from './metrics';
 export { startHealthServer, type HealthServer, type HealthServerOptions } from './health-server';
+export { configOrExit } from './config-or-exit';

@@ -3,3 +3,4 @@ export * from './free-port';
 export * from './etcd-server';
 export * from './nats-server';
 export * from './control-plane';
+export * from './wait-for';

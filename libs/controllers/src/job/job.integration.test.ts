@@ -4,19 +4,9 @@ import assert from 'node:assert/strict';
 import type { batchV1, coreV1 } from '@berth/api-types';
 import { InformerFactory, silentLogger } from '@berth/client';
 import type { GrpcApiClient } from '@berth/grpc';
-import { startControlPlane, type TestControlPlane } from '@berth/testing';
+import { startControlPlane, type TestControlPlane, waitFor } from '@berth/testing';
 import { jobController } from './index';
 import { JOBS, PODS } from './job-controller';
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('Job controller against a real apiserver', () => {
   let cp: TestControlPlane;

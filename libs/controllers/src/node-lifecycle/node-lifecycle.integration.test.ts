@@ -5,21 +5,11 @@ import type { coreV1 } from '@berth/api-types';
 import { isAlreadyExists, isNotFound } from '@berth/api';
 import { InformerFactory, silentLogger } from '@berth/client';
 import type { GrpcApiClient } from '@berth/grpc';
-import { startControlPlane, type TestControlPlane } from '@berth/testing';
+import { startControlPlane, type TestControlPlane, waitFor } from '@berth/testing';
 import { nodeLifecycleController } from './index';
 import { LEASES, NODE_LEASE_NAMESPACE, NODES, PODS } from './node-lifecycle-controller';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('node lifecycle controller against a real apiserver', () => {
   let cp: TestControlPlane;
