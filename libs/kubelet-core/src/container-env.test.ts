@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import type { coreV1 } from '@berth/api-types';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContainerConfigError, containerEnv, expandVars } from './container-env';
@@ -15,6 +16,14 @@ const secret: Secret = { metadata: { name: 'creds', namespace: 'dev' }, data: { 
 const objects = {
   configMap: (ns: string, n: string) => (ns === 'dev' && n === 'cfg' ? cm : undefined),
   secret: (ns: string, n: string) => (ns === 'dev' && n === 'creds' ? secret : undefined),
+  services: (): coreV1.ServiceJson[] => [],
+};
+const withServices = {
+  ...objects,
+  services: (ns: string): coreV1.ServiceJson[] =>
+    ns === 'dev'
+      ? [{ metadata: { name: 'go-demo-2-db', namespace: 'dev' }, spec: { clusterIP: '10.99.1.2', ports: [{ port: 27017, protocol: 'TCP' }] } }]
+      : [{ metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] } }],
 };
 const node = { cpu: 2, memoryBytes: 8 * 2 ** 30 };
 
@@ -79,5 +88,15 @@ describe('back-off', () => {
     assert.deepEqual(delays, [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
     assert.equal(b.remaining('k', 100_000, 250_000), 150_000);
     assert.equal(b.next('k', 6000 + 600_001), 10_000);
+  });
+
+  test('containers get service variables, which their own env overrides and can refer to', () => {
+    const env = Object.fromEntries(
+      containerEnv(pod, { name: 's', env: [{ name: 'DB', value: '$(GO_DEMO_2_DB_SERVICE_HOST):$(GO_DEMO_2_DB_SERVICE_PORT)' }, { name: 'KUBERNETES_SERVICE_PORT', value: 'mine' }] }, withServices, node).map((e) => [e.name, e.value]),
+    );
+    assert.equal(env['GO_DEMO_2_DB_PORT_27017_TCP_ADDR'], '10.99.1.2');
+    assert.equal(env['KUBERNETES_SERVICE_HOST'], '10.96.0.1');
+    assert.equal(env['DB'], '10.99.1.2:27017');
+    assert.equal(env['KUBERNETES_SERVICE_PORT'], 'mine');
   });
 });

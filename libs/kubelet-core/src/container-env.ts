@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { serviceEnv, visibleServices } from './service-env';
 import { Quantity } from '@berth/api';
 import type { Container, ObjectSource, Pod } from './types';
 
@@ -21,7 +22,9 @@ export interface NodeAllocatable {
  */
 export function containerEnv(pod: Pod, c: Container, objects: ObjectSource, node: NodeAllocatable): Array<{ name: string; value: string }> {
   const ns = pod.metadata?.namespace ?? 'default';
-  const vars = new Map<string, string>();
+  // Service variables first: the container's own envFrom and env override them, and may
+  // refer to them with $(VAR), as in Kubernetes.
+  const vars = serviceEnv(visibleServices(pod, (n) => objects.services(n)));
   for (const from of c.envFrom ?? []) {
     const prefix = from.prefix ?? '';
     if (from.configMapRef?.name) {

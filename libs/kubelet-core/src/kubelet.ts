@@ -2,7 +2,7 @@
 import { SharedInformer, WorkQueue, runWorkers, type ApiClient } from '@berth/client';
 import type { ContainerRuntime } from '@berth/runtime';
 import { PodWorkers, type PodWorkersOptions } from './pod-worker';
-import { CONFIGMAPS, PODS, SECRETS, silentKubeletLogger, type ConfigMap, type KubeletLogger, type ObjectSource, type Pod, type Secret } from './types';
+import { CONFIGMAPS, PODS, SECRETS, SERVICES, silentKubeletLogger, type ConfigMap, type KubeletLogger, type ObjectSource, type Pod, type Secret, type Service } from './types';
 
 /** What the Kubelet needs besides the pod workers' options (which it fills in). */
 export interface KubeletOptions extends Omit<PodWorkersOptions, 'objects' | 'requeue'> {
@@ -23,6 +23,7 @@ export class Kubelet {
   readonly pods: SharedInformer<Pod>;
   readonly configMaps: SharedInformer<ConfigMap>;
   readonly secrets: SharedInformer<Secret>;
+  readonly services: SharedInformer<Service>;
   readonly workers: PodWorkers;
   private readonly queue = new WorkQueue<string>();
   private readonly log: KubeletLogger;
@@ -38,9 +39,11 @@ export class Kubelet {
     this.pods = new SharedInformer<Pod>(client, PODS, { fieldSelector: `spec.nodeName=${o.nodeName}`, indexers: { uid: (p) => [p.metadata?.uid ?? ''] } });
     this.configMaps = new SharedInformer<ConfigMap>(client, CONFIGMAPS, {});
     this.secrets = new SharedInformer<Secret>(client, SECRETS, {});
+    this.services = new SharedInformer<Service>(client, SERVICES, {});
     const objects: ObjectSource = {
       configMap: (ns, name) => this.configMaps.store.get(`${ns}/${name}`),
       secret: (ns, name) => this.secrets.store.get(`${ns}/${name}`),
+      services: (ns) => this.services.store.listByNamespace(ns),
     };
     this.workers = new PodWorkers({ ...o, objects, requeue: (uid, ms) => this.requeue(uid, ms) });
     const enqueue = (p: Pod): void => this.queue.add(p.metadata?.uid ?? '');
@@ -63,8 +66,9 @@ export class Kubelet {
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const informers = [this.pods.run(signal), this.configMaps.run(signal), this.secrets.run(signal)];
-    await Promise.all([this.pods.waitForSync(signal), this.configMaps.waitForSync(signal), this.secrets.waitForSync(signal)]);
+    const all = [this.pods, this.configMaps, this.secrets, this.services] as Array<SharedInformer<Pod | ConfigMap | Secret | Service>>;
+    const informers = all.map((i) => i.run(signal));
+    await Promise.all(all.map((i) => i.waitForSync(signal)));
     const unsubscribe = this.runtime.subscribe((uid) => {
       this.log.debug({ uid }, 'runtime event');
       this.queue.add(uid);

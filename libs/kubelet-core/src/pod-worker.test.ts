@@ -253,7 +253,7 @@ describe('pod workers', () => {
     // a second set of workers over the first runtime and API
     const { PodWorkers } = await import('./pod-worker');
     const { VolumeManager } = await import('./volumes');
-    const objects = { configMap: () => undefined, secret: () => undefined };
+    const objects = { configMap: () => undefined, secret: () => undefined, services: () => [] };
     const w2 = new PodWorkers({
       nodeName: 'node1', client: h.api, runtime: h.runtime, recorder: { event: () => {} }, objects,
       volumes: new VolumeManager(h.rootDir, objects), prober: { probe: async () => ({ ok: true, message: '' }) },

@@ -43,6 +43,7 @@ export function harness(opts: MemoryRuntimeOptions & { backoffMs?: number } = {}
   const objects = {
     configMap: (ns: string, name: string) => api.stored(CONFIGMAPS, ns, name) as ConfigMap | undefined,
     secret: (ns: string, name: string) => api.stored(SECRETS, ns, name) as Secret | undefined,
+    services: () => [],
   };
   const prober: Prober = {
     probe: async (_p, t) => probeResults.get(t.container.name ?? '') ?? { ok: true, message: '' },

@@ -16,6 +16,8 @@ export const PODS = { group: '', version: 'v1', resource: 'pods' };
 export const NODES = { group: '', version: 'v1', resource: 'nodes' };
 export const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 export const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
+export const SERVICES = { group: '', version: 'v1', resource: 'services' };
+export type Service = coreV1.ServiceJson & KubeObject;
 export const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 
 /** The part of an event recorder the kubelet uses (@berth/events' EventRecorder fits). */
@@ -27,6 +29,8 @@ export interface KubeletRecorder {
 export interface ObjectSource {
   configMap(namespace: string, name: string): ConfigMap | undefined;
   secret(namespace: string, name: string): Secret | undefined;
+  /** The Services of a namespace, for the containers' service environment variables. */
+  services(namespace: string): coreV1.ServiceJson[];
 }
 
 /** Minimal logger (pino fits). */

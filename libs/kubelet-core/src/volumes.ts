@@ -34,7 +34,7 @@ export interface PreparedVolume {
 export class VolumeManager {
   constructor(
     readonly rootDir: string,
-    private readonly objects: ObjectSource,
+    private readonly objects: Pick<ObjectSource, 'configMap' | 'secret'>,
   ) {}
 
   podDir(uid: string): string {
