@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { badRequest, type KubeObject } from '@berth/api';
-import { connectNats, EventStore, NatsEventSink, type KubeEvent } from '@berth/events';
+import { connectNats, EventStore, NatsEventSink, type KubeEvent, type NatsConnection } from '@berth/events';
 import type { Logger } from '@berth/observability';
 import type { EventSource } from '@berth/registry';
 
@@ -9,7 +9,7 @@ import type { EventSource } from '@berth/registry';
  * watches from the EventStore, creates through the sink (waiting until the stored
  * version is readable, so a create is followed by a consistent get).
  */
-export async function connectEventSource(url: string, logger: Logger): Promise<{ source: EventSource; close(): Promise<void> }> {
+export async function connectEventSource(url: string, logger: Logger): Promise<{ source: EventSource; nc: NatsConnection; close(): Promise<void> }> {
   const nc = await connectNats(url, 'berth-apiserver');
   const onError = (err: unknown): void => logger.warn({ err }, 'events stream');
   const store = new EventStore(nc, { onError });
@@ -30,6 +30,7 @@ export async function connectEventSource(url: string, logger: Logger): Promise<{
   };
   return {
     source,
+    nc,
     close: async () => {
       await store.stop();
       await sink.close();

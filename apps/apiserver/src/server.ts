@@ -2,10 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { createApiServer } from '@berth/grpc';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@berth/observability';
-import { Registry, type EventSource } from '@berth/registry';
+import { Registry, type EventSource, type NodeLogSource } from '@berth/registry';
 import { EtcdStorage } from '@berth/storage';
 import type { ApiserverConfig } from './config';
 import { connectEventSource } from './nats-events';
+import { natsNodeLogs } from './node-logs';
 import { requestMetrics } from './request-metrics';
 
 /** A running apiserver: its addresses and how to stop it. */
@@ -36,14 +37,16 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     const storage = new EtcdStorage({ endpoints: config.etcdServers });
     stops.push(() => storage.close());
     let events: EventSource | undefined;
+    let nodeLogs: NodeLogSource | undefined;
     if (config.natsUrl) {
       const conn = await connectEventSource(config.natsUrl, logger);
       stops.push(() => conn.close());
       events = conn.source;
+      nodeLogs = natsNodeLogs(conn.nc);
     } else {
       logger.warn('no --nats-url: the events resource is unavailable');
     }
-    const registry = new Registry({ storage, watchCacheCapacity: config.watchCacheSize, services: config.services, ...(events ? { events } : {}) });
+    const registry = new Registry({ storage, watchCacheCapacity: config.watchCacheSize, services: config.services, ...(events ? { events } : {}), ...(nodeLogs ? { nodeLogs } : {}) });
     await registry.start();
     stops.push(() => registry.stop());
     const metrics = createMetricsRegistry('apiserver');

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Integration: the kubelet process (child) against a real apiserver, etcd and NATS, running the
 // book's chapter 3 pods as real Docker containers (dockerd started by scripts/start-dockerd.sh).
+import type { GrpcApiClient } from '@berth/grpc';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -9,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '@berth/api';
-import type { ApiClient } from '@berth/client';
 import { freePort, startControlPlane, type TestControlPlane } from '@berth/testing';
 import { parse } from 'yaml';
 import { connect } from 'nats';
@@ -89,7 +89,7 @@ function startKubelet(cp: TestControlPlane, rootDir: string, healthPort: number)
 
 describe('kubelet with Docker', { timeout: 600_000 }, () => {
   let cp: TestControlPlane;
-  let client: ApiClient & { close(): void };
+  let client: GrpcApiClient;
   let kubelet: KubeletProc;
   let rootDir: string;
   let healthPort: number;
@@ -215,6 +215,16 @@ describe('kubelet with Docker', { timeout: 600_000 }, () => {
         return /waiting for connections on port 27017/.test(out) ? out : undefined;
       });
       assert.match(log, /MongoDB starting/);
+      // The same log through the apiserver's NodeProxy, as `berth logs` reads it.
+      let viaApi = '';
+      for await (const c of client.logs({ namespace: 'default', name: 'tunnel', tailLines: 50 })) viaApi += Buffer.from(c.data).toString();
+      assert.match(viaApi, /waiting for connections on port 27017/);
+      await assert.rejects(
+        (async () => {
+          for await (const _ of client.logs({ namespace: 'default', name: 'tunnel', container: 'nope' })) break;
+        })(),
+        /container nope is not valid for pod tunnel/,
+      );
       const ps = await tunnel.exec(NODE, { namespace: 'default', pod: 'tunnel', command: ['ps', 'aux'] });
       let out = '';
       for await (const c of ps.output) out += Buffer.from(c.data).toString();

@@ -71,6 +71,23 @@ export interface ApiResourceInfo {
   categories: string[];
 }
 
+/** What `berth logs` asks for. */
+export interface PodLogsOptions {
+  namespace: string;
+  name: string;
+  container?: string;
+  follow?: boolean;
+  previous?: boolean;
+  tailLines?: number;
+  timestamps?: boolean;
+  sinceSeconds?: number;
+}
+
+export interface LogChunk {
+  stream: 'stdout' | 'stderr';
+  data: Uint8Array;
+}
+
 /**
  * ApiBackend is the server side of the API, independent of the transport: the gRPC
  * service (and later a REST facade) translate requests into these calls. Objects are
@@ -89,4 +106,6 @@ export interface ApiBackend {
   watch(ctx: RequestContext, ref: ResourceRef, opts: BackendWatchOptions): AsyncIterable<WatchEvent>;
   version(): VersionInfo;
   resources(): ApiResourceInfo[];
+  /** Container logs from the pod's node; absent where no node tunnel is configured. */
+  logs?(ctx: RequestContext, opts: PodLogsOptions): AsyncIterable<LogChunk>;
 }

@@ -18,6 +18,8 @@ import {
   StatusError,
   internalError,
   unpackObject,
+  type LogChunk,
+  type PodLogsOptions,
   type ApiResourceInfo,
   type DeleteOptions,
   type KubeObject,
@@ -259,6 +261,38 @@ export class GrpcApiClient implements ApiClient {
       }
     }
     throw fromGrpcError(lastError, lastAddress);
+  }
+
+  /** Streams a container's log (NodeProxy.Logs) until it ends or `signal` aborts. */
+  async *logs(opts: PodLogsOptions, signal?: AbortSignal): AsyncGenerator<LogChunk> {
+    const ep = this.endpointOrder()[0] as Endpoint;
+    if ((await this.connect(ep)) === 'timeout') throw fromGrpcError(this.connectTimeoutError(), ep.address);
+    const req = create(apiV1.PodLogsRequestSchema, {
+      namespace: opts.namespace,
+      name: opts.name,
+      container: opts.container ?? '',
+      follow: opts.follow ?? false,
+      previous: opts.previous ?? false,
+      timestamps: opts.timestamps ?? false,
+      ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}),
+      ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
+    });
+    const messages = serverStream(ep.client, apiV1.NodeProxy.method.logs, req);
+    const onAbort = (): void => messages.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const msg = await messages.next();
+        if (msg === undefined) return;
+        yield { stream: msg.stream === 'stderr' ? 'stderr' : 'stdout', data: msg.data };
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw fromGrpcError(err, ep.address);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      messages.cancel();
+    }
   }
 
   /** The server's version, as `berth version` prints it. */

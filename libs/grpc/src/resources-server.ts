@@ -7,6 +7,7 @@ import {
   StatusError,
   badRequest,
   immutableObjectJson,
+  newStatusError,
   packImmutableObject,
   packObject,
   tooLarge,
@@ -188,6 +189,12 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
 
   server.addService(grpcServiceDefinition(apiV1.Resources), resources);
   server.addService(grpcServiceDefinition(apiV1.Discovery), discovery);
+  server.addService(grpcServiceDefinition(apiV1.NodeProxy), {
+    logs: ((call) => {
+      const start = performance.now();
+      void serveLogs(call, backend, context, failure).then((code) => observe('NodeProxy', 'Logs', call.request, start, code));
+    }) satisfies grpc.handleServerStreamingCall<Req<apiV1.PodLogsRequest>, apiV1.PodLogChunk>,
+  });
 }
 
 async function serveWatch(
@@ -222,6 +229,48 @@ async function serveWatch(
     // A cancelled call has nobody left to tell.
     if (ac.signal.aborted) return grpc.status.CANCELLED;
     const st = failure('Watch', err);
+    call.emit('error', st);
+    return st.code ?? grpc.status.UNKNOWN;
+  } finally {
+    call.off('cancelled', onCancel);
+    ac.abort();
+  }
+}
+
+/** Streams container logs from the backend (which reaches the node) to the client. */
+async function serveLogs(
+  call: grpc.ServerWritableStream<Req<apiV1.PodLogsRequest>, apiV1.PodLogChunk>,
+  backend: ApiBackend,
+  context: (call: CallInfo, signal: AbortSignal) => Promise<RequestContext>,
+  failure: (method: string, err: unknown) => grpc.ServerErrorResponse,
+): Promise<grpc.status> {
+  const ac = new AbortController();
+  const onCancel = (): void => ac.abort();
+  call.on('cancelled', onCancel);
+  try {
+    const req = call.request;
+    if (isMalformedRequest(req)) throw malformed(req);
+    if (!backend.logs) throw newStatusError('ServiceUnavailable', 'logs are not available: this apiserver has no node tunnel (start it with --nats-url)');
+    const chunks = backend.logs(await context(call, ac.signal), {
+      namespace: req.namespace,
+      name: req.name,
+      ...(req.container ? { container: req.container } : {}),
+      ...(req.follow ? { follow: true } : {}),
+      ...(req.previous ? { previous: true } : {}),
+      ...(req.tailLines !== undefined ? { tailLines: req.tailLines } : {}),
+      ...(req.timestamps ? { timestamps: true } : {}),
+      ...(req.sinceSeconds !== undefined ? { sinceSeconds: req.sinceSeconds } : {}),
+    });
+    for await (const c of chunks) {
+      if (ac.signal.aborted) break;
+      if (!call.write(create(apiV1.PodLogChunkSchema, { stream: c.stream, data: c.data }))) await drained(call, ac.signal);
+    }
+    if (ac.signal.aborted) return grpc.status.CANCELLED;
+    call.end();
+    return grpc.status.OK;
+  } catch (err) {
+    if (ac.signal.aborted) return grpc.status.CANCELLED;
+    const st = failure('Logs', err);
     call.emit('error', st);
     return st.code ?? grpc.status.UNKNOWN;
   } finally {

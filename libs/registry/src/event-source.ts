@@ -1,5 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { KubeObject } from '@berth/api';
+import type { KubeObject, LogChunk } from '@berth/api';
+
+/** Reaches a node's kubelet for container logs (the NATS tunnel, in the apiserver). */
+export interface NodeLogSource {
+  logs(
+    node: string,
+    req: { namespace: string; pod: string; container: string; follow?: boolean; previous?: boolean; tail?: number; timestamps?: boolean; sinceSeconds?: number },
+    signal?: AbortSignal,
+  ): AsyncIterable<LogChunk>;
+}
 
 /**
  * EventSource serves the `events` resource from outside etcd (the NATS stream, in the

@@ -23,7 +23,9 @@ import {
   type BackendWriteOptions,
   type DeleteOptions,
   type KubeObject,
+  type LogChunk,
   type ObjectList,
+  type PodLogsOptions,
   type RequestContext,
   type ResourceInfo,
   type ResourceRef,
@@ -31,7 +33,7 @@ import {
   type WatchEvent,
 } from '@berth/api';
 import type { Storage } from '@berth/storage';
-import type { EventSource } from './event-source';
+import type { EventSource, NodeLogSource } from './event-source';
 import { strategyFor } from './kind-strategies';
 import { ResourceStore, type AdmitFn } from './resource-store';
 import { replicasFromScale, scaleOf } from './scale';
@@ -53,6 +55,8 @@ export interface RegistryOptions {
   admission?: AdmitFn[];
   /** Service IP and NodePort ranges, LoadBalancer pool. */
   services?: ServiceAllocatorOptions;
+  /** Where container logs come from; without it `logs` is unavailable. */
+  nodeLogs?: NodeLogSource;
 }
 
 /**
@@ -280,6 +284,37 @@ export class Registry implements ApiBackend {
       return;
     }
     yield* this.store(info.group, info.resource).watch({ namespace: ref.namespace, ...opts, signal: combined });
+  }
+
+  /** Container logs: checks the pod and container as Kubernetes does, then asks the pod's node. */
+  async *logs(ctx: RequestContext, opts: PodLogsOptions): AsyncIterable<LogChunk> {
+    if (!this.opts.nodeLogs) throw newStatusError('ServiceUnavailable', 'logs are not available: this apiserver has no node tunnel (start it with --nats-url)');
+    const pod = await this.store('', 'pods').get(opts.namespace, opts.name);
+    const spec = (pod['spec'] ?? {}) as { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
+    const names = (spec.containers ?? []).map((c) => c.name);
+    const all = [...names, ...(spec.initContainers ?? []).map((c) => c.name)];
+    let container = opts.container ?? '';
+    if (!container) {
+      if (names.length !== 1) throw badRequest(`a container name must be specified for pod ${opts.name}, choose one of: [${names.join(' ')}]`);
+      container = names[0] ?? '';
+    } else if (!all.includes(container)) {
+      throw badRequest(`container ${container} is not valid for pod ${opts.name}`);
+    }
+    if (!spec.nodeName) throw badRequest(`pod ${opts.name} does not have a host assigned`);
+    yield* this.opts.nodeLogs.logs(
+      spec.nodeName,
+      {
+        namespace: opts.namespace,
+        pod: opts.name,
+        container,
+        ...(opts.follow ? { follow: true } : {}),
+        ...(opts.previous ? { previous: true } : {}),
+        ...(opts.tailLines !== undefined ? { tail: opts.tailLines } : {}),
+        ...(opts.timestamps ? { timestamps: true } : {}),
+        ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
+      },
+      ctx.signal,
+    );
   }
 
   /** pods/binding: assigns a pod to a node once, as the scheduler does. */

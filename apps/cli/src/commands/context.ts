@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { ApiResourceInfo, KubeObject, VersionInfo } from '@berth/api';
+import type { ApiResourceInfo, KubeObject, VersionInfo, LogChunk, PodLogsOptions } from '@berth/api';
 import type { ApiClient, ResourceType, WriteOptions, WriteResult } from '@berth/client';
 
 /**
@@ -8,6 +8,8 @@ import type { ApiClient, ResourceType, WriteOptions, WriteResult } from '@berth/
  * extras, so the commands fall back to plain create/update and the local scheme.
  */
 export interface CliClient extends ApiClient {
+  /** Container logs through the apiserver's NodeProxy (the gRPC client has it). */
+  logs?(opts: PodLogsOptions, signal?: AbortSignal): AsyncIterable<LogChunk>;
   createFromManifest?<T extends KubeObject = KubeObject>(
     type: ResourceType,
     namespace: string,

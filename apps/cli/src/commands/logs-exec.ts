@@ -23,11 +23,18 @@ async function notYet(ctx: CommandContext, pod: string, what: string): Promise<n
   );
 }
 
-/** Registers `logs` and `exec`: every kubectl flag is parsed; the data path arrives with the kubelet. */
+/** `--since 5s|2m|3h` in seconds. */
+function sinceSeconds(v: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(v);
+  if (!m) throw new CliError(`invalid argument "${v}" for "--since" flag: time: invalid duration "${v}"`);
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+}
+
+/** Registers `logs` (through the apiserver's NodeProxy) and `exec` (every flag parsed; the relay is still to come). */
 export function registerLogsExec(program: Command, ctx: ContextFactory): void {
   const logs = program
     .command('logs')
-    .description('Print the logs for a container in a pod (served by the kubelet: not available yet)')
+    .description('Print the logs for a container in a pod')
     .argument('[args...]')
     .option('-c, --container <name>', 'Print the logs of this container')
     .option('--tail <lines>', 'Lines of recent log file to display (-1: all)', '-1')
@@ -43,8 +50,23 @@ export function registerLogsExec(program: Command, ctx: ContextFactory): void {
     const [target] = args;
     if (!target && !opts['selector']) throw new UsageError('expected POD or TYPE/NAME is a required argument for the logs command', 'berth logs');
     if (args.length > 2) throw new UsageError('expected at most 2 arguments: POD [CONTAINER]', 'berth logs');
-    if (target) await notYet(c, podName(target), 'logs are');
-    throw new CliError('logs are not available yet: containers run under the kubelet, which is not part of Berth yet (issue 4)');
+    if (!target) throw new CliError('berth logs -l is not supported yet: name the pod');
+    const client = c.client();
+    if (!client.logs) throw new CliError('this client cannot read logs');
+    const tail = Number(opts['tail'] ?? -1);
+    const since = opts['since'] === undefined ? undefined : sinceSeconds(String(opts['since']));
+    const chunks = client.logs({
+      namespace: c.namespace,
+      name: podName(target),
+      ...(typeof opts['container'] === 'string' ? { container: opts['container'] } : args[1] ? { container: args[1] } : {}),
+      ...(opts['follow'] ? { follow: true } : {}),
+      ...(opts['previous'] ? { previous: true } : {}),
+      ...(opts['timestamps'] ? { timestamps: true } : {}),
+      ...(tail >= 0 ? { tailLines: tail } : {}),
+      ...(since !== undefined ? { sinceSeconds: since } : {}),
+    });
+    // Like kubectl, the container's stdout and stderr both go to stdout.
+    for await (const chunk of chunks) c.stdout.write(Buffer.from(chunk.data).toString('utf8'));
   });
 
   const exec = program

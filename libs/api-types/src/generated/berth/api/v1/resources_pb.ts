@@ -24,7 +24,157 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file berth/api/v1/resources.proto.
  */
 export const file_berth_api_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEidQoLUmVzb3VyY2VSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghyZXNvdXJjZRgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCRITCgtzdWJyZXNvdXJjZRgGIAEoCSLDAQoNQ3JlYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCRIQCghlbmNvZGluZxgHIAEoCSJgCgpHZXRSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIYChByZXNvdXJjZV92ZXJzaW9uGAIgASgJEhAKCGVuY29kaW5nGAMgASgJIrIBCgtMaXN0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSDQoFbGltaXQYBCABKAUSEAoIY29udGludWUYBSABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSLDAQoNVXBkYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCRIQCghlbmNvZGluZxgHIAEoCSKtAQoMUGF0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhISCgpwYXRjaF90eXBlGAIgASgJEg0KBXBhdGNoGAMgASgMEg8KB2RyeV9ydW4YBCADKAkSGAoQZmllbGRfdmFsaWRhdGlvbhgFIAEoCRIVCg1maWVsZF9tYW5hZ2VyGAYgASgJEhAKCGVuY29kaW5nGAcgASgJIngKDURlbGV0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEi0KB29wdGlvbnMYAiABKAsyHC5iZXJ0aC5tZXRhLnYxLkRlbGV0ZU9wdGlvbnMSEAoIZW5jb2RpbmcYAyABKAkioAEKF0RlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRItCgdvcHRpb25zGAQgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zIsoBCgxXYXRjaFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkSHQoVYWxsb3dfd2F0Y2hfYm9va21hcmtzGAUgASgIEhcKD3RpbWVvdXRfc2Vjb25kcxgGIAEoBRIQCghlbmNvZGluZxgHIAEoCSJdCg5PYmplY3RSZXNwb25zZRIkCgZvYmplY3QYASABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhAKCHdhcm5pbmdzGAIgAygJEhMKC29iamVjdF9qc29uGAMgASgMIpUBCgxMaXN0UmVzcG9uc2USEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIpCghtZXRhZGF0YRgDIAEoCzIXLmJlcnRoLm1ldGEudjEuTGlzdE1ldGESIwoFaXRlbXMYBCADKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhIKCml0ZW1zX2pzb24YBSABKAwifAoKV2F0Y2hFdmVudBIMCgR0eXBlGAEgASgJEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSJQoGc3RhdHVzGAMgASgLMhUuYmVydGgubWV0YS52MS5TdGF0dXMSEwoLb2JqZWN0X2pzb24YBCABKAwiEwoRR2V0VmVyc2lvblJlcXVlc3QioAEKC1ZlcnNpb25JbmZvEg0KBW1ham9yGAEgASgJEg0KBW1pbm9yGAIgASgJEhMKC2dpdF92ZXJzaW9uGAMgASgJEhIKCmdpdF9jb21taXQYBCABKAkSEgoKYnVpbGRfZGF0ZRgFIAEoCRISCgpnb192ZXJzaW9uGAYgASgJEhAKCGNvbXBpbGVyGAcgASgJEhAKCHBsYXRmb3JtGAggASgJIhYKFExpc3RSZXNvdXJjZXNSZXF1ZXN0IqwBCgtBUElSZXNvdXJjZRIMCgRuYW1lGAEgASgJEhUKDXNpbmd1bGFyX25hbWUYAiABKAkSEgoKbmFtZXNwYWNlZBgDIAEoCBINCgVncm91cBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJEgwKBGtpbmQYBiABKAkSDQoFdmVyYnMYByADKAkSEwoLc2hvcnRfbmFtZXMYCCADKAkSEgoKY2F0ZWdvcmllcxgJIAMoCSI8CgxSZXNvdXJjZUxpc3QSLAoJcmVzb3VyY2VzGAEgAygLMhkuYmVydGguYXBpLnYxLkFQSVJlc291cmNlMrMECglSZXNvdXJjZXMSQwoGQ3JlYXRlEhsuYmVydGguYXBpLnYxLkNyZWF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoDR2V0EhguYmVydGguYXBpLnYxLkdldFJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoETGlzdBIZLmJlcnRoLmFwaS52MS5MaXN0UmVxdWVzdBoaLmJlcnRoLmFwaS52MS5MaXN0UmVzcG9uc2USQwoGVXBkYXRlEhsuYmVydGguYXBpLnYxLlVwZGF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USQQoFUGF0Y2gSGi5iZXJ0aC5hcGkudjEuUGF0Y2hSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkMKBkRlbGV0ZRIbLmJlcnRoLmFwaS52MS5EZWxldGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlElUKEERlbGV0ZUNvbGxlY3Rpb24SJS5iZXJ0aC5hcGkudjEuRGVsZXRlQ29sbGVjdGlvblJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEj8KBVdhdGNoEhouYmVydGguYXBpLnYxLldhdGNoUmVxdWVzdBoYLmJlcnRoLmFwaS52MS5XYXRjaEV2ZW50MAEypgEKCURpc2NvdmVyeRJICgpHZXRWZXJzaW9uEh8uYmVydGguYXBpLnYxLkdldFZlcnNpb25SZXF1ZXN0GhkuYmVydGguYXBpLnYxLlZlcnNpb25JbmZvEk8KDUxpc3RSZXNvdXJjZXMSIi5iZXJ0aC5hcGkudjEuTGlzdFJlc291cmNlc1JlcXVlc3QaGi5iZXJ0aC5hcGkudjEuUmVzb3VyY2VMaXN0YgZwcm90bzM", [file_google_protobuf_any, file_berth_meta_v1_meta]);
+  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEi0AEKDlBvZExvZ3NSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIOCgZmb2xsb3cYBCABKAgSEAoIcHJldmlvdXMYBSABKAgSFwoKdGFpbF9saW5lcxgGIAEoBUgAiAEBEhIKCnRpbWVzdGFtcHMYByABKAgSGgoNc2luY2Vfc2Vjb25kcxgIIAEoBUgBiAEBQg0KC190YWlsX2xpbmVzQhAKDl9zaW5jZV9zZWNvbmRzIisKC1BvZExvZ0NodW5rEg4KBnN0cmVhbRgBIAEoCRIMCgRkYXRhGAIgASgMInUKC1Jlc291cmNlUmVmEg0KBWdyb3VwGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEAoIcmVzb3VyY2UYAyABKAkSEQoJbmFtZXNwYWNlGAQgASgJEgwKBG5hbWUYBSABKAkSEwoLc3VicmVzb3VyY2UYBiABKAkiwwEKDUNyZWF0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEAoIbWFuaWZlc3QYBiABKAwSDwoHZHJ5X3J1bhgDIAMoCRIYChBmaWVsZF92YWxpZGF0aW9uGAQgASgJEhUKDWZpZWxkX21hbmFnZXIYBSABKAkSEAoIZW5jb2RpbmcYByABKAkiYAoKR2V0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSGAoQcmVzb3VyY2VfdmVyc2lvbhgCIAEoCRIQCghlbmNvZGluZxgDIAEoCSKyAQoLTGlzdFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEg0KBWxpbWl0GAQgASgFEhAKCGNvbnRpbnVlGAUgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkSEAoIZW5jb2RpbmcYByABKAkiwwEKDVVwZGF0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEAoIbWFuaWZlc3QYBiABKAwSDwoHZHJ5X3J1bhgDIAMoCRIYChBmaWVsZF92YWxpZGF0aW9uGAQgASgJEhUKDWZpZWxkX21hbmFnZXIYBSABKAkSEAoIZW5jb2RpbmcYByABKAkirQEKDFBhdGNoUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSEgoKcGF0Y2hfdHlwZRgCIAEoCRINCgVwYXRjaBgDIAEoDBIPCgdkcnlfcnVuGAQgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBSABKAkSFQoNZmllbGRfbWFuYWdlchgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSJ4Cg1EZWxldGVSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhItCgdvcHRpb25zGAIgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zEhAKCGVuY29kaW5nGAMgASgJIqABChdEZWxldGVDb2xsZWN0aW9uUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSLQoHb3B0aW9ucxgEIAEoCzIcLmJlcnRoLm1ldGEudjEuRGVsZXRlT3B0aW9ucyLKAQoMV2F0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRIYChByZXNvdXJjZV92ZXJzaW9uGAQgASgJEh0KFWFsbG93X3dhdGNoX2Jvb2ttYXJrcxgFIAEoCBIXCg90aW1lb3V0X3NlY29uZHMYBiABKAUSEAoIZW5jb2RpbmcYByABKAkiXQoOT2JqZWN0UmVzcG9uc2USJAoGb2JqZWN0GAEgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCgh3YXJuaW5ncxgCIAMoCRITCgtvYmplY3RfanNvbhgDIAEoDCKVAQoMTGlzdFJlc3BvbnNlEhMKC2FwaV92ZXJzaW9uGAEgASgJEgwKBGtpbmQYAiABKAkSKQoIbWV0YWRhdGEYAyABKAsyFy5iZXJ0aC5tZXRhLnYxLkxpc3RNZXRhEiMKBWl0ZW1zGAQgAygLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRISCgppdGVtc19qc29uGAUgASgMInwKCldhdGNoRXZlbnQSDAoEdHlwZRgBIAEoCRIkCgZvYmplY3QYAiABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EiUKBnN0YXR1cxgDIAEoCzIVLmJlcnRoLm1ldGEudjEuU3RhdHVzEhMKC29iamVjdF9qc29uGAQgASgMIhMKEUdldFZlcnNpb25SZXF1ZXN0IqABCgtWZXJzaW9uSW5mbxINCgVtYWpvchgBIAEoCRINCgVtaW5vchgCIAEoCRITCgtnaXRfdmVyc2lvbhgDIAEoCRISCgpnaXRfY29tbWl0GAQgASgJEhIKCmJ1aWxkX2RhdGUYBSABKAkSEgoKZ29fdmVyc2lvbhgGIAEoCRIQCghjb21waWxlchgHIAEoCRIQCghwbGF0Zm9ybRgIIAEoCSIWChRMaXN0UmVzb3VyY2VzUmVxdWVzdCKsAQoLQVBJUmVzb3VyY2USDAoEbmFtZRgBIAEoCRIVCg1zaW5ndWxhcl9uYW1lGAIgASgJEhIKCm5hbWVzcGFjZWQYAyABKAgSDQoFZ3JvdXAYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRIMCgRraW5kGAYgASgJEg0KBXZlcmJzGAcgAygJEhMKC3Nob3J0X25hbWVzGAggAygJEhIKCmNhdGVnb3JpZXMYCSADKAkiPAoMUmVzb3VyY2VMaXN0EiwKCXJlc291cmNlcxgBIAMoCzIZLmJlcnRoLmFwaS52MS5BUElSZXNvdXJjZTKzBAoJUmVzb3VyY2VzEkMKBkNyZWF0ZRIbLmJlcnRoLmFwaS52MS5DcmVhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KA0dldBIYLmJlcnRoLmFwaS52MS5HZXRSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KBExpc3QSGS5iZXJ0aC5hcGkudjEuTGlzdFJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEkMKBlVwZGF0ZRIbLmJlcnRoLmFwaS52MS5VcGRhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkEKBVBhdGNoEhouYmVydGguYXBpLnYxLlBhdGNoUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJDCgZEZWxldGUSGy5iZXJ0aC5hcGkudjEuRGVsZXRlUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJVChBEZWxldGVDb2xsZWN0aW9uEiUuYmVydGguYXBpLnYxLkRlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0GhouYmVydGguYXBpLnYxLkxpc3RSZXNwb25zZRI/CgVXYXRjaBIaLmJlcnRoLmFwaS52MS5XYXRjaFJlcXVlc3QaGC5iZXJ0aC5hcGkudjEuV2F0Y2hFdmVudDABMqYBCglEaXNjb3ZlcnkSSAoKR2V0VmVyc2lvbhIfLmJlcnRoLmFwaS52MS5HZXRWZXJzaW9uUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5WZXJzaW9uSW5mbxJPCg1MaXN0UmVzb3VyY2VzEiIuYmVydGguYXBpLnYxLkxpc3RSZXNvdXJjZXNSZXF1ZXN0GhouYmVydGguYXBpLnYxLlJlc291cmNlTGlzdDJOCglOb2RlUHJveHkSQQoETG9ncxIcLmJlcnRoLmFwaS52MS5Qb2RMb2dzUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5Qb2RMb2dDaHVuazABYgZwcm90bzM", [file_google_protobuf_any, file_berth_meta_v1_meta]);
+
+/**
+ * @generated from message berth.api.v1.PodLogsRequest
+ */
+export type PodLogsRequest = Message<"berth.api.v1.PodLogsRequest"> & {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Empty: the pod's only container (an error when it has several).
+   *
+   * @generated from field: string container = 3;
+   */
+  container: string;
+
+  /**
+   * @generated from field: bool follow = 4;
+   */
+  follow: boolean;
+
+  /**
+   * The previous, terminated instance of the container.
+   *
+   * @generated from field: bool previous = 5;
+   */
+  previous: boolean;
+
+  /**
+   * Only the last lines; absent means all.
+   *
+   * @generated from field: optional int32 tail_lines = 6;
+   */
+  tailLines?: number | undefined;
+
+  /**
+   * @generated from field: bool timestamps = 7;
+   */
+  timestamps: boolean;
+
+  /**
+   * @generated from field: optional int32 since_seconds = 8;
+   */
+  sinceSeconds?: number | undefined;
+};
+
+/**
+ * @generated from message berth.api.v1.PodLogsRequest
+ */
+export type PodLogsRequestJson = {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace?: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name?: string;
+
+  /**
+   * Empty: the pod's only container (an error when it has several).
+   *
+   * @generated from field: string container = 3;
+   */
+  container?: string;
+
+  /**
+   * @generated from field: bool follow = 4;
+   */
+  follow?: boolean;
+
+  /**
+   * The previous, terminated instance of the container.
+   *
+   * @generated from field: bool previous = 5;
+   */
+  previous?: boolean;
+
+  /**
+   * Only the last lines; absent means all.
+   *
+   * @generated from field: optional int32 tail_lines = 6;
+   */
+  tailLines?: number;
+
+  /**
+   * @generated from field: bool timestamps = 7;
+   */
+  timestamps?: boolean;
+
+  /**
+   * @generated from field: optional int32 since_seconds = 8;
+   */
+  sinceSeconds?: number;
+};
+
+/**
+ * Describes the message berth.api.v1.PodLogsRequest.
+ * Use `create(PodLogsRequestSchema)` to create a new message.
+ */
+export const PodLogsRequestSchema: GenMessage<PodLogsRequest, {jsonType: PodLogsRequestJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 0);
+
+/**
+ * @generated from message berth.api.v1.PodLogChunk
+ */
+export type PodLogChunk = Message<"berth.api.v1.PodLogChunk"> & {
+  /**
+   * "stdout" or "stderr".
+   *
+   * @generated from field: string stream = 1;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * @generated from message berth.api.v1.PodLogChunk
+ */
+export type PodLogChunkJson = {
+  /**
+   * "stdout" or "stderr".
+   *
+   * @generated from field: string stream = 1;
+   */
+  stream?: string;
+
+  /**
+   * @generated from field: bytes data = 2;
+   */
+  data?: string;
+};
+
+/**
+ * Describes the message berth.api.v1.PodLogChunk.
+ * Use `create(PodLogChunkSchema)` to create a new message.
+ */
+export const PodLogChunkSchema: GenMessage<PodLogChunk, {jsonType: PodLogChunkJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 1);
 
 /**
  * ResourceRef names a collection (empty name) or an object.
@@ -129,7 +279,7 @@ export type ResourceRefJson = {
  * Use `create(ResourceRefSchema)` to create a new message.
  */
 export const ResourceRefSchema: GenMessage<ResourceRef, {jsonType: ResourceRefJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 0);
+  messageDesc(file_berth_api_v1_resources, 2);
 
 /**
  * @generated from message berth.api.v1.CreateRequest
@@ -238,7 +388,7 @@ export type CreateRequestJson = {
  * Use `create(CreateRequestSchema)` to create a new message.
  */
 export const CreateRequestSchema: GenMessage<CreateRequest, {jsonType: CreateRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 1);
+  messageDesc(file_berth_api_v1_resources, 3);
 
 /**
  * @generated from message berth.api.v1.GetRequest
@@ -293,7 +443,7 @@ export type GetRequestJson = {
  * Use `create(GetRequestSchema)` to create a new message.
  */
 export const GetRequestSchema: GenMessage<GetRequest, {jsonType: GetRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 2);
+  messageDesc(file_berth_api_v1_resources, 4);
 
 /**
  * @generated from message berth.api.v1.ListRequest
@@ -404,7 +554,7 @@ export type ListRequestJson = {
  * Use `create(ListRequestSchema)` to create a new message.
  */
 export const ListRequestSchema: GenMessage<ListRequest, {jsonType: ListRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 3);
+  messageDesc(file_berth_api_v1_resources, 5);
 
 /**
  * @generated from message berth.api.v1.UpdateRequest
@@ -503,7 +653,7 @@ export type UpdateRequestJson = {
  * Use `create(UpdateRequestSchema)` to create a new message.
  */
 export const UpdateRequestSchema: GenMessage<UpdateRequest, {jsonType: UpdateRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 4);
+  messageDesc(file_berth_api_v1_resources, 6);
 
 /**
  * @generated from message berth.api.v1.PatchRequest
@@ -604,7 +754,7 @@ export type PatchRequestJson = {
  * Use `create(PatchRequestSchema)` to create a new message.
  */
 export const PatchRequestSchema: GenMessage<PatchRequest, {jsonType: PatchRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 5);
+  messageDesc(file_berth_api_v1_resources, 7);
 
 /**
  * @generated from message berth.api.v1.DeleteRequest
@@ -655,7 +805,7 @@ export type DeleteRequestJson = {
  * Use `create(DeleteRequestSchema)` to create a new message.
  */
 export const DeleteRequestSchema: GenMessage<DeleteRequest, {jsonType: DeleteRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 6);
+  messageDesc(file_berth_api_v1_resources, 8);
 
 /**
  * @generated from message berth.api.v1.DeleteCollectionRequest
@@ -712,7 +862,7 @@ export type DeleteCollectionRequestJson = {
  * Use `create(DeleteCollectionRequestSchema)` to create a new message.
  */
 export const DeleteCollectionRequestSchema: GenMessage<DeleteCollectionRequest, {jsonType: DeleteCollectionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 7);
+  messageDesc(file_berth_api_v1_resources, 9);
 
 /**
  * @generated from message berth.api.v1.WatchRequest
@@ -815,7 +965,7 @@ export type WatchRequestJson = {
  * Use `create(WatchRequestSchema)` to create a new message.
  */
 export const WatchRequestSchema: GenMessage<WatchRequest, {jsonType: WatchRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 8);
+  messageDesc(file_berth_api_v1_resources, 10);
 
 /**
  * ObjectResponse carries one object, plus warnings such as dropped unknown fields.
@@ -870,7 +1020,7 @@ export type ObjectResponseJson = {
  * Use `create(ObjectResponseSchema)` to create a new message.
  */
 export const ObjectResponseSchema: GenMessage<ObjectResponse, {jsonType: ObjectResponseJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 9);
+  messageDesc(file_berth_api_v1_resources, 11);
 
 /**
  * @generated from message berth.api.v1.ListResponse
@@ -945,7 +1095,7 @@ export type ListResponseJson = {
  * Use `create(ListResponseSchema)` to create a new message.
  */
 export const ListResponseSchema: GenMessage<ListResponse, {jsonType: ListResponseJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 10);
+  messageDesc(file_berth_api_v1_resources, 12);
 
 /**
  * WatchEvent is one change: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.
@@ -1020,7 +1170,7 @@ export type WatchEventJson = {
  * Use `create(WatchEventSchema)` to create a new message.
  */
 export const WatchEventSchema: GenMessage<WatchEvent, {jsonType: WatchEventJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 11);
+  messageDesc(file_berth_api_v1_resources, 13);
 
 /**
  * @generated from message berth.api.v1.GetVersionRequest
@@ -1039,7 +1189,7 @@ export type GetVersionRequestJson = {
  * Use `create(GetVersionRequestSchema)` to create a new message.
  */
 export const GetVersionRequestSchema: GenMessage<GetVersionRequest, {jsonType: GetVersionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 12);
+  messageDesc(file_berth_api_v1_resources, 14);
 
 /**
  * @generated from message berth.api.v1.VersionInfo
@@ -1136,7 +1286,7 @@ export type VersionInfoJson = {
  * Use `create(VersionInfoSchema)` to create a new message.
  */
 export const VersionInfoSchema: GenMessage<VersionInfo, {jsonType: VersionInfoJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 13);
+  messageDesc(file_berth_api_v1_resources, 15);
 
 /**
  * @generated from message berth.api.v1.ListResourcesRequest
@@ -1155,7 +1305,7 @@ export type ListResourcesRequestJson = {
  * Use `create(ListResourcesRequestSchema)` to create a new message.
  */
 export const ListResourcesRequestSchema: GenMessage<ListResourcesRequest, {jsonType: ListResourcesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 14);
+  messageDesc(file_berth_api_v1_resources, 16);
 
 /**
  * APIResource describes one resource as api-resources prints it.
@@ -1266,7 +1416,7 @@ export type APIResourceJson = {
  * Use `create(APIResourceSchema)` to create a new message.
  */
 export const APIResourceSchema: GenMessage<APIResource, {jsonType: APIResourceJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 15);
+  messageDesc(file_berth_api_v1_resources, 17);
 
 /**
  * @generated from message berth.api.v1.ResourceList
@@ -1293,7 +1443,7 @@ export type ResourceListJson = {
  * Use `create(ResourceListSchema)` to create a new message.
  */
 export const ResourceListSchema: GenMessage<ResourceList, {jsonType: ResourceListJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 16);
+  messageDesc(file_berth_api_v1_resources, 18);
 
 /**
  * Resources serves create, read, update, patch, delete and watch of every kind.
@@ -1420,4 +1570,25 @@ export const Discovery: GenService<{
   },
 }> = /*@__PURE__*/
   serviceDesc(file_berth_api_v1_resources, 1);
+
+/**
+ * NodeProxy reaches what only a node has: container logs (exec follows). The apiserver
+ * relays to the pod's kubelet over NATS, so clients never dial nodes.
+ *
+ * @generated from service berth.api.v1.NodeProxy
+ */
+export const NodeProxy: GenService<{
+  /**
+   * Logs streams a container's log, as `berth logs` prints it. NOT_FOUND for a missing
+   * pod or container; FAILED_PRECONDITION (BadRequest) while the pod has no node yet.
+   *
+   * @generated from rpc berth.api.v1.NodeProxy.Logs
+   */
+  logs: {
+    methodKind: "server_streaming";
+    input: typeof PodLogsRequestSchema;
+    output: typeof PodLogChunkSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_berth_api_v1_resources, 2);
 
