@@ -15,12 +15,10 @@ export function podName(arg: string): string {
   return arg.slice(slash + 1);
 }
 
-/** Checks the pod exists (so a typo gets kubectl's NotFound), then says why nothing more can happen yet. */
-async function notYet(ctx: CommandContext, pod: string, what: string): Promise<never> {
+/** Checks the pod exists (so a typo gets kubectl's NotFound), then says why exec cannot run yet. */
+async function execNotYet(ctx: CommandContext, pod: string): Promise<never> {
   await ctx.client().get(typeOf(resolveType('pods')), ctx.namespace, pod);
-  throw new CliError(
-    `${what} not available yet: containers run under the kubelet, which is not part of Berth yet (issue 4); the API server stores pods but nothing runs them, so there is nothing to ${what.startsWith('logs') ? 'read' : 'attach to'}`,
-  );
+  throw new CliError('exec is not available yet: the kubelet runs exec sessions, but the apiserver does not relay them to it yet');
 }
 
 /** `--since 5s|2m|3h` in seconds. */
@@ -71,7 +69,7 @@ export function registerLogsExec(program: Command, ctx: ContextFactory): void {
 
   const exec = program
     .command('exec')
-    .description('Execute a command in a container (served by the kubelet: not available yet)')
+    .description('Execute a command in a container (not relayed by the apiserver yet)')
     .argument('[args...]')
     .option('-c, --container <name>', 'Container name (default: the first container)');
   boolFlag(exec, '-i, --stdin', 'Pass stdin to the container');
@@ -81,6 +79,6 @@ export function registerLogsExec(program: Command, ctx: ContextFactory): void {
     const [target, ...command] = args;
     if (!target) throw new UsageError('pod or type/name must be specified', 'berth exec');
     if (command.length === 0) throw new UsageError('you must specify at least one command for the container', 'berth exec');
-    await notYet(c, podName(target), 'exec is');
+    await execNotYet(c, podName(target));
   });
 }
