@@ -4,7 +4,7 @@ import type { KubeObject, ResourceInfo } from '@berth/api';
 import { CliError } from './errors';
 import { collect, intFlag, type Opts } from './flags';
 import { action, type ContextFactory } from './program';
-import { namedTargets } from './scale';
+import { namedTargets } from './targets';
 import { sendGenerated } from './create-generators';
 
 interface ContainerPort {

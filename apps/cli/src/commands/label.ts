@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+import { namedTargets } from './targets';
 import type { Command } from 'commander';
-import { StatusError, type KubeObject, type ResourceInfo } from '@berth/api';
 import type { CommandContext } from './context';
-import { CliError, UsageError, formatError } from './errors';
+import { CliError, UsageError } from './errors';
 import { boolFlag, collect, type Opts } from './flags';
-import { readManifests } from './manifests';
 import { action, type ContextFactory } from './program';
-import { namespaceFor, objectRef, parseResourceArgs, typeOf } from './resources';
+import { objectRef, typeOf } from './resources';
 
 /** Label or annotation changes typed on the command line: `k=v` sets, `k-` removes. */
 export interface MetaChanges {
@@ -61,40 +60,6 @@ export function planMetaPatch(
   return { metadata: { [field]: delta } };
 }
 
-async function targetsFor(ctx: CommandContext, resources: string[], opts: Opts, path: string): Promise<Array<{ info: ResourceInfo; obj: KubeObject }>> {
-  const out: Array<{ info: ResourceInfo; obj: KubeObject }> = [];
-  const files = opts['filename'] as string[] | undefined;
-  if (files && files.length > 0) {
-    for (const m of await readManifests(ctx, files)) {
-      out.push({ info: m.info, obj: await ctx.client().get(typeOf(m.info), m.namespace, m.obj.metadata?.name ?? '') });
-    }
-    return out;
-  }
-  if (resources.length === 0) throw new UsageError('one or more resources must be specified as <resource> <name> or <resource>/<name>', path);
-  for (const sel of parseResourceArgs(resources)) {
-    const ns = namespaceFor(sel.info, ctx.namespace);
-    if (sel.names.length === 0) {
-      if (!opts['all'] && !opts['selector']) throw new UsageError('resource(s) were provided, but no name was specified', path);
-      const list = await ctx.client().list(typeOf(sel.info), {
-        namespace: ctx.allNamespaces ? '' : ns,
-        ...(opts['selector'] ? { labelSelector: String(opts['selector']) } : {}),
-      });
-      for (const obj of list.items) out.push({ info: sel.info, obj });
-      continue;
-    }
-    for (const name of sel.names) {
-      try {
-        out.push({ info: sel.info, obj: await ctx.client().get(typeOf(sel.info), ns, name) });
-      } catch (e) {
-        if (!(e instanceof StatusError)) throw e;
-        ctx.stderr.write(formatError(e));
-        ctx.failed = true;
-      }
-    }
-  }
-  return out;
-}
-
 /** `label` / `annotate`: sets and removes keys on each object and prints `pod/db labeled`. */
 export async function runMeta(ctx: CommandContext, args: string[], opts: Opts, what: 'label' | 'annotation'): Promise<void> {
   const path = what === 'label' ? 'berth label' : 'berth annotate';
@@ -104,7 +69,7 @@ export async function runMeta(ctx: CommandContext, args: string[], opts: Opts, w
   }
   const field = what === 'label' ? 'labels' : 'annotations';
   const verb = what === 'label' ? 'labeled' : 'annotated';
-  for (const t of await targetsFor(ctx, resources, opts, path)) {
+  for (const t of await namedTargets(ctx, resources, opts, path)) {
     const name = t.obj.metadata?.name ?? '';
     const current = t.obj.metadata?.[field] as Record<string, string> | undefined;
     for (const k of changes.remove) if (!current || !(k in current)) ctx.stderr.write(`${what} "${k}" not found.\n`);

@@ -6,7 +6,7 @@ import { CliError, UsageError } from './errors';
 import { boolFlag, collect, intFlag, type Opts } from './flags';
 import { action, type ContextFactory } from './program';
 import { objectRef, typeOf } from './resources';
-import { namedTargets } from './scale';
+import { namedTargets } from './targets';
 import { deepEqualJson } from './json';
 import { tabulate } from './tabulate';
 import { CHANGE_CAUSE, clone } from './common';

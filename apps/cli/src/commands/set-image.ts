@@ -5,7 +5,7 @@ import { CliError, UsageError } from './errors';
 import { boolFlag, collect, type Opts } from './flags';
 import { action, type ContextFactory } from './program';
 import { objectRef, resolveType, typeOf } from './resources';
-import { namedTargets } from './scale';
+import { namedTargets } from './targets';
 import { CHANGE_CAUSE } from './common';
 
 /** Where an object keeps its pod template's spec, as a path of keys. */
