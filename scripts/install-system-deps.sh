@@ -11,6 +11,12 @@ if [ "${BERTH_NEED_DOCKER:-0}" = 1 ]; then
   command -v iptables >/dev/null || need+=(iptables)
   command -v ip >/dev/null || need+=(iproute2)
 fi
+if [ "${BERTH_NEED_CLUSTER:-0}" = 1 ]; then   # deploy/local/cluster.sh: image builds and node namespaces
+  command -v gcc >/dev/null || need+=(gcc libc6-dev)
+  command -v curl >/dev/null || need+=(curl)
+  command -v nsenter >/dev/null || need+=(util-linux)
+  [ -x /bin/busybox ] || need+=(busybox-static)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   if [ "$(id -u)" != 0 ]; then echo "error: need root to apt-get install ${need[*]}" >&2; exit 1; fi

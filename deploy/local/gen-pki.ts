@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// Writes the cluster CA, the apiserver's serving certificate and the admin's client
-// certificate into <dir> (kept if they already exist), then a kubeconfig for the admin.
+// Writes the cluster CA, the apiserver's serving certificate, the admin's client
+// certificate and one client certificate per --client into <dir> (each kept if it already
+// exists), then a kubeconfig for the admin.
+//   gen-pki.ts <pki-dir> <kubeconfig> <server-url> [--ip IP]... [--client FILE=CN[/ORG]]...
+// --ip adds an IP SAN to the apiserver certificate (the address nodes reach it at).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { createClusterCa, issueCertificate, type CertKeyPair } from '@berth/certs';
 
-const [dir = '', kubeconfig = '', server = ''] = process.argv.slice(2);
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { ip: { type: 'string', multiple: true }, client: { type: 'string', multiple: true } } });
+const [dir = '', kubeconfig = '', server = ''] = positionals;
 if (!dir || !kubeconfig || !server) {
-  process.stderr.write('usage: gen-pki.ts <pki-dir> <kubeconfig> <server-url>\n');
+  process.stderr.write('usage: gen-pki.ts <pki-dir> <kubeconfig> <server-url> [--ip IP]... [--client FILE=CN[/ORG]]...\n');
   process.exit(2);
 }
 mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -30,10 +35,16 @@ async function main(): Promise<void> {
       commonName: 'berth-apiserver',
       usage: 'server',
       dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
-      ipAddresses: ['127.0.0.1', '10.96.0.1'],
+      ipAddresses: ['127.0.0.1', '10.96.0.1', ...(values.ip ?? [])],
     }));
-}
-const admin = load('admin') ?? save('admin', await issueCertificate(ca, { commonName: 'admin', organizations: ['system:masters'], usage: 'client' }));
+  }
+  const admin = load('admin') ?? save('admin', await issueCertificate(ca, { commonName: 'admin', organizations: ['system:masters'], usage: 'client' }));
+  for (const spec of values.client ?? []) {
+    const m = /^([\w.-]+)=([^/]+)(?:\/(.+))?$/.exec(spec);
+    if (!m) throw new Error(`--client: invalid value "${spec}": want FILE=CN[/ORG]`);
+    const [, file = '', cn = '', org] = m;
+    if (!load(file)) save(file, await issueCertificate(ca, { commonName: cn, ...(org ? { organizations: [org] } : {}), usage: 'client' }));
+  }
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 writeFileSync(

@@ -19,6 +19,15 @@ describe('apiserver config', () => {
     assert.deepEqual(c.tls, { certFile: 'c.pem', keyFile: 'k.pem', clientCaFile: 'ca.pem' });
   });
 
+  test('the advertise address defaults to a specific bind address, never a wildcard or loopback', () => {
+    const tls = ['--tls-cert-file', 'c.pem', '--tls-private-key-file', 'k.pem'];
+    assert.deepEqual(compileApiserverConfig([...tls, '--bind-address', '172.31.0.1:6443'], {}).advertise, { ip: '172.31.0.1', port: 6443 });
+    assert.equal(compileApiserverConfig([...tls, '--bind-address', '0.0.0.0:6443'], {}).advertise, undefined);
+    assert.equal(compileApiserverConfig(['--insecure'], {}).advertise, undefined);
+    assert.deepEqual(compileApiserverConfig([...tls, '--bind-address', '0.0.0.0:7443', '--advertise-address', '10.0.0.5'], {}).advertise, { ip: '10.0.0.5', port: 7443 });
+    assert.throws(() => compileApiserverConfig([...tls, '--advertise-address', 'host'], {}), /--advertise-address: invalid value "host"/);
+  });
+
   test('bad values name the flag', () => {
     assert.throws(() => compileApiserverConfig(['--insecure', '--bind-address', 'nope'], {}), (e: unknown) => e instanceof ConfigError && /--bind-address/.test(e.message));
     assert.throws(() => compileApiserverConfig(['--insecure', '--health-port', '70000'], {}), /--health-port/);

@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 export interface ApiserverConfig {
   /** gRPC listen address, host:port. */
   bindAddress: string;
+  /** Where pods reach this apiserver: the `kubernetes` Service's endpoint (--advertise-address). */
+  advertise?: { ip: string; port: number };
   /** Health and metrics HTTP port (0 = any). */
   healthPort: number;
   etcdServers: string[];
@@ -29,6 +31,7 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
     strict: true,
     options: {
       'bind-address': { type: 'string' },
+      'advertise-address': { type: 'string' },
       'health-port': { type: 'string' },
       'etcd-servers': { type: 'string' },
       'nats-url': { type: 'string' },
@@ -45,6 +48,10 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
   });
   const bindAddress = values['bind-address'] ?? env['BERTH_BIND_ADDRESS'] ?? '127.0.0.1:6443';
   if (!/^[^:]+:\d+$/.test(bindAddress)) throw new ConfigError(`--bind-address: invalid value "${bindAddress}": want host:port`);
+  const bindHost = bindAddress.slice(0, bindAddress.lastIndexOf(':'));
+  // Kubernetes' default: the bind address, unless it is a wildcard or loopback (pods can't reach those).
+  const advertise = values['advertise-address'] ?? env['BERTH_ADVERTISE_ADDRESS'] ?? (/^(0\.0\.0\.0|127\.|localhost$)/.test(bindHost) ? '' : bindHost);
+  if (advertise && !/^(\d{1,3}\.){3}\d{1,3}$/.test(advertise)) throw new ConfigError(`--advertise-address: invalid value "${advertise}": want an IPv4 address`);
   const healthPort = Number(values['health-port'] ?? env['BERTH_HEALTH_PORT'] ?? '0');
   if (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535) {
     throw new ConfigError(`--health-port: invalid value "${String(values['health-port'])}": want 0-65535`);
@@ -78,6 +85,7 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
   const loadBalancerCidr = values['load-balancer-ip-range'] ?? env['BERTH_LOAD_BALANCER_CIDR'];
   return {
     bindAddress,
+    ...(advertise ? { advertise: { ip: advertise, port: Number(bindAddress.slice(bindAddress.lastIndexOf(':') + 1)) } } : {}),
     watchCacheSize,
     services: { serviceCidr, nodePortRange: [Number(pr[1]), Number(pr[2])], ...(loadBalancerCidr ? { loadBalancerCidr } : {}) },
     healthPort,

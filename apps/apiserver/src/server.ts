@@ -46,9 +46,15 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     } else {
       logger.warn('no --nats-url: the events resource is unavailable');
     }
-    const registry = new Registry({ storage, watchCacheCapacity: config.watchCacheSize, services: config.services, ...(events ? { events } : {}), ...(nodeLogs ? { nodeLogs } : {}) });
+    const registry = new Registry({ storage, watchCacheCapacity: config.watchCacheSize, services: config.services, ...(events ? { events } : {}), ...(nodeLogs ? { nodeLogs } : {}), ...(config.advertise ? { advertise: config.advertise } : {}) });
     await registry.start();
     stops.push(() => registry.stop());
+    if (config.advertise) {
+      // Re-asserted periodically: another replica's write or a user's delete is repaired.
+      const timer = setInterval(() => registry.reconcileKubernetesEndpoints().catch((err: unknown) => logger.warn({ err }, 'kubernetes endpoints')), 10_000);
+      timer.unref();
+      stops.push(() => clearInterval(timer));
+    }
     const metrics = createMetricsRegistry('apiserver');
     const credentials = config.tls
       ? {

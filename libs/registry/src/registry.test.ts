@@ -145,3 +145,28 @@ describe('Registry: generated names', () => {
     }
   });
 });
+
+describe('the kubernetes Service endpoints', () => {
+  test('each apiserver adds its advertise address; the EndpointSlice mirrors them; a delete is repaired', async () => {
+    const storage = new MemoryStorage();
+    const a = new Registry({ storage, advertise: { ip: '172.31.0.1', port: 6443 } });
+    const b = new Registry({ storage, advertise: { ip: '172.31.0.2', port: 6443 } });
+    await a.start();
+    await b.start();
+    try {
+      const eps = await b.get(ctx, ref('endpoints', 'default', 'kubernetes'), {});
+      assert.deepEqual(eps['subsets'], [{ addresses: [{ ip: '172.31.0.1' }, { ip: '172.31.0.2' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }]);
+      const slice = await b.get(ctx, { ...ref('endpointslices', 'default', 'kubernetes'), group: 'discovery.k8s.io' }, {});
+      assert.equal(slice.metadata?.labels?.['kubernetes.io/service-name'], 'kubernetes');
+      assert.deepEqual((slice['endpoints'] as { addresses: string[] }[]).map((e) => e.addresses[0]), ['172.31.0.1', '172.31.0.2']);
+
+      await a.delete(ctx, ref('endpoints', 'default', 'kubernetes'), {});
+      await a.reconcileKubernetesEndpoints();
+      const back = await a.get(ctx, ref('endpoints', 'default', 'kubernetes'), {});
+      assert.deepEqual((back['subsets'] as { addresses: unknown[] }[])[0]?.addresses, [{ ip: '172.31.0.1' }]);
+    } finally {
+      a.stop();
+      b.stop();
+    }
+  });
+});

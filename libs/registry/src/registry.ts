@@ -38,6 +38,7 @@ import { strategyFor } from './kind-strategies';
 import { ResourceStore, type AdmitFn } from './resource-store';
 import { replicasFromScale, scaleOf } from './scale';
 import { ServiceAllocator, type ServiceAllocatorOptions } from './service-allocator';
+import { kubernetesEndpoints, kubernetesEndpointSlice, type ApiserverEndpoint } from './kubernetes-endpoints';
 
 /** Namespaces every cluster has from the start. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -57,6 +58,8 @@ export interface RegistryOptions {
   services?: ServiceAllocatorOptions;
   /** Where container logs come from; without it `logs` is unavailable. */
   nodeLogs?: NodeLogSource;
+  /** This apiserver's address for the `kubernetes` Service's endpoints (--advertise-address). */
+  advertise?: ApiserverEndpoint;
 }
 
 /**
@@ -120,6 +123,27 @@ export class Registry implements ApiBackend {
         })
         .catch(ignoreAlreadyExists);
     }
+    await this.reconcileKubernetesEndpoints();
+  }
+
+  /**
+   * Puts this apiserver's advertise address into the Endpoints and EndpointSlice of the
+   * `kubernetes` Service, so pods reach the API at its ClusterIP. Idempotent; the apiserver
+   * calls it at start and then periodically, which also repairs a deleted object.
+   */
+  async reconcileKubernetesEndpoints(): Promise<void> {
+    const self = this.opts.advertise;
+    if (!self) return;
+    const endpoints = this.store('', 'endpoints');
+    const current = await endpoints.get('default', 'kubernetes').catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    const next = kubernetesEndpoints(current, self);
+    const written = next ? await (current ? endpoints.update('default', next) : endpoints.create('default', next).catch(ignoreAlreadyExists)) : current;
+    if (!written) return;
+    const slices = this.store('discovery.k8s.io', 'endpointslices');
+    const slice = await slices.get('default', 'kubernetes').catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    const want = kubernetesEndpointSlice(written, slice);
+    if (!slice) await slices.create('default', want).catch(ignoreAlreadyExists);
+    else if (JSON.stringify(slice['endpoints']) !== JSON.stringify(want['endpoints']) || JSON.stringify(slice['ports']) !== JSON.stringify(want['ports'])) await slices.update('default', want);
   }
 
   stop(): void {

@@ -9,6 +9,14 @@ export class CliError extends Error {
   }
 }
 
+/** A failure already reported to the user (a script's own error line): exit 1, print nothing. */
+export class SilentError extends CliError {
+  constructor() {
+    super('');
+    this.name = 'SilentError';
+  }
+}
+
 /**
  * A mistake in how the command was typed (missing argument, unknown flag). kubectl
  * follows the message with a pointer to the command's help.
@@ -62,6 +70,7 @@ export function formatError(err: unknown): string {
     return formatError(err.cause instanceof Error ? new CliError(`${err.context}: ${err.cause.message}`) : err.cause);
   }
   if (err instanceof StatusError) return formatStatusError(err);
+  if (err instanceof SilentError) return '';
   if (err instanceof UsageError) {
     const hint =
       err.hint === 'usage' ? `See '${err.commandPath} --help' for usage.` : `See '${err.commandPath} -h' for help and examples`;

@@ -24,6 +24,7 @@ import { registerAuth } from './auth';
 import { registerInfoCommands } from './info';
 import { registerExplain } from './explain';
 import { registerConfig } from './config';
+import { registerCluster } from './cluster';
 import { registerCompletion } from '../completion/completion';
 
 /** What the CLI needs from its surroundings; tests pass buffers and a FakeApi. */
@@ -201,6 +202,7 @@ export function buildProgram(deps: CliDeps, argv: string[]): { program: Command;
   registerInfoCommands(program, contextFactory);
   registerExplain(program, contextFactory);
   registerConfig(program, contextFactory, (mustExist) => loadStore(program.opts<GlobalOptions>(), deps, mustExist));
+  registerCluster(program, contextFactory);
   registerCompletion(program, contextFactory);
   return { program, handle };
 }
