@@ -15,6 +15,7 @@ if [ "${BERTH_NEED_CLUSTER:-0}" = 1 ]; then   # deploy/local/cluster.sh: image b
   command -v gcc >/dev/null || need+=(gcc libc6-dev)
   command -v curl >/dev/null || need+=(curl)
   command -v nsenter >/dev/null || need+=(util-linux)
+  PATH=$PATH:/usr/sbin command -v conntrack >/dev/null || need+=(conntrack)   # kube-proxy clears stale UDP flows
   [ -x /bin/busybox ] || need+=(busybox-static)
 fi
 if [ ${#need[@]} -gt 0 ]; then

@@ -14,6 +14,27 @@ describe('kubelet config', () => {
     assert.equal(c.rootDir, '/var/lib/berth/kubelet/node1');
     assert.equal(c.maxPods, 110);
     assert.equal(c.tls, undefined);
+    assert.equal(c.podRoutes, false);
+    assert.equal(c.clusterCIDR, '10.244.0.0/16');
+  });
+
+  test('--pod-routes and --cluster-cidr (flags, or BERTH_POD_ROUTES / BERTH_CLUSTER_CIDR)', () => {
+    const c = compileKubeletConfig(['--insecure', '--pod-routes', '--cluster-cidr', '10.32.0.0/12'], {});
+    assert.equal(c.podRoutes, true);
+    assert.equal(c.clusterCIDR, '10.32.0.0/12');
+    const e = compileKubeletConfig(['--insecure'], { BERTH_POD_ROUTES: 'true', BERTH_CLUSTER_CIDR: '192.168.0.0/16' });
+    assert.equal(e.podRoutes, true);
+    assert.equal(e.clusterCIDR, '192.168.0.0/16');
+    assert.equal(compileKubeletConfig(['--insecure'], { BERTH_POD_ROUTES: 'yes' }).podRoutes, false);
+    // The flag wins over the environment.
+    assert.equal(compileKubeletConfig(['--insecure', '--cluster-cidr', '10.244.0.0/16'], { BERTH_CLUSTER_CIDR: '10.0.0.0/8' }).clusterCIDR, '10.244.0.0/16');
+  });
+
+  test('--cluster-cidr must be an IPv4 network', () => {
+    for (const bad of ['10.244.0.0', '10.244.0.0/33', '10.244.1.0/16', '300.0.0.0/8', '10.244.0.0/016', 'fd00::/64', '']) {
+      assert.throws(() => compileKubeletConfig(['--insecure', '--cluster-cidr', bad], {}), (err: unknown) => err instanceof ConfigError && /^--cluster-cidr: invalid CIDR/.test(err.message), bad);
+    }
+    assert.throws(() => compileKubeletConfig(['--insecure', '--pod-routes=yes'], {}), /--pod-routes/);
   });
 
   test('flags override; docker-host accepts unix:// URLs; labels parse', () => {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { parseIpv4Cidr } from '@berth/pod-network';
 
 /** Everything the kubelet process is configured with, after defaults and checks. */
 export interface KubeletAppConfig {
@@ -31,6 +32,10 @@ export interface KubeletAppConfig {
   pauseImage: string;
   podWorkers: number;
   logLevel: string;
+  /** Program host-gateway routes to the other nodes' pod CIDRs and the pod egress NAT (docker runtime only). */
+  podRoutes: boolean;
+  /** The cluster's pod range: routes stay inside it, and traffic leaving it is masqueraded. */
+  clusterCIDR: string;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +73,8 @@ export function compileKubeletConfig(argv: string[], env: Record<string, string 
       'pod-infra-container-image': { type: 'string' },
       'pod-workers': { type: 'string' },
       'log-level': { type: 'string' },
+      'pod-routes': { type: 'boolean' },
+      'cluster-cidr': { type: 'string' },
     },
   });
   const apiservers = (values.apiserver ?? env['BERTH_APISERVER'] ?? '127.0.0.1:6443').split(',').map((s) => s.trim()).filter(Boolean);
@@ -95,6 +102,8 @@ export function compileKubeletConfig(argv: string[], env: Record<string, string 
   };
   const clusterDNS = (values['cluster-dns'] ?? env['BERTH_CLUSTER_DNS'] ?? '10.96.0.10').split(',').map((s) => s.trim()).filter(Boolean);
   for (const ip of clusterDNS) if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new ConfigError(`--cluster-dns: invalid IP "${ip}"`);
+  const clusterCIDR = values['cluster-cidr'] ?? env['BERTH_CLUSTER_CIDR'] ?? '10.244.0.0/16';
+  if (!parseIpv4Cidr(clusterCIDR)) throw new ConfigError(`--cluster-cidr: invalid CIDR "${clusterCIDR}": want an IPv4 network such as 10.244.0.0/16`);
   const nodeLabels: Record<string, string> = {};
   for (const kv of (values['node-labels'] ?? '').split(',').filter(Boolean)) {
     const i = kv.indexOf('=');
@@ -122,5 +131,8 @@ export function compileKubeletConfig(argv: string[], env: Record<string, string 
     pauseImage: values['pod-infra-container-image'] ?? 'berth/pause:3.9',
     podWorkers: int('pod-workers', values['pod-workers'] ?? '16', 1, 1000),
     logLevel: values['log-level'] ?? env['BERTH_LOG_LEVEL'] ?? 'info',
+    podRoutes: values['pod-routes'] ?? env['BERTH_POD_ROUTES'] === 'true',
+    clusterCIDR,
   };
 }
+

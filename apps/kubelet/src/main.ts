@@ -10,6 +10,7 @@ import { MemoryRuntime, type ContainerRuntime } from '@berth/runtime';
 import { DockerRuntime } from '@berth/runtime-docker';
 import { Gauge } from 'prom-client';
 import { serveNodeTunnel, TunnelError } from '@berth/node-tunnel';
+import { POD_ROUTES_CONTROLLER, podRoutesControllerForThisNode, type PodRoutesController } from '@berth/pod-network';
 import { compileKubeletConfig, ConfigError } from './config';
 
 const logger = createLogger('kubelet');
@@ -99,6 +100,18 @@ async function main(): Promise<void> {
     podCIDR = nodePodCIDR(await client.get<Node>(NODES, '', config.nodeName).catch(() => ({}) as Node));
   }
 
+  // Host-gateway pod network: a route to every other node's pod CIDR and NAT for pod egress,
+  // programmed in this process's network namespace (the node's: a multi-node setup starts
+  // the kubelet with `nsenter --net`). Routes to nodes that have no pod CIDR yet follow later.
+  let podRoutes: PodRoutesController | undefined;
+  if (config.podRoutes && config.runtime === 'docker') {
+    podRoutes = podRoutesControllerForThisNode({ client, nodeName: config.nodeName, clusterCidr: config.clusterCIDR, logger: logger.child({ controller: POD_ROUTES_CONTROLLER }) });
+    podRoutes.start(stop.signal);
+    logger.info({ clusterCIDR: config.clusterCIDR }, 'programming host-gateway pod routes');
+  } else if (config.podRoutes) {
+    logger.warn({ runtime: config.runtime }, '--pod-routes needs --runtime docker; no pod routes are programmed');
+  }
+
   let runtime: ContainerRuntime;
   let closeRuntime = (): void => {};
   if (config.runtime === 'docker') {
@@ -180,7 +193,8 @@ async function main(): Promise<void> {
     stopTunnel();
     clearInterval(runtimeCheck);
     // Pods keep running: a kubelet restart must not restart them.
-    await Promise.allSettled([running, heartbeat]);
+    // Pod routes stay too: pods on other nodes keep reaching ours across a restart.
+    await Promise.allSettled([running, heartbeat, podRoutes?.stop()]);
     closeRuntime();
     await Promise.allSettled([closeRecorder(), health.close()]);
     client.close();

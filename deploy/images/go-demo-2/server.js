@@ -51,5 +51,7 @@ async function main() {
     }
   }).listen(8080, () => console.log('listening on :8080'));
 }
-process.on('SIGTERM', () => process.exit(0));
+// Serve on for a moment after SIGTERM, as well-behaved servers do: the endpoint removal that
+// the same pod deletion triggers needs that long to reach every node's kube-proxy rules.
+process.on('SIGTERM', () => setTimeout(() => process.exit(0), Number(process.env.DRAIN_SECONDS || 3) * 1000));
 main();

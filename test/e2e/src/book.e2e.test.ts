@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+// The book's chapters 3-6 with `berth`, against a two-node cluster brought up by
+// deploy/local/cluster.sh: real etcd, NATS, dockerd per node, iptables, host-gw routes.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { waitFor } from '@berth/testing';
+import { NODES, applyText, berth, berthOk, clusterScript, curlFromNode, kubeletPid, nodeIP, removeCluster } from './cluster';
+
+const MINUTE = 60_000;
+
+/** Polls `berth get … -o jsonpath=…` until `ok` holds; returns the last output. */
+async function until(what: string, args: string[], ok: (out: string) => boolean, timeoutMs = 2 * MINUTE): Promise<string> {
+  return waitFor(what, async () => {
+    const r = await berth(...args);
+    return r.code === 0 && ok(r.stdout) ? r.stdout : undefined;
+  }, timeoutMs);
+}
+
+const podsOf = (selector: string): Promise<string> => berthOk('get', 'pods', '-l', selector, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.phase} {.spec.nodeName} {.status.podIP}{"\\n"}{end}');
+
+before(async () => {
+  const up = await clusterScript('up', '--nodes', '2');
+  assert.equal(up.code, 0, `cluster up failed:\n${up.stdout}\n${up.stderr}`);
+}, { timeout: 30 * MINUTE });
+
+after(async () => {
+  if (process.env['BERTH_E2E_KEEP'] !== 'true') await removeCluster();
+}, { timeout: 5 * MINUTE });
+
+describe('a cluster brought up by `berth cluster up`', { timeout: 40 * MINUTE }, () => {
+  test('has two Ready nodes, each with its own pod CIDR, and the control plane running', async () => {
+    const out = await berthOk('get', 'nodes');
+    assert.match(out, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n/);
+    for (const n of NODES) assert.match(out, new RegExp(`^${n}\\s+Ready\\s+<none>\\s+`, 'm'));
+    const cidrs = await berthOk('get', 'nodes', '-o', 'jsonpath={.items[*].spec.podCIDR}');
+    assert.equal(new Set(cidrs.split(' ')).size, 2, `distinct pod CIDRs: ${cidrs}`);
+    const status = await clusterScript('status');
+    for (const c of ['etcd', 'nats', 'apiserver', 'scheduler', 'controller-manager']) assert.match(status.stdout, new RegExp(`^${c}\\s+running$`, 'm'));
+    for (const n of NODES) for (const p of ['dockerd', 'kubelet', 'kube-proxy']) assert.match(status.stdout, new RegExp(`^${n}/${p}\\s+running$`, 'm'));
+  });
+
+  test('chapter 3: a pod runs, and its logs come back through the apiserver', async () => {
+    assert.equal(await berthOk('create', '-f', 'pod/db.yml'), 'pod/db created\n');
+    await until('db Running', ['get', 'pod', 'db', '-o', 'jsonpath={.status.phase}'], (s) => s === 'Running');
+    assert.match(await berthOk('get', 'pods'), /^db\s+1\/1\s+Running\s+0\s+\d+s\n/m);
+    const logs = await waitFor('db logs', async () => ((await berth('logs', 'db')).stdout || undefined));
+    assert.match(logs, /\S/);
+    assert.equal(await berthOk('delete', '-f', 'pod/db.yml'), 'pod "db" deleted\n');
+  });
+
+  test('chapter 3: the containers of a pod share localhost; pods reach pods on the other node', async () => {
+    await berthOk('create', '-f', 'pod/go-demo-2.yml');
+    const [, , node, ip] = (await until('go-demo-2 Running with an IP', ['get', 'pod', 'go-demo-2', '-o', 'jsonpath={.metadata.name} {.status.phase} {.spec.nodeName} {.status.podIP}'], (s) => / Running \S+ \d/.test(s))).split(' ');
+    // The api container found its DB on localhost, or it would have exited.
+    await until('go-demo-2 2/2', ['get', 'pod', 'go-demo-2', '-o', 'jsonpath={.status.containerStatuses[*].ready}'], (s) => s === 'true true');
+    const other = NODES.find((n) => n !== node) ?? '';
+    const r = await waitFor('hello across nodes', async () => {
+      const res = await curlFromNode(other, `http://${ip}:8080/demo/hello`);
+      return res.stdout === 'hello, world!\n' ? res : undefined;
+    });
+    assert.equal(r.stdout, 'hello, world!\n');
+    await berthOk('delete', '-f', 'pod/go-demo-2.yml');
+  });
+
+  test('chapter 3: a failing liveness probe restarts the container', async () => {
+    await berthOk('create', '-f', 'pod/go-demo-2-health.yml');
+    await until('a restart', ['get', 'pod', 'go-demo-2', '-o', 'jsonpath={.status.containerStatuses[?(@.name=="api")].restartCount}'], (s) => Number(s) >= 1, 3 * MINUTE);
+    const describe = await berthOk('describe', 'pod', 'go-demo-2');
+    assert.match(describe, /Liveness probe failed: HTTP probe failed with statuscode: 404/);
+    assert.match(describe, /Container api failed liveness probe, will be restarted/);
+    await berthOk('delete', '-f', 'pod/go-demo-2-health.yml');
+  });
+
+  test('chapter 4: a ReplicaSet replaces a deleted pod', async () => {
+    await berthOk('create', '-f', 'rs/go-demo-2.yml');
+    const running = (out: string): string[] => out.split('\n').filter((l) => / Running /.test(l)).map((l) => l.split(' ')[0] ?? '');
+    const first = running(await until('2 pods Running', ['get', 'pods', '-l', 'service=go-demo-2', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.phase} {"\\n"}{end}'], (s) => running(s).length === 2));
+    await berthOk('delete', 'pod', first[0] ?? '');
+    await waitFor('a replacement Running', async () => {
+      const now = running(await podsOf('service=go-demo-2'));
+      return now.length === 2 && !now.includes(first[0] ?? '') ? now : undefined;
+    }, 2 * MINUTE);
+    assert.match(await berthOk('get', 'rs', 'go-demo-2'), /^go-demo-2\s+2\s+2\s+2\s+/m);
+    await berthOk('delete', '-f', 'rs/go-demo-2.yml');
+  });
+
+  test('chapters 5-6: services by NodePort on every node and by DNS name; a rollout and a rollback with zero failed requests', async () => {
+    await berthOk('create', '-f', 'deploy/go-demo-2-db.yml');
+    await berthOk('create', '-f', 'deploy/go-demo-2-db-svc.yml');
+    await berthOk('create', '-f', 'deploy/go-demo-2-api.yml', '--record');
+    await berthOk('create', '-f', 'svc/go-demo-2-api-svc.yml');
+    await until('3 api replicas available', ['get', 'deploy', 'go-demo-2-api', '-o', 'jsonpath={.status.availableReplicas}'], (s) => s === '3', 3 * MINUTE);
+    const nodePort = await berthOk('get', 'svc', 'go-demo-2-api', '-o', 'jsonpath={.spec.ports[0].nodePort}');
+    for (const i of [0, 1]) {
+      const url = `http://${nodeIP(i)}:${nodePort}/demo/hello`;
+      const r = await waitFor(`NodePort on ${NODES[i]}`, async () => ((await curlFromNode(NODES[1 - i] ?? '', url)).stdout === 'hello, world!\n' ? true : undefined));
+      assert.ok(r);
+    }
+
+    // By name, from a pod: the kubelet's resolv.conf, cluster DNS and the ClusterIP.
+    await applyText(`apiVersion: v1
+kind: Pod
+metadata: {name: dns-check}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: wget
+    image: alpine
+    command: ["sh", "-c", "wget -qO- http://go-demo-2-api:8080/demo/hello && wget -qO- http://go-demo-2-api.default.svc.cluster.local:8080/demo/hello"]
+`);
+    await until('dns-check Succeeded', ['get', 'pod', 'dns-check', '-o', 'jsonpath={.status.phase}'], (s) => s === 'Succeeded' || s === 'Failed');
+    assert.equal(await berthOk('logs', 'dns-check'), 'hello, world!\nhello, world!\n');
+    await berthOk('delete', 'pod', 'dns-check');
+
+    // Requests through node 1's NodePort for the whole rollout and rollback.
+    let failures = 0;
+    let ok = 0;
+    const seen = new Set<string>();
+    let load = true;
+    const loader = (async () => {
+      while (load) {
+        try {
+          const res = await fetch(`http://${nodeIP(0)}:${nodePort}/demo/hello`, { signal: AbortSignal.timeout(5000) });
+          const body = await res.text();
+          if (res.status === 200) {
+            ok++;
+            seen.add(body.trim());
+          } else failures++;
+        } catch {
+          failures++;
+        }
+      }
+    })();
+    try {
+      await berthOk('set', 'image', '-f', 'deploy/go-demo-2-api.yml', 'api=vfarcic/go-demo-2:2.0', '--record');
+      assert.match(await berthOk('rollout', 'status', '-f', 'deploy/go-demo-2-api.yml'), /deployment "go-demo-2-api" successfully rolled out/);
+      await waitFor('release 2.0 answering', async () => (seen.has('hello, release 2.0!') ? true : undefined));
+      await berthOk('rollout', 'undo', '-f', 'deploy/go-demo-2-api.yml');
+      assert.match(await berthOk('rollout', 'status', '-f', 'deploy/go-demo-2-api.yml'), /successfully rolled out/);
+    } finally {
+      load = false;
+      await loader;
+    }
+    const history = await berthOk('rollout', 'history', '-f', 'deploy/go-demo-2-api.yml');
+    assert.match(history, /REVISION\s+CHANGE-CAUSE/);
+    assert.ok(ok > 20, `only ${ok} requests answered`);
+    assert.equal(failures, 0, `${failures} of ${ok + failures} requests failed during the rollout and rollback`);
+    assert.ok(seen.has('hello, world!') && seen.has('hello, release 2.0!'), [...seen].join(', '));
+  });
+
+  test("a node whose kubelet is killed: it goes NotReady and its pods come back on the other node", async () => {
+    const victim = NODES[1] ?? '';
+    const before = await podsOf('type=api');
+    assert.ok(before.split('\n').some((l) => l.includes(` ${victim} `)), `no api pod on ${victim} to lose:\n${before}`);
+    process.kill(kubeletPid(victim), 'SIGKILL');
+    await until(`${victim} NotReady`, ['get', 'node', victim], (s) => new RegExp(`^${victim}\\s+NotReady`, 'm').test(s), 2 * MINUTE);
+    await waitFor('3 api pods Running on the surviving node', async () => {
+      const lines = (await podsOf('type=api')).split('\n').filter((l) => / Running /.test(l));
+      return lines.length === 3 && lines.every((l) => l.includes(` ${NODES[0]} `)) ? lines : undefined;
+    }, 3 * MINUTE);
+    const r = await curlFromNode(NODES[0] ?? '', `http://${nodeIP(0)}:${await berthOk('get', 'svc', 'go-demo-2-api', '-o', 'jsonpath={.spec.ports[0].nodePort}')}/demo/hello`);
+    assert.match(r.stdout, /^hello, /);
+  });
+});
