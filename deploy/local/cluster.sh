@@ -57,20 +57,23 @@ stop_pid() {
 }
 
 down_node() {
-  local x=$1 n; n=$(node_name "$x")
+  local x=$1 n pid; n=$(node_name "$x")
   stop_pid "$n-kubelet"; stop_pid "$n-kube-proxy"
   if [ -S "$(node_sock "$x")" ]; then
     # rm -f, not stop: PID 1 of many images ignores SIGTERM and dockerd would wait 10 s each.
     local ids; ids=$(ndocker "$x" ps -aq 2>/dev/null || true)
     [ -z "$ids" ] || ndocker "$x" rm -f $ids >/dev/null 2>&1 || true
   fi
-  if [ -f "$run/$n-dockerd.pid" ]; then
-    local pid; pid=$(cat "$run/$n-dockerd.pid")
-    kill "$pid" 2>/dev/null || true
+  for pid in $(cat "$run/$n-dockerd.pid" "/run/$n.pid" 2>/dev/null | sort -u); do
+    kill "$pid" 2>/dev/null || continue
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$run/$n-dockerd.pid"
-  fi
+  done
+  rm -f "$run/$n-dockerd.pid"
+  # Whatever is left, even if the state directory was lost: every process in the node's
+  # network namespace (agents, dockerd, containerd, shims) and in its cgroups (containers).
+  local left; left=$( { ip netns pids "$n" 2>/dev/null; cat /sys/fs/cgroup/*/"$n"/cgroup.procs /sys/fs/cgroup/*/"$n"/*/cgroup.procs /sys/fs/cgroup/*/"$n"/*/*/cgroup.procs 2>/dev/null; } | sort -u)
+  [ -z "$left" ] || kill -9 $left 2>/dev/null || true
+  grep -o " [^ ]*/nodes/$n/docker[^ ]* \|/run/$n/[^ ]* " /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   ip netns del "$n" 2>/dev/null || true
   ip link del "$cluster-n$x-h" 2>/dev/null || true
   for d in /sys/fs/cgroup/*/"$n"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
@@ -79,6 +82,7 @@ down_node() {
 }
 
 down() {
+  set +e   # best effort: every step runs even if an earlier one found nothing to remove
   local purge=${1:-}
   for x in $(known_nodes); do down_node "$x"; say "node $(node_name "$x") removed"; done
   if "$DOCKER" info >/dev/null 2>&1; then
@@ -209,7 +213,7 @@ start_control_plane() {
 
 # Images every node has, loaded from the host's dockerd in one stream (layers are shared).
 node_images() {
-  "$DOCKER" images --format '{{.Repository}}:{{.Tag}}' | grep -E '^(berth/pause|busybox|alpine|nginx|mongo|vfarcic/|prom/|berth/node|berth/dns):' | sort
+  "$DOCKER" images --format '{{.Repository}}:{{.Tag}}' | grep -E '^(berth/pause|busybox|alpine|nginx|mongo|vfarcic/[^:]+|prom/[^:]+|berth/node|berth/dns):' | sort
 }
 
 up_node() {

@@ -14,7 +14,8 @@ export const SUBNET = '172.31.77';
 export const NODES = [`${CLUSTER}-node1`, `${CLUSTER}-node2`];
 export const nodeIP = (i: number): string => `${SUBNET}.${11 + i}`;
 
-const HOME = mkdtempSync('/tmp/berth-e2e-');
+// BERTH_E2E_HOME reuses a cluster kept by an earlier run (with BERTH_E2E_KEEP=true).
+const HOME = process.env['BERTH_E2E_HOME'] || mkdtempSync('/tmp/berth-e2e-cluster-');
 export const ENV: Record<string, string> = {
   ...(process.env as Record<string, string>),
   BERTH_HOME: HOME,

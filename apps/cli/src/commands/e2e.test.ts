@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,7 @@ after(async () => {
   apiserver?.kill('SIGTERM');
   await new Promise((r) => (apiserver?.exitCode !== null ? r(undefined) : apiserver.once('exit', r)));
   await Promise.all([etcd?.stop(), nats?.stop()]);
+  if (home) rmSync(home, { recursive: true, force: true });
 });
 
 describe('berth against a real apiserver', () => {
