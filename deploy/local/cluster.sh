@@ -132,7 +132,8 @@ preflight() {
   if [ $running = 0 ]; then
     for p in etcd:127.0.0.1:$etcd_port etcd-peer:127.0.0.1:$((etcd_port + 1)) nats:127.0.0.1:$nats_port apiserver:127.0.0.1:$api_port apiserver-health:127.0.0.1:$((api_port + 1)) scheduler-health:127.0.0.1:$((api_port + 10)) controller-manager-health:127.0.0.1:$((api_port + 11)); do
       IFS=: read -r what addr port <<<"$p"
-      port_free "$addr" "$port" || die "port $port (for $what) is already in use: stop what holds it (ss -ltnp 'sport = :$port'), or set BERTH_${what%%-*}_PORT"
+      local knob=API; case $what in etcd*) knob=ETCD ;; nats*) knob=NATS ;; esac   # the others derive from the API port
+      port_free "$addr" "$port" || die "port $port (for $what) is already in use: stop what holds it (ss -ltnp 'sport = :$port'), or set BERTH_${knob}_PORT"
     done
     if ip -4 addr show | grep -q "inet $host_ip/"; then
       ip link show "$bridge" >/dev/null 2>&1 || die "address $host_ip is already used on this machine: set BERTH_NODE_SUBNET to a free /24 (e.g. 172.31.5)"
