@@ -251,15 +251,18 @@ start_node_agents() {
   done
   [ ${#want[@]} = 0 ] || "$DOCKER" save "${want[@]}" | ndocker "$x" load -q >/dev/null
   local bundle=$root/dist/images
+  # Node agents are light on CPU and every MB counts per node: a small young generation, no
+  # GC or compiler threads (about 3-4 MB less RSS each, measured in bench/footprint).
+  local v8=(--optimize-for-size --max-semi-space-size=1 --single-threaded)
   if ! alive "$n-kubelet"; then
-    BERTH_NATS_URL=$(nats_url "node-$n") setsid nsenter --net="/run/netns/$n" -- node "$bundle/kubelet/main.mjs" \
+    BERTH_NATS_URL=$(nats_url "node-$n") setsid nsenter --net="/run/netns/$n" -- node "${v8[@]}" "$bundle/kubelet/main.mjs" \
       --apiserver "$host_ip:$api_port" --ca-file "$pki/ca.crt" --cert-file "$pki/$n.crt" --key-file "$pki/$n.key" \
       --node-name "$n" --node-ip "$ip" --docker-host "$(node_sock "$x")" --root-dir "$home/nodes/$n/kubelet" \
       --pod-routes --cluster-cidr "$cluster_cidr" >"$logs/$n-kubelet.log" 2>&1 </dev/null &
     echo $! >"$run/$n-kubelet.pid"
   fi
   if ! alive "$n-kube-proxy"; then
-    setsid nsenter --net="/run/netns/$n" -- node "$bundle/kube-proxy/main.mjs" \
+    setsid nsenter --net="/run/netns/$n" -- node "${v8[@]}" "$bundle/kube-proxy/main.mjs" \
       --apiserver "$host_ip:$api_port" --certificate-authority "$pki/ca.crt" \
       --client-certificate "$pki/kube-proxy.crt" --client-key "$pki/kube-proxy.key" \
       --node-name "$n" --cluster-cidr "$cluster_cidr" --service-cidr "$service_cidr" --localhost-nodeports \
