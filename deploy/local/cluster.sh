@@ -314,9 +314,9 @@ up() {
 Berth cluster "$cluster" is up with $nodes node(s) in $((SECONDS - t0))s.
   kubeconfig: $home/config        logs: $logs
   apiserver:  https://$host_ip:$api_port   nodes: $(for x in $(seq 1 "$nodes"); do printf '%s ' "$subnet.$((10 + x))"; done)
-Try:   npx berth --kubeconfig $home/config get nodes
-       (or export KUBECONFIG=$home/config; ~/.berth/config is the default)
-Stop:  npx berth cluster down     (or bash deploy/local/cluster.sh down)
+Try:   $( [ "$home/config" = "$HOME/.berth/config" ] && echo "npx berth get nodes" || echo "KUBECONFIG=$home/config npx berth get nodes")
+       then the walk-through in README.md
+Stop:  npx berth cluster down     (or bash deploy/local/down.sh)
 MSG
 }
 
