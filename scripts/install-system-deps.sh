@@ -10,6 +10,7 @@ if [ "${BERTH_NEED_DOCKER:-0}" = 1 ]; then
   [ -x /usr/sbin/dockerd ] || need+=(docker.io)
   command -v iptables >/dev/null || need+=(iptables)
   command -v ip >/dev/null || need+=(iproute2)
+  PATH=$PATH:/usr/sbin command -v nft >/dev/null || need+=(nftables)   # kube-proxy --proxy-mode nftables
 fi
 if [ "${BERTH_NEED_CLUSTER:-0}" = 1 ]; then   # deploy/local/cluster.sh: image builds and node namespaces
   command -v gcc >/dev/null || need+=(gcc libc6-dev)

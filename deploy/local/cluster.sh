@@ -234,7 +234,9 @@ up_node() {
   ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.route_localnet=1
   if ! alive "$n-dockerd"; then
     # setsid: the daemons outlive this script. --bridge=none: the kubelet makes the pod network.
-    setsid nsenter --net="/run/netns/$n" -- dockerd --data-root "$home/nodes/$n/docker" --exec-root "/run/$n" \
+    # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: Swarm (bench/rollout compares against it) would try
+    # a registry before using a local image; there is no registry here.
+    DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid nsenter --net="/run/netns/$n" -- dockerd --data-root "$home/nodes/$n/docker" --exec-root "/run/$n" \
       --pidfile "/run/$n.pid" -H "unix://$sock" --bridge=none --userland-proxy=false --ip-masq=false \
       --cgroup-parent "/$n" >"$logs/$n-dockerd.log" 2>&1 </dev/null &
     echo $! >"$run/$n-dockerd.pid"
