@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { setMaxListeners } from 'node:events';
 import { readFileSync, statfsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { arch, cpus, freemem, networkInterfaces, release, totalmem } from 'node:os';
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
   );
 
   const stop = new AbortController();
+  // Every informer and worker of the process listens on this one signal, by design.
+  setMaxListeners(0, stop.signal);
   const registry = createMetricsRegistry('kubelet');
   let ready = false;
   const health = await startHealthServer({ port: config.healthPort, metrics: registry, ready: () => ready });
