@@ -6,6 +6,7 @@ need=()
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v nats-server >/dev/null || need+=(nats-server)
 command -v protoc >/dev/null || need+=(protobuf-compiler)
+[ -f /usr/include/google/protobuf/any.proto ] || need+=(libprotobuf-dev)   # the well-known types protoc imports
 if [ "${BERTH_NEED_DOCKER:-0}" = 1 ]; then
   [ -x /usr/sbin/dockerd ] || need+=(docker.io)
   command -v iptables >/dev/null || need+=(iptables)
