@@ -4,10 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { isConflict, isExpired, isNotFound, parseManifests, StatusError, type KubeObject } from '@berth/api';
+import { isConflict, isExpired, isNotFound, parseManifests, StatusError, type ExecInput, type KubeObject, type PodExecOptions } from '@berth/api';
 import type { ResourceType } from '@berth/client';
+import { connectNats, type NatsConnection } from '@berth/events';
 import { GrpcApiClient } from '@berth/grpc';
+import { serveNodeTunnel, TunnelError } from '@berth/node-tunnel';
 import { silentLogger } from '@berth/observability';
+import { MemoryRuntime, toyExec } from '@berth/runtime';
 import { freePort, startEtcd, startNats, type EtcdServer, type NatsServer } from '@berth/testing';
 import { startApiserver, type RunningApiserver } from './server';
 
@@ -449,5 +452,129 @@ describe('apiserver: events through NATS', () => {
     } finally {
       etcdClient.close();
     }
+  });
+});
+
+describe('apiserver: exec through the NATS node tunnel', () => {
+  // A node stood in for by the kubelet's tunnel server over MemoryRuntime: its containers
+  // run the toy shell (cat, echo, stty size, sleep, exit).
+  const NODE = 'exec-node';
+  let live = 0;
+  const runtime = new MemoryRuntime({
+    images: ['busybox'],
+    interactiveExec: (c, cmd, io) => {
+      live++;
+      return toyExec(c, cmd, io).finally(() => live--);
+    },
+  });
+  let nodeNc: NatsConnection;
+  let stopTunnel: () => void;
+  const ids = new Map<string, string>();
+
+  const queue = (): { input: AsyncIterable<ExecInput>; push(m: ExecInput): void; end(): void } => {
+    const items: ExecInput[] = [];
+    let ended = false;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      wake?.();
+      wake = undefined;
+    };
+    return {
+      push: (m) => void (items.push(m), notify()),
+      end: () => void ((ended = true), notify()),
+      input: (async function* () {
+        for (;;) {
+          if (items.length) yield items.shift() as ExecInput;
+          else if (ended) return;
+          else await new Promise<void>((r) => (wake = r));
+        }
+      })(),
+    };
+  };
+  const run = async (opts: Partial<PodExecOptions>, input: AsyncIterable<ExecInput> = queue().input, signal?: AbortSignal): Promise<string[]> => {
+    const seen: string[] = [];
+    for await (const ev of client.exec({ namespace: 'default', name: 'shell', command: ['true'], ...opts }, input, signal)) {
+      seen.push(ev.type === 'exit' ? `exit ${ev.exitCode}` : `${ev.type} ${Buffer.from(ev.data).toString()}`);
+    }
+    return seen;
+  };
+  const runningPod = async (name: string, nodeName: string, state: object = { running: { startedAt: '2024-01-01T00:00:00Z' } }): Promise<void> => {
+    const p = await client.create(pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName, containers: [{ name: 'sh', image: 'busybox' }] } });
+    await client.update(pods, 'default', { ...p, status: { phase: 'Running', containerStatuses: [{ name: 'sh', state, ready: true, restartCount: 0, image: 'busybox', imageID: '' }] } }, { subresource: 'status' });
+  };
+
+  before(async () => {
+    nodeNc = await connectNats(nats.url, NODE);
+    for (const name of ['shell', 'stale']) {
+      const sb = await runtime.runSandbox({ pod: { uid: name, name, namespace: 'default' }, attempt: 0, hostname: name, dnsServers: [], dnsSearches: [], dnsOptions: [] });
+      const id = await runtime.createContainer(sb.id, { name: 'sh', attempt: 0, image: 'busybox', env: [], mounts: [] });
+      await runtime.startContainer(id);
+      ids.set(name, id);
+    }
+    // The status says running, the node knows better: its container has exited.
+    runtime.exit(ids.get('stale') as string, 0);
+    stopTunnel = serveNodeTunnel({
+      nc: nodeNc,
+      nodeName: NODE,
+      runtime,
+      resolve: async (_ns, pod) => {
+        const id = ids.get(pod);
+        if (!id) throw new TunnelError('NotFound', `pods "${pod}" not found`);
+        return id;
+      },
+    });
+    await nodeNc.flush();
+    await runningPod('shell', NODE);
+    await runningPod('stale', NODE);
+    await runningPod('waiting', NODE, { waiting: { reason: 'ContainerCreating' } });
+    await runningPod('lost', 'gone-node');
+  });
+
+  after(async () => {
+    stopTunnel?.();
+    await nodeNc?.close();
+  });
+
+  test('stdout, stderr and a non-zero exit code reach the client', async () => {
+    assert.deepEqual(await run({ command: ['sh', '-c', 'echo out; echo err >&2; exit 3'] }), ['stdout out\n', 'stderr err\n', 'exit 3']);
+    assert.deepEqual(await run({ command: ['echo', 'hi'] }), ['stdout hi\n', 'exit 0']);
+  });
+
+  test('stdin round trip through cat; the end of the input is the end of stdin', async () => {
+    const q = queue();
+    q.push({ type: 'stdin', data: Buffer.from('hello ') });
+    q.push({ type: 'stdin', data: Buffer.from('world\n') });
+    q.end();
+    assert.deepEqual(await run({ command: ['cat'], stdin: true }, q.input), ['stdout hello ', 'stdout world\n', 'exit 0']);
+    // Without -i the input is not the command's: cat sees end-of-file at once.
+    const ignored = queue();
+    ignored.push({ type: 'stdin', data: Buffer.from('dropped') });
+    assert.deepEqual(await run({ command: ['cat'] }, ignored.input), ['exit 0']);
+  });
+
+  test('with a terminal, resizes reach it and stderr joins stdout', async () => {
+    const q = queue();
+    q.push({ type: 'resize', cols: 132, rows: 43 });
+    q.push({ type: 'closeStdin' });
+    assert.deepEqual(await run({ command: ['sh', '-c', 'cat; stty size; echo e >&2'], stdin: true, tty: true }, q.input), ['stdout 43 132\n', 'stdout e\n', 'exit 0']);
+  });
+
+  test('Kubernetes\' errors: missing pod, unknown container, not running, a node that does not answer', async () => {
+    await expectStatus(run({ name: 'nope' }), 'NotFound', 'pods "nope" not found');
+    await expectStatus(run({ container: 'nope' }), 'BadRequest', 'container nope is not valid for pod shell');
+    await expectStatus(run({ name: 'waiting' }), 'BadRequest', 'unable to upgrade connection: container not found ("sh")');
+    await expectStatus(run({ name: 'stale' }), 'BadRequest', 'unable to upgrade connection: container not found ("sh")');
+    await expectStatus(run({ name: 'lost' }), 'ServiceUnavailable', /^node gone-node did not answer: /);
+  });
+
+  test('a client that goes away ends the command on the node', async () => {
+    const ac = new AbortController();
+    const done = run({ command: ['sleep', '3600'] }, queue().input, ac.signal);
+    for (let i = 0; i < 100 && live === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(live, 1);
+    ac.abort();
+    assert.deepEqual(await done, []);
+    for (let i = 0; i < 100 && live > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(live, 0);
   });
 });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 export { runCli, buildProgram, type CliDeps, type GlobalOptions } from './commands/program';
-export type { CliClient, CommandContext, ConnectionInfo, Output } from './commands/context';
-export { formatError, CliError, UsageError, ContextError } from './commands/errors';
+export type { CliClient, CommandContext, ConnectionInfo, Output, Terminal } from './commands/context';
+export { formatError, CliError, UsageError, ContextError, ExitCodeError } from './commands/errors';
 export * from './config/kubeconfig';
 export { KubeconfigStore, type KubeconfigFile } from './config/store';
 export { connectionFor, parseServerUrl, parseRequestTimeout } from './config/connection';

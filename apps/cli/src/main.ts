@@ -2,6 +2,7 @@
 // The berth command: wires the process (argv, stdio, environment, editor) to runCli.
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
+import type { Output, Terminal } from './commands/context';
 import { runCli } from './commands/program';
 
 function readStdin(): Promise<string> {
@@ -23,12 +24,77 @@ function runEditor(file: string, env: Record<string, string | undefined>): Promi
   });
 }
 
-const write = (stream: NodeJS.WriteStream) => ({ write: (s: string) => void stream.write(s) });
+/** Standard input as it arrives, until end-of-file or `signal`; reading stops afterwards. */
+async function* stdinChunks(signal: AbortSignal): AsyncIterable<Uint8Array> {
+  const stdin = process.stdin;
+  const chunks: Buffer[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const onData = (d: Buffer): void => {
+    chunks.push(d);
+    notify();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    notify();
+  };
+  stdin.on('data', onData);
+  stdin.once('end', onEnd);
+  stdin.once('error', onEnd);
+  signal.addEventListener('abort', onEnd, { once: true });
+  try {
+    for (;;) {
+      const chunk = chunks.shift();
+      if (chunk) yield chunk;
+      else if (ended) return;
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    stdin.off('data', onData);
+    stdin.off('end', onEnd);
+    stdin.off('error', onEnd);
+    signal.removeEventListener('abort', onEnd);
+    stdin.pause();
+  }
+}
+
+/** The process's terminal, for exec -i/-t. */
+const terminal: Terminal = {
+  stdinIsTerminal: Boolean(process.stdin.isTTY),
+  input: stdinChunks,
+  makeRaw: () => {
+    if (!process.stdin.isTTY) return () => {};
+    process.stdin.setRawMode(true);
+    const restore = (): void => {
+      process.off('exit', restore);
+      if (process.stdin.isRaw) process.stdin.setRawMode(false);
+    };
+    // Also when something exits the process before the session's end restores it.
+    process.on('exit', restore);
+    return restore;
+  },
+  size: () => (process.stdout.isTTY ? { cols: process.stdout.columns, rows: process.stdout.rows } : undefined),
+  onResize: (fn) => {
+    process.on('SIGWINCH', fn);
+    return () => void process.off('SIGWINCH', fn);
+  },
+};
+
+const write = (stream: NodeJS.WriteStream): Output => ({
+  write: (s: string) => void stream.write(s),
+  writeBytes: (data: Uint8Array) => void stream.write(data),
+});
 
 const code = await runCli(process.argv.slice(2), {
   stdout: write(process.stdout),
   stderr: write(process.stderr),
   readStdin,
+  terminal,
   env: process.env,
   cwd: process.cwd(),
   home: process.env['HOME'] || homedir(),

@@ -88,6 +88,31 @@ export interface LogChunk {
   data: Uint8Array;
 }
 
+/** What `berth exec` asks for. */
+export interface PodExecOptions {
+  namespace: string;
+  name: string;
+  /** Empty: the pod's only container. */
+  container?: string;
+  /** The command and its arguments (not run through a shell). */
+  command: string[];
+  /** Pass stdin to the command (-i); otherwise stdin input is dropped. */
+  stdin?: boolean;
+  /** Run the command in a terminal (-t): its output is then all stdout. */
+  tty?: boolean;
+}
+
+/** Input of an exec session: stdin bytes, the end of stdin, a terminal resize. */
+export type ExecInput =
+  | { type: 'stdin'; data: Uint8Array }
+  | { type: 'closeStdin' }
+  | { type: 'resize'; cols: number; rows: number };
+
+/** Output of an exec session: stdout and stderr bytes, then one `exit` last. */
+export type ExecOutput =
+  | { type: 'stdout' | 'stderr'; data: Uint8Array }
+  | { type: 'exit'; exitCode: number };
+
 /**
  * ApiBackend is the server side of the API, independent of the transport: the gRPC
  * service (and later a REST facade) translate requests into these calls. Objects are
@@ -108,4 +133,12 @@ export interface ApiBackend {
   resources(): ApiResourceInfo[];
   /** Container logs from the pod's node; absent where no node tunnel is configured. */
   logs?(ctx: RequestContext, opts: PodLogsOptions): AsyncIterable<LogChunk>;
+  /**
+   * Runs a command in a container on the pod's node; absent where no node tunnel is
+   * configured. `input` is read once the command runs (its end also ends stdin). The
+   * output ends with one `exit` event; failures before the command runs (NotFound,
+   * BadRequest, ServiceUnavailable) are thrown from the first `next()`. ctx.signal
+   * ends the session.
+   */
+  exec?(ctx: RequestContext, opts: PodExecOptions, input: AsyncIterable<ExecInput>): AsyncIterable<ExecOutput>;
 }

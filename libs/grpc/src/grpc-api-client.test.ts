@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { apiV1 } from '@berth/api-types';
-import { StatusError, serviceUnavailable, unpackObject, type KubeObject, type WatchEvent } from '@berth/api';
+import { StatusError, badRequest, notFound, serviceUnavailable, unpackObject, type ExecInput, type ExecOutput, type KubeObject, type PodExecOptions, type RequestContext, type WatchEvent } from '@berth/api';
 import type { ResourceType } from '@berth/client';
 import { GrpcApiClient } from './grpc-api-client';
 import { createApiServer, type CallObservation, type RunningApiServer } from './resources-server';
@@ -457,6 +457,169 @@ describe('protocol details', () => {
       assert.match(res.toString('latin1'), /v1\.30\.0-berth/);
     } finally {
       await server.stop(200);
+    }
+  });
+});
+
+/** A queue of exec input the test feeds while the session runs. */
+function inputQueue(): { input: AsyncIterable<ExecInput>; push(m: ExecInput): void; end(): void } {
+  const items: ExecInput[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  return {
+    push: (m) => void (items.push(m), notify()),
+    end: () => void ((ended = true), notify()),
+    input: (async function* () {
+      for (;;) {
+        if (items.length) yield items.shift() as ExecInput;
+        else if (ended) return;
+        else await new Promise<void>((r) => (wake = r));
+      }
+    })(),
+  };
+}
+
+/** What an exec yields, with bytes as text. */
+async function collect(out: AsyncIterable<ExecOutput>): Promise<string[]> {
+  const seen: string[] = [];
+  for await (const ev of out) seen.push(ev.type === 'exit' ? `exit ${ev.exitCode}` : `${ev.type} ${Buffer.from(ev.data).toString()}`);
+  return seen;
+}
+
+describe('NodeProxy.Exec over loopback', () => {
+  // The backend's exec, stood in for: `cat` echoes stdin and reports resizes, `fail` writes
+  // to stderr and exits 3, `sleep` runs until its request is cancelled.
+  const sessions: Array<{ opts: PodExecOptions; aborted: boolean }> = [];
+  const backend = Object.assign(new MapBackend(), {
+    async *exec(ctx: RequestContext, opts: PodExecOptions, input: AsyncIterable<ExecInput>): AsyncIterable<ExecOutput> {
+      if (opts.name === 'nope') throw notFound({ resource: 'pods', name: 'nope' });
+      if (opts.name === 'pending') throw badRequest('pod pending does not have a host assigned');
+      const session = { opts, aborted: false };
+      sessions.push(session);
+      ctx.signal?.addEventListener('abort', () => (session.aborted = true));
+      const cmd = opts.command[0];
+      if (cmd === 'fail') {
+        yield { type: 'stdout', data: Buffer.from('partial\n') };
+        yield { type: 'stderr', data: Buffer.from('boom\n') };
+        yield { type: 'exit', exitCode: 3 };
+        return;
+      }
+      if (cmd === 'sleep') {
+        await new Promise((r) => ctx.signal?.addEventListener('abort', r));
+        return;
+      }
+      for await (const m of input) {
+        if (m.type === 'stdin') yield { type: 'stdout', data: m.data };
+        else if (m.type === 'resize') yield { type: 'stderr', data: Buffer.from(`size ${m.cols}x${m.rows}`) };
+        else break;
+      }
+      yield { type: 'exit', exitCode: 0 };
+    },
+  });
+  const observed: CallObservation[] = [];
+  let server: RunningApiServer;
+  let client: GrpcApiClient;
+
+  before(async () => {
+    server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure(), observe: (o) => observed.push(o) });
+    client = new GrpcApiClient({ addresses: [server.address], timeoutMs: 5000 });
+  });
+  after(async () => {
+    client.close();
+    await server.stop(200);
+  });
+
+  test('stdin and resizes reach the command while its output streams back; the exit code ends it', async () => {
+    const q = inputQueue();
+    const out = client.exec({ namespace: 'default', name: 'db', container: 'db', command: ['cat', '-'], stdin: true, tty: true }, q.input)[Symbol.asyncIterator]();
+    q.push({ type: 'stdin', data: Buffer.from('hello\n') });
+    const first = (await out.next()).value as ExecOutput;
+    assert.equal(first.type === 'stdout' && Buffer.from(first.data).toString(), 'hello\n');
+    q.push({ type: 'resize', cols: 120, rows: 40 });
+    q.push({ type: 'stdin', data: Buffer.from([0, 255, 10]) });
+    q.push({ type: 'closeStdin' });
+    const rest = await collect({ [Symbol.asyncIterator]: () => out });
+    assert.deepEqual(rest, ['stderr size 120x40', `stdout ${Buffer.from([0, 255, 10]).toString()}`, 'exit 0']);
+    assert.deepEqual(sessions.at(-1)?.opts, { namespace: 'default', name: 'db', container: 'db', command: ['cat', '-'], stdin: true, tty: true });
+    await until(() => observed.some((o) => o.service === 'NodeProxy' && o.method === 'Exec' && o.code === grpc.status.OK));
+  });
+
+  test('a non-zero exit code is a result, after stdout and stderr', async () => {
+    assert.deepEqual(await collect(client.exec({ namespace: 'default', name: 'db', command: ['fail'] }, inputQueue().input)), ['stdout partial\n', 'stderr boom\n', 'exit 3']);
+    assert.deepEqual(sessions.at(-1)?.opts, { namespace: 'default', name: 'db', command: ['fail'] });
+  });
+
+  test('the end of the input half-closes the call; the session goes on to its exit code', async () => {
+    const q = inputQueue();
+    q.push({ type: 'stdin', data: Buffer.from('x') });
+    q.end();
+    assert.deepEqual(await collect(client.exec({ namespace: 'default', name: 'db', command: ['cat'], stdin: true }, q.input)), ['stdout x', 'exit 0']);
+    // One write larger than a gRPC message may be arrives whole, in pieces.
+    const big = inputQueue();
+    big.push({ type: 'stdin', data: Buffer.alloc(5 * 1024 * 1024, 'y') });
+    big.end();
+    let bytes = 0;
+    for await (const ev of client.exec({ namespace: 'default', name: 'db', command: ['cat'], stdin: true }, big.input)) if (ev.type === 'stdout') bytes += ev.data.length;
+    assert.equal(bytes, 5 * 1024 * 1024);
+  });
+
+  test('errors keep their reason and message, as for logs', async () => {
+    const nope = await rejection(collect(client.exec({ namespace: 'default', name: 'nope', command: ['ls'] }, inputQueue().input)));
+    assert.equal(nope.reason, 'NotFound');
+    assert.equal(nope.message, 'pods "nope" not found');
+    const pending = await rejection(collect(client.exec({ namespace: 'default', name: 'pending', command: ['ls'] }, inputQueue().input)));
+    assert.equal(pending.reason, 'BadRequest');
+    assert.equal(pending.message, 'pod pending does not have a host assigned');
+  });
+
+  test('aborting the client ends the session on the server', async () => {
+    const ac = new AbortController();
+    const before = sessions.length;
+    const done = collect(client.exec({ namespace: 'default', name: 'db', command: ['sleep'] }, inputQueue().input, ac.signal));
+    await until(() => sessions.length === before + 1);
+    ac.abort();
+    assert.deepEqual(await done, []);
+    await until(() => sessions.at(-1)?.aborted === true);
+    await until(() => observed.some((o) => o.method === 'Exec' && o.code === grpc.status.CANCELLED));
+  });
+
+  test('a stream that does not start with `start` is INVALID_ARGUMENT; without a node tunnel exec is ServiceUnavailable', async () => {
+    const RawNodeProxy = grpcClientConstructor(apiV1.NodeProxy);
+    const raw = new RawNodeProxy(server.address, grpc.credentials.createInsecure());
+    const call = (raw['exec'] as () => grpc.ClientDuplexStream<apiV1.ExecStreamRequest, apiV1.ExecStreamResponse>)();
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('error', () => {});
+    call.on('data', () => {});
+    call.write(create(apiV1.ExecStreamRequestSchema, { kind: { case: 'stdin', value: Buffer.from('x') } }));
+    const st = await status;
+    assert.equal(st.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(statusFromMetadata(st.metadata)?.message, 'the first message of an exec stream must be start');
+    // A second start in a running session ends it the same way.
+    const again = (raw['exec'] as () => grpc.ClientDuplexStream<apiV1.ExecStreamRequest, apiV1.ExecStreamResponse>)();
+    const againStatus = new Promise<grpc.StatusObject>((resolve) => again.on('status', resolve));
+    again.on('error', () => {});
+    again.on('data', () => {});
+    const startMsg = create(apiV1.ExecStreamRequestSchema, { kind: { case: 'start', value: { namespace: 'default', name: 'db', command: ['cat'], stdin: true } } });
+    again.write(startMsg);
+    again.write(startMsg);
+    const st2 = await againStatus;
+    raw.close();
+    assert.equal(st2.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(statusFromMetadata(st2.metadata)?.message, 'an exec stream has only one start message');
+
+    const plain = await createApiServer({ backend: new MapBackend(), address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    const c = new GrpcApiClient({ addresses: [plain.address] });
+    try {
+      const e = await rejection(collect(c.exec({ namespace: 'default', name: 'db', command: ['ls'] }, inputQueue().input)));
+      assert.equal(e.reason, 'ServiceUnavailable');
+      assert.match(e.message, /^exec is not available: this apiserver has no node tunnel/);
+    } finally {
+      c.close();
+      await plain.stop(200);
     }
   });
 });

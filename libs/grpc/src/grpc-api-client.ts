@@ -18,7 +18,10 @@ import {
   StatusError,
   internalError,
   unpackObject,
+  type ExecInput,
+  type ExecOutput,
   type LogChunk,
+  type PodExecOptions,
   type PodLogsOptions,
   type ApiResourceInfo,
   type DeleteOptions,
@@ -31,6 +34,7 @@ import {
   type WatchEventType,
 } from '@berth/api';
 import type { ApiClient, ListOptions, PatchType, ResourceType, WatchOptions, WriteOptions, WriteResult } from '@berth/client';
+import { readMessages, type MessageReader } from './message-reader';
 import { methodPath, responseDeserializer, serializer } from './service-definition';
 import { fromGrpcError, isConnectFailure } from './status-mapping';
 
@@ -295,6 +299,74 @@ export class GrpcApiClient implements ApiClient {
     }
   }
 
+  /**
+   * Runs a command in a container (NodeProxy.Exec), as `berth exec` does: sends `input`
+   * (stdin bytes, the end of stdin, terminal resizes) once the call is open, and yields the
+   * command's stdout and stderr, then one `exit` with its exit code. The end of `input`
+   * also ends the command's stdin. Failures (NotFound, BadRequest...) are StatusErrors;
+   * `signal`, or leaving the loop early, ends the session. Never retried: a command may
+   * not be safe to run twice.
+   */
+  async *exec(opts: PodExecOptions, input: AsyncIterable<ExecInput>, signal?: AbortSignal): AsyncGenerator<ExecOutput> {
+    const ep = this.endpointOrder()[0] as Endpoint;
+    if ((await this.connect(ep)) === 'timeout') throw fromGrpcError(this.connectTimeoutError(), ep.address);
+    const method = apiV1.NodeProxy.method.exec;
+    const call = ep.client.makeBidiStreamRequest(methodPath(method), serializer(method.input), responseDeserializer(method.output), new grpc.Metadata(), {});
+    const messages = readMessages<apiV1.ExecStreamResponse>(call);
+    let over = false;
+    const finish = (): void => {
+      if (over) return;
+      over = true;
+      call.cancel();
+    };
+    signal?.addEventListener('abort', finish, { once: true });
+    call.write(
+      create(apiV1.ExecStreamRequestSchema, {
+        kind: {
+          case: 'start',
+          value: create(apiV1.ExecStartSchema, {
+            namespace: opts.namespace,
+            name: opts.name,
+            container: opts.container ?? '',
+            command: opts.command,
+            stdin: opts.stdin ?? false,
+            tty: opts.tty ?? false,
+          }),
+        },
+      }),
+    );
+    // Input flows on its own while the output is read; a failing input source ends the session.
+    void (async () => {
+      for await (const m of input) {
+        for (const piece of splitStdin(m)) if (!(await writeMessage(call, execRequest(piece), () => over))) return;
+      }
+      if (!over) call.end();
+    })().catch(finish);
+    let exitCode: number | undefined;
+    try {
+      for (;;) {
+        const msg = await messages.next();
+        if (msg === undefined) break;
+        const k = msg.kind;
+        if (k.case === 'stdout' || k.case === 'stderr') yield { type: k.case, data: k.value };
+        else if (k.case === 'exitCode') exitCode = k.value;
+      }
+      if (exitCode === undefined) {
+        if (signal?.aborted) return;
+        throw internalError('the exec stream ended without an exit code');
+      }
+      yield { type: 'exit', exitCode };
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err instanceof StatusError ? err : fromGrpcError(err, ep.address);
+    } finally {
+      signal?.removeEventListener('abort', finish);
+      // The server ends the call after the exit code; anything else is cut short here.
+      if (exitCode === undefined) finish();
+      over = true;
+    }
+  }
+
   /** The server's version, as `berth version` prints it. */
   async version(): Promise<VersionInfo> {
     const v = await this.unary(apiV1.Discovery.method.getVersion, {}, 'idempotent');
@@ -459,14 +531,10 @@ function unaryCall<I extends DescMessage, O extends DescMessage>(
 }
 
 /** A server stream read message by message; `next()` resolves undefined at the end and rejects on error. */
-interface MessageStream<T> {
-  next(): Promise<T | undefined>;
+interface MessageStream<T> extends MessageReader<T> {
   cancel(): void;
 }
 
-// grpc-js emits 'error' on the stream by hand, so it must always have a listener: an
-// async iterator over the Readable removes its own when the loop is left early, and a
-// late CANCELLED status would then crash the process. This reader keeps its listeners.
 function serverStream<I extends DescMessage, O extends DescMessage>(
   client: grpc.Client,
   method: DescMethodServerStreaming<I, O>,
@@ -480,49 +548,53 @@ function serverStream<I extends DescMessage, O extends DescMessage>(
     new grpc.Metadata(),
     {},
   );
-  const queue: MessageShape<O>[] = [];
-  let ended = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  stream.on('data', (msg: MessageShape<O>) => {
-    queue.push(msg);
-    // Let HTTP/2 flow control slow the server down when the consumer falls behind.
-    if (queue.length >= 64) stream.pause();
-    notify();
-  });
-  stream.on('error', (err: unknown) => {
-    failure ??= err;
-    notify();
-  });
-  stream.on('end', () => {
-    ended = true;
-    notify();
-  });
+  const reader = readMessages<MessageShape<O>>(stream);
   let cancelled = false;
   return {
-    async next() {
-      for (;;) {
-        const msg = queue.shift();
-        if (msg !== undefined) {
-          if (queue.length < 16 && stream.isPaused()) stream.resume();
-          return msg;
-        }
-        if (failure !== undefined) throw failure;
-        if (ended) return undefined;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    },
+    next: () => reader.next(),
     cancel() {
       if (cancelled) return;
       cancelled = true;
       stream.cancel();
     },
   };
+}
+
+/** Stdin bytes per request message: far below the server's 4 MiB message limit. */
+const STDIN_MESSAGE_BYTES = 256 * 1024;
+
+/** Large stdin writes as several messages; other input as it is. */
+function splitStdin(m: ExecInput): ExecInput[] {
+  if (m.type !== 'stdin' || m.data.length <= STDIN_MESSAGE_BYTES) return [m];
+  const pieces: ExecInput[] = [];
+  for (let at = 0; at < m.data.length; at += STDIN_MESSAGE_BYTES) pieces.push({ type: 'stdin', data: m.data.subarray(at, at + STDIN_MESSAGE_BYTES) });
+  return pieces;
+}
+
+/** The NodeProxy.Exec request message for one input event. */
+function execRequest(m: ExecInput): apiV1.ExecStreamRequest {
+  const kind =
+    m.type === 'stdin'
+      ? { case: 'stdin' as const, value: m.data }
+      : m.type === 'resize'
+        ? { case: 'resize' as const, value: create(apiV1.TerminalSizeSchema, { cols: m.cols, rows: m.rows }) }
+        : { case: 'closeStdin' as const, value: true };
+  return create(apiV1.ExecStreamRequestSchema, { kind });
+}
+
+/** Writes to a client stream, waiting while its buffer is full; false once the call is over. */
+function writeMessage<T>(call: grpc.ClientDuplexStream<T, unknown>, msg: T, over: () => boolean): Promise<boolean> {
+  if (over()) return Promise.resolve(false);
+  if (call.write(msg)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('close', done);
+      resolve(!over());
+    };
+    call.on('drain', done);
+    call.on('close', done);
+  });
 }
 
 function ref(type: ResourceType, namespace: string, name: string, subresource?: string): MessageInitShape<typeof apiV1.ResourceRefSchema> {

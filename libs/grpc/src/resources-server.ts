@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import type { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { create, fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
@@ -15,11 +16,13 @@ import {
   type ApiBackend,
   type BackendWriteOptions,
   type DeleteOptions,
+  type ExecInput,
   type KubeObject,
   type RequestContext,
   type ResourceRef,
   type WatchEvent,
 } from '@berth/api';
+import { readMessages } from './message-reader';
 import { grpcServiceDefinition, isMalformedRequest, type MalformedRequest } from './service-definition';
 import { toGrpcStatus } from './status-mapping';
 
@@ -194,6 +197,10 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
       const start = performance.now();
       void serveLogs(call, backend, context, failure).then((code) => observe('NodeProxy', 'Logs', call.request, start, code));
     }) satisfies grpc.handleServerStreamingCall<Req<apiV1.PodLogsRequest>, apiV1.PodLogChunk>,
+    exec: ((call) => {
+      const start = performance.now();
+      void serveExec(call, backend, context, failure).then((code) => observe('NodeProxy', 'Exec', undefined, start, code));
+    }) satisfies grpc.handleBidiStreamingCall<Req<apiV1.ExecStreamRequest>, apiV1.ExecStreamResponse>,
   });
 }
 
@@ -279,9 +286,85 @@ async function serveLogs(
   }
 }
 
+/**
+ * Runs an exec session: the first request message says what to run, the later ones are
+ * its input; the backend's output goes back as it comes, the exit code last. Errors before
+ * the command runs end the call with their status, as for logs; a malformed input message
+ * ends the session with INVALID_ARGUMENT.
+ */
+async function serveExec(
+  call: grpc.ServerDuplexStream<Req<apiV1.ExecStreamRequest>, apiV1.ExecStreamResponse>,
+  backend: ApiBackend,
+  context: (call: CallInfo, signal: AbortSignal) => Promise<RequestContext>,
+  failure: (method: string, err: unknown) => grpc.ServerErrorResponse,
+): Promise<grpc.status> {
+  // `ac` ends the backend's session: on client cancel, on a bad input message, and in
+  // `finally` whatever the reason, so no command keeps running for nobody.
+  const ac = new AbortController();
+  let cancelled = false;
+  let inputError: StatusError | undefined;
+  const onCancel = (): void => {
+    cancelled = true;
+    ac.abort();
+  };
+  call.on('cancelled', onCancel);
+  const requests = readMessages<Req<apiV1.ExecStreamRequest>>(call);
+  try {
+    const first = await requests.next();
+    if (first === undefined) throw badRequest('the exec stream ended before its start message');
+    if (isMalformedRequest(first)) throw malformed(first);
+    if (first.kind.case !== 'start') throw badRequest('the first message of an exec stream must be start');
+    const start = first.kind.value;
+    if (!backend.exec) throw newStatusError('ServiceUnavailable', 'exec is not available: this apiserver has no node tunnel (start it with --nats-url)');
+    const input = (async function* (): AsyncIterable<ExecInput> {
+      for (;;) {
+        const m = await requests.next().catch(() => undefined);
+        if (m === undefined || ac.signal.aborted) return;
+        if (isMalformedRequest(m) || m.kind.case === 'start') {
+          inputError = isMalformedRequest(m) ? malformed(m) : badRequest('an exec stream has only one start message');
+          ac.abort();
+          return;
+        }
+        if (m.kind.case === 'stdin') yield { type: 'stdin', data: m.kind.value };
+        else if (m.kind.case === 'resize') yield { type: 'resize', cols: m.kind.value.cols, rows: m.kind.value.rows };
+        else if (m.kind.case === 'closeStdin' && m.kind.value) yield { type: 'closeStdin' };
+      }
+    })();
+    const output = backend.exec(
+      await context(call, ac.signal),
+      {
+        namespace: start.namespace,
+        name: start.name,
+        ...(start.container ? { container: start.container } : {}),
+        command: [...start.command],
+        ...(start.stdin ? { stdin: true } : {}),
+        ...(start.tty ? { tty: true } : {}),
+      },
+      input,
+    );
+    for await (const ev of output) {
+      if (ac.signal.aborted) break;
+      const kind = ev.type === 'exit' ? { case: 'exitCode' as const, value: ev.exitCode } : { case: ev.type, value: ev.data };
+      if (!call.write(create(apiV1.ExecStreamResponseSchema, { kind }))) await drained(call, ac.signal);
+    }
+    if (inputError) throw inputError;
+    if (cancelled) return grpc.status.CANCELLED;
+    call.end();
+    return grpc.status.OK;
+  } catch (err) {
+    if (cancelled) return grpc.status.CANCELLED;
+    const st = failure('Exec', inputError ?? err);
+    call.emit('error', st);
+    return st.code ?? grpc.status.UNKNOWN;
+  } finally {
+    call.off('cancelled', onCancel);
+    ac.abort();
+  }
+}
+
 // Waits for the client to take what was written (slow watchers must not make the
 // server buffer without bound), or for the call to go away.
-function drained(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+function drained(call: EventEmitter, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       call.off('drain', done);

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type TunnelErrorBody } from './protocol';
 
+/** The largest stdin frame sent: well under NATS's default max_payload of 1 MiB. */
+const STDIN_FRAME_BYTES = 64 * 1024;
+
 /** One piece of output. */
 export interface TunnelChunk {
   stream: 'stdout' | 'stderr';
@@ -79,16 +82,23 @@ export class NodeTunnelClient {
             return;
           }
         }
+        rejectExit(new TunnelRequestError('Unavailable', `the exec session on node ${node} ended without an exit code`));
       } catch (err) {
         rejectExit(err);
         throw err;
+      } finally {
+        // Left early or not, the session's subscription goes.
+        void frames.return?.(undefined);
       }
     })();
     const send = (type: number, body?: Uint8Array | object): void => this.nc.publish(stdinSubject(node, session), frame(type, body));
     return {
       output,
       exitCode,
-      write: (d) => send(FRAME.stdin, d),
+      write: (d) => {
+        // NATS refuses messages over its max_payload (1 MiB by default): stdin goes in pieces.
+        for (let at = 0; at < d.length; at += STDIN_FRAME_BYTES) send(FRAME.stdin, d.subarray(at, at + STDIN_FRAME_BYTES));
+      },
       closeStdin: () => send(FRAME.closeStdin),
       resize: (cols, rows) => send(FRAME.resize, { cols, rows }),
       cancel: () => this.nc.publish(cancelSubject(node, session), frame(FRAME.end)),

@@ -67,6 +67,21 @@ export function serveNodeTunnel(opts: { nc: NatsConnection; nodeName: string; ru
     }
   })();
 
+  // As the kubelet answers kubectl exec: only a running container of the pod can run a
+  // command; anything else is "container not found".
+  const runningContainer = async (req: ExecRequest): Promise<string> => {
+    const notFound = (): TunnelError => new TunnelError('BadRequest', `unable to upgrade connection: container not found (${JSON.stringify(req.container ?? '')})`);
+    let id: string;
+    try {
+      id = await opts.resolve(req.namespace, req.pod, req.container, false);
+    } catch (err) {
+      if (err instanceof TunnelError && (err.code === 'NotFound' || err.code === 'BadRequest')) throw notFound();
+      throw err;
+    }
+    if ((await runtime.inspectContainer(id)).state !== 'running') throw notFound();
+    return id;
+  };
+
   const exec = nc.subscribe(requestSubject(node, 'exec'));
   subs.push(exec);
   void (async () => {
@@ -91,10 +106,18 @@ export function serveNodeTunnel(opts: { nc: NatsConnection; nodeName: string; ru
             }
           },
         });
-        const cancel = nc.subscribe(cancelSubject(node, req.session), { max: 1, callback: () => session?.close() });
+        let closed = false;
+        const cancel = nc.subscribe(cancelSubject(node, req.session), {
+          max: 1,
+          callback: () => {
+            closed = true;
+            session?.close();
+          },
+        });
         try {
-          const id = await opts.resolve(req.namespace, req.pod, req.container, false);
+          const id = await runningContainer(req);
           session = await runtime.exec(id, { command: req.command, stdin: req.stdin, tty: req.tty });
+          if (closed) session.close();
           const out = tunnelSubject(node, req.session);
           nc.publish(out, frame(FRAME.ready));
           for await (const chunk of session.output) nc.publish(out, frame(chunk.stream === 'stderr' ? FRAME.stderr : FRAME.stdout, chunk.data));

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from 'nats';
-import { MemoryRuntime } from '@berth/runtime';
+import { MemoryRuntime, toyExec } from '@berth/runtime';
 import { startNats, type NatsServer } from '@berth/testing';
 import { NodeTunnelClient, TunnelRequestError } from './tunnel-client';
 import { TunnelError, serveNodeTunnel } from './tunnel-server';
@@ -18,8 +18,11 @@ describe('node tunnel over NATS', () => {
     images: ['mongo:3.3'],
     behavior: () => ({ output: ['waiting for connections on port 27017', 'second line'] }),
     execHandler: (_c, cmd) => (cmd[0] === 'ps' ? { exitCode: 0, output: 'PID USER COMMAND\n1 root mongod\n' } : { exitCode: 7, output: 'nope\n' }),
+    // Sessions with stdin and a terminal: the toy shell (ps and false stay with execHandler).
+    interactiveExec: (c, cmd, io) => (cmd[0] === 'ps' || cmd[0] === 'false' ? undefined : toyExec(c, cmd, io)),
   });
   let containerId = '';
+  let exitedId = '';
 
   before(async () => {
     nats = await startNats({ jetstream: false });
@@ -28,12 +31,16 @@ describe('node tunnel over NATS', () => {
     const sb = await runtime.runSandbox({ pod: { uid: 'u', name: 'db', namespace: 'default' }, attempt: 0, hostname: 'db', dnsServers: [], dnsSearches: [], dnsOptions: [] });
     containerId = await runtime.createContainer(sb.id, { name: 'db', attempt: 0, image: 'mongo:3.3', env: [], mounts: [] });
     await runtime.startContainer(containerId);
+    exitedId = await runtime.createContainer(sb.id, { name: 'init', attempt: 0, image: 'mongo:3.3', env: [], mounts: [] });
+    await runtime.startContainer(exitedId);
+    runtime.exit(exitedId, 0);
     stop = serveNodeTunnel({
       nc: nodeNc,
       nodeName: 'node1',
       runtime,
       resolve: async (ns, pod, container) => {
         if (ns === 'default' && pod === 'db' && (!container || container === 'db')) return containerId;
+        if (ns === 'default' && pod === 'db' && container === 'init') return exitedId;
         throw new TunnelError('NotFound', `pods "${pod}" not found`);
       },
     });
@@ -74,6 +81,49 @@ describe('node tunnel over NATS', () => {
     for await (const _ of f.output) void _;
     assert.equal(await f.exitCode, 7);
     await assert.rejects(client.exec('node2', { namespace: 'default', pod: 'db', command: ['ps'] }), (e: unknown) => e instanceof TunnelRequestError && e.code === 'Unavailable');
+  });
+
+  test('exec: stdin, resizes and the end of stdin reach the command; stderr and the exit code come back', async () => {
+    const client = new NodeTunnelClient(apiNc);
+    const read = async (s: { output: AsyncIterable<{ stream: string; data: Uint8Array }> }): Promise<string> => {
+      let out = '';
+      for await (const c of s.output) out += `${c.stream}:${Buffer.from(c.data).toString()}`;
+      return out;
+    };
+    const cat = await client.exec('node1', { namespace: 'default', pod: 'db', command: ['cat'], stdin: true });
+    cat.write(Buffer.from('hello\n'));
+    cat.write(Buffer.from('world\n'));
+    cat.closeStdin();
+    assert.equal(await read(cat), 'stdout:hello\nstdout:world\n');
+    assert.equal(await cat.exitCode, 0);
+    // More stdin at once than NATS carries in one message.
+    const big = await client.exec('node1', { namespace: 'default', pod: 'db', command: ['cat'], stdin: true });
+    big.write(Buffer.alloc(3 * 1024 * 1024 + 5, 'x'));
+    big.closeStdin();
+    let bytes = 0;
+    for await (const c of big.output) bytes += c.data.length;
+    assert.equal(bytes, 3 * 1024 * 1024 + 5);
+
+    const tty = await client.exec('node1', { namespace: 'default', pod: 'db', command: ['sh', '-c', 'cat; stty size; echo err >&2'], stdin: true, tty: true });
+    tty.resize(100, 40);
+    tty.closeStdin();
+    assert.equal(await read(tty), 'stdout:40 100\nstdout:err\n', 'a terminal has one stream');
+    assert.equal(await tty.exitCode, 0);
+
+    const fail = await client.exec('node1', { namespace: 'default', pod: 'db', command: ['sh', '-c', 'echo out; echo err >&2; exit 3'] });
+    assert.equal(await read(fail), 'stdout:out\nstderr:err\n');
+    assert.equal(await fail.exitCode, 3);
+  });
+
+  test('exec: cancel kills the session; a container that is not running is "container not found"', async () => {
+    const client = new NodeTunnelClient(apiNc);
+    const sleep = await client.exec('node1', { namespace: 'default', pod: 'db', command: ['sleep', '3600'] });
+    sleep.cancel();
+    for await (const _ of sleep.output) void _;
+    assert.equal(await sleep.exitCode, 137);
+    const notRunning = (e: unknown): boolean => e instanceof TunnelRequestError && e.code === 'BadRequest' && /^unable to upgrade connection: container not found \("(init|nope)"\)$/.test(e.message);
+    await assert.rejects(client.exec('node1', { namespace: 'default', pod: 'db', container: 'init', command: ['ls'] }), notRunning);
+    await assert.rejects(client.exec('node1', { namespace: 'default', pod: 'nope', container: 'nope', command: ['ls'] }), notRunning);
   });
 
   test('authorization config limits a node to its own subjects', () => {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { KubeObject, LogChunk } from '@berth/api';
+import type { ExecInput, ExecOutput, KubeObject, LogChunk } from '@berth/api';
 
 /** Reaches a node's kubelet for container logs (the NATS tunnel, in the apiserver). */
 export interface NodeLogSource {
@@ -8,6 +8,20 @@ export interface NodeLogSource {
     req: { namespace: string; pod: string; container: string; follow?: boolean; previous?: boolean; tail?: number; timestamps?: boolean; sinceSeconds?: number },
     signal?: AbortSignal,
   ): AsyncIterable<LogChunk>;
+}
+
+/** Reaches a node's kubelet for exec sessions (the NATS tunnel, in the apiserver). */
+export interface NodeExecSource {
+  /**
+   * Runs `command` in the container and relays `input` to it once it runs; the output ends
+   * with one `exit`. Failures are StatusErrors; `signal` ends the session.
+   */
+  exec(
+    node: string,
+    req: { namespace: string; pod: string; container: string; command: string[]; stdin?: boolean; tty?: boolean },
+    input: AsyncIterable<ExecInput>,
+    signal?: AbortSignal,
+  ): AsyncIterable<ExecOutput>;
 }
 
 /**

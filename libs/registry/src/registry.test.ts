@@ -170,3 +170,101 @@ describe('the kubernetes Service endpoints', () => {
     }
   });
 });
+
+describe('Registry: exec', () => {
+  type Call = { node: string; req: unknown; input: unknown[] };
+  const calls: Call[] = [];
+  const r = new Registry({
+    storage: new MemoryStorage(),
+    // The node side, stood in for: records what it was asked and what input reached it.
+    nodeExec: {
+      async *exec(node, req, input) {
+        const call: Call = { node, req, input: [] };
+        calls.push(call);
+        for await (const m of input) call.input.push(m.type === 'stdin' ? Buffer.from(m.data).toString() : m);
+        yield { type: 'stdout', data: Buffer.from('out') };
+        yield { type: 'exit', exitCode: 3 };
+      },
+    },
+  });
+  const podRef = (name: string): ResourceRef => ref('pods', 'default', name);
+  const run = async (opts: Partial<Parameters<Registry['exec']>[1]>, input: unknown[] = []): Promise<unknown[]> => {
+    const out: unknown[] = [];
+    const source = (async function* () {
+      yield* input as never[];
+    })();
+    for await (const ev of r.exec(ctx, { namespace: 'default', name: 'db', command: ['ls'], ...opts }, source)) {
+      out.push(ev.type === 'exit' ? ev : { type: ev.type, data: Buffer.from(ev.data).toString() });
+    }
+    return out;
+  };
+  const pod = (name: string, containers: string[], nodeName?: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { ...(nodeName ? { nodeName } : {}), containers: containers.map((c) => ({ name: c, image: 'busybox' })) },
+  });
+  const setRunning = async (name: string, states: Record<string, object>): Promise<void> => {
+    const p = await r.get(ctx, podRef(name), {});
+    p['status'] = { phase: 'Running', containerStatuses: Object.entries(states).map(([n, state]) => ({ name: n, state, ready: true, restartCount: 0, image: 'busybox', imageID: '' })) };
+    await r.update(ctx, { ...podRef(name), subresource: 'status' }, p, {});
+  };
+
+  before(async () => {
+    await r.start();
+    await r.create(ctx, ref('pods'), pod('db', ['db'], 'node1'), {});
+    await setRunning('db', { db: { running: { startedAt: '2024-01-01T00:00:00Z' } } });
+    await r.create(ctx, ref('pods'), pod('two', ['a', 'b'], 'node1'), {});
+    await setRunning('two', { a: { running: {} }, b: { waiting: { reason: 'ContainerCreating' } } });
+    await r.create(ctx, ref('pods'), pod('pending', ['c']), {});
+  });
+  after(() => r.stop());
+
+  test('runs on the pod\'s node with the only container; output and the exit code come back', async () => {
+    calls.length = 0;
+    const out = await run({ stdin: true, tty: true }, [{ type: 'stdin', data: Buffer.from('hi') }, { type: 'resize', cols: 80, rows: 24 }, { type: 'closeStdin' }]);
+    assert.deepEqual(out, [{ type: 'stdout', data: 'out' }, { type: 'exit', exitCode: 3 }]);
+    assert.deepEqual(calls, [{
+      node: 'node1',
+      req: { namespace: 'default', pod: 'db', container: 'db', command: ['ls'], stdin: true, tty: true },
+      input: ['hi', { type: 'resize', cols: 80, rows: 24 }, { type: 'closeStdin' }],
+    }]);
+  });
+
+  test('stdin is dropped without -i, resizes without -t; the end of the input ends stdin', async () => {
+    calls.length = 0;
+    await run({}, [{ type: 'stdin', data: Buffer.from('hi') }, { type: 'resize', cols: 80, rows: 24 }, { type: 'closeStdin' }]);
+    assert.deepEqual(calls[0]?.input, []);
+    assert.deepEqual(calls[0]?.req, { namespace: 'default', pod: 'db', container: 'db', command: ['ls'] });
+    calls.length = 0;
+    await run({ stdin: true }, [{ type: 'stdin', data: Buffer.from('hi') }, { type: 'resize', cols: 80, rows: 24 }, { type: 'closeStdin' }]);
+    assert.deepEqual(calls[0]?.input, ['hi', { type: 'closeStdin' }]);
+    // The end of the input ends stdin; nothing goes after the end of stdin.
+    calls.length = 0;
+    await run({ stdin: true }, [{ type: 'stdin', data: Buffer.from('a') }]);
+    await run({ stdin: true }, [{ type: 'closeStdin' }, { type: 'stdin', data: Buffer.from('late') }]);
+    assert.deepEqual(calls.map((c) => c.input), [['a', { type: 'closeStdin' }], [{ type: 'closeStdin' }]]);
+  });
+
+  test('Kubernetes\' errors: missing pod, ambiguous or unknown container, no host, not running, no command', async () => {
+    calls.length = 0;
+    await rejects(run({ name: 'nope' }), 'NotFound', /^pods "nope" not found$/);
+    await rejects(run({ name: 'two' }), 'BadRequest', /^a container name must be specified for pod two, choose one of: \[a b\]$/);
+    await rejects(run({ container: 'x' }), 'BadRequest', /^container x is not valid for pod db$/);
+    await rejects(run({ name: 'pending' }), 'BadRequest', /^pod pending does not have a host assigned$/);
+    await rejects(run({ name: 'two', container: 'b' }), 'BadRequest', /^unable to upgrade connection: container not found \("b"\)$/);
+    await rejects(run({ command: [] }), 'BadRequest', /^you must specify at least one command for the container$/);
+    assert.deepEqual(calls, [], 'nothing reached a node');
+    assert.deepEqual(await run({ name: 'two', container: 'a' }), [{ type: 'stdout', data: 'out' }, { type: 'exit', exitCode: 3 }]);
+  });
+
+  test('without a node tunnel exec is unavailable, with a clear error', async () => {
+    await rejects(
+      (async () => {
+        for await (const _ of registry.exec(ctx, { namespace: 'default', name: 'db', command: ['ls'] }, (async function* () {})())) void _;
+      })(),
+      'ServiceUnavailable',
+      /^exec is not available: this apiserver has no node tunnel/,
+    );
+  });
+});

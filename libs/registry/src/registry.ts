@@ -22,9 +22,12 @@ import {
   type BackendWatchOptions,
   type BackendWriteOptions,
   type DeleteOptions,
+  type ExecInput,
+  type ExecOutput,
   type KubeObject,
   type LogChunk,
   type ObjectList,
+  type PodExecOptions,
   type PodLogsOptions,
   type RequestContext,
   type ResourceInfo,
@@ -33,7 +36,7 @@ import {
   type WatchEvent,
 } from '@berth/api';
 import type { Storage } from '@berth/storage';
-import type { EventSource, NodeLogSource } from './event-source';
+import type { EventSource, NodeExecSource, NodeLogSource } from './event-source';
 import { strategyFor } from './kind-strategies';
 import { ResourceStore, type AdmitFn } from './resource-store';
 import { replicasFromScale, scaleOf } from './scale';
@@ -58,6 +61,8 @@ export interface RegistryOptions {
   services?: ServiceAllocatorOptions;
   /** Where container logs come from; without it `logs` is unavailable. */
   nodeLogs?: NodeLogSource;
+  /** Where exec sessions run; without it `exec` is unavailable. */
+  nodeExec?: NodeExecSource;
   /** This apiserver's address for the `kubernetes` Service's endpoints (--advertise-address). */
   advertise?: ApiserverEndpoint;
 }
@@ -313,20 +318,9 @@ export class Registry implements ApiBackend {
   /** Container logs: checks the pod and container as Kubernetes does, then asks the pod's node. */
   async *logs(ctx: RequestContext, opts: PodLogsOptions): AsyncIterable<LogChunk> {
     if (!this.opts.nodeLogs) throw newStatusError('ServiceUnavailable', 'logs are not available: this apiserver has no node tunnel (start it with --nats-url)');
-    const pod = await this.store('', 'pods').get(opts.namespace, opts.name);
-    const spec = (pod['spec'] ?? {}) as { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
-    const names = (spec.containers ?? []).map((c) => c.name);
-    const all = [...names, ...(spec.initContainers ?? []).map((c) => c.name)];
-    let container = opts.container ?? '';
-    if (!container) {
-      if (names.length !== 1) throw badRequest(`a container name must be specified for pod ${opts.name}, choose one of: [${names.join(' ')}]`);
-      container = names[0] ?? '';
-    } else if (!all.includes(container)) {
-      throw badRequest(`container ${container} is not valid for pod ${opts.name}`);
-    }
-    if (!spec.nodeName) throw badRequest(`pod ${opts.name} does not have a host assigned`);
+    const { nodeName, container } = await this.podContainer(opts.namespace, opts.name, opts.container);
     yield* this.opts.nodeLogs.logs(
-      spec.nodeName,
+      nodeName,
       {
         namespace: opts.namespace,
         pod: opts.name,
@@ -339,6 +333,60 @@ export class Registry implements ApiBackend {
       },
       ctx.signal,
     );
+  }
+
+  /**
+   * pods/exec: checks the pod and container as Kubernetes does (the apiserver's container
+   * and host checks, the kubelet's "container not found" for one that is not running),
+   * then runs the command on the pod's node. Stdin input is dropped unless opts.stdin
+   * (and after its end), resizes unless opts.tty; the end of the input ends stdin.
+   */
+  async *exec(ctx: RequestContext, opts: PodExecOptions, input: AsyncIterable<ExecInput>): AsyncIterable<ExecOutput> {
+    if (!this.opts.nodeExec) throw newStatusError('ServiceUnavailable', 'exec is not available: this apiserver has no node tunnel (start it with --nats-url)');
+    if (opts.command.length === 0) throw badRequest('you must specify at least one command for the container');
+    const { pod, nodeName, container } = await this.podContainer(opts.namespace, opts.name, opts.container);
+    const status = (pod['status'] ?? {}) as { containerStatuses?: ContainerStatusJson[]; initContainerStatuses?: ContainerStatusJson[] };
+    const state = [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])].find((c) => c.name === container)?.state;
+    if (!state?.running) throw badRequest(`unable to upgrade connection: container not found (${JSON.stringify(container)})`);
+    const stdin = opts.stdin ?? false;
+    const tty = opts.tty ?? false;
+    const wanted = (async function* (): AsyncIterable<ExecInput> {
+      let stdinOpen = stdin;
+      for await (const m of input) {
+        if (m.type === 'resize' ? !tty : !stdinOpen) continue;
+        if (m.type === 'closeStdin') stdinOpen = false;
+        yield m;
+      }
+      // The end of the input is the end of stdin too.
+      if (stdinOpen) yield { type: 'closeStdin' };
+    })();
+    yield* this.opts.nodeExec.exec(
+      nodeName,
+      { namespace: opts.namespace, pod: opts.name, container, command: opts.command, ...(stdin ? { stdin } : {}), ...(tty ? { tty } : {}) },
+      wanted,
+      ctx.signal,
+    );
+  }
+
+  /**
+   * The pod a logs or exec request names, its node and the container meant (the only one
+   * when none is named), with Kubernetes' BadRequests for an ambiguous or unknown container
+   * and a pod not yet on a node.
+   */
+  private async podContainer(namespace: string, name: string, asked: string | undefined): Promise<{ pod: KubeObject; nodeName: string; container: string }> {
+    const pod = await this.store('', 'pods').get(namespace, name);
+    const spec = (pod['spec'] ?? {}) as { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
+    const names = (spec.containers ?? []).map((c) => c.name);
+    const all = [...names, ...(spec.initContainers ?? []).map((c) => c.name)];
+    let container = asked ?? '';
+    if (!container) {
+      if (names.length !== 1) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+      container = names[0] ?? '';
+    } else if (!all.includes(container)) {
+      throw badRequest(`container ${container} is not valid for pod ${name}`);
+    }
+    if (!spec.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+    return { pod, nodeName: spec.nodeName, container };
   }
 
   /** pods/binding: assigns a pod to a node once, as the scheduler does. */
@@ -432,4 +480,10 @@ function ignoreAlreadyExists(err: unknown): void {
 
 function storeKey(group: string, resource: string): string {
   return `${group}/${resource}`;
+}
+
+/** The part of a container status exec looks at. */
+interface ContainerStatusJson {
+  name: string;
+  state?: { running?: unknown; waiting?: unknown; terminated?: unknown };
 }

@@ -3,3 +3,4 @@ export * from './runtime';
 export * from './labels';
 export * from './ip-pool';
 export * from './memory-runtime';
+export * from './toy-exec';

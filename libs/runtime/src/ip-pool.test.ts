@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { IpPool } from './ip-pool';
 import { MemoryRuntime } from './memory-runtime';
 import { containerRuntimeName } from './labels';
+import { toyExec } from './toy-exec';
 
 describe('IpPool', () => {
   test('skips network, gateway and broadcast; reserved and used addresses are not handed out twice', () => {
@@ -35,5 +36,36 @@ describe('MemoryRuntime', () => {
     assert.equal(out, 'done\n');
     await assert.rejects(rt.pullImage('x:does-not-exist'), /pull access denied/);
     assert.equal(containerRuntimeName(pod, 'db', 2), 'k8s_db_p_default_u_2');
+  });
+
+  test('interactive exec sessions: stdin to the end, resizes, one stream with a terminal, close kills', async () => {
+    const rt = new MemoryRuntime({ images: ['busybox'], interactiveExec: toyExec });
+    const sb = await rt.runSandbox({ pod: { uid: 'u', name: 'p', namespace: 'default' }, attempt: 0, hostname: 'p', dnsServers: [], dnsSearches: [], dnsOptions: [] });
+    const id = await rt.createContainer(sb.id, { name: 'sh', attempt: 0, image: 'busybox', env: [], mounts: [] });
+    await rt.startContainer(id);
+    const read = async (s: { output: AsyncIterable<{ stream: string; data: Uint8Array }> }): Promise<string> => {
+      let out = '';
+      for await (const c of s.output) out += `${c.stream}:${Buffer.from(c.data).toString()}`;
+      return out;
+    };
+    const cat = await rt.exec(id, { command: ['sh', '-c', 'cat; echo err >&2; exit 2'], stdin: true });
+    cat.write(Buffer.from('a'));
+    cat.write(Buffer.from('b'));
+    cat.closeStdin();
+    assert.equal(await read(cat), 'stdout:astdout:bstderr:err\n');
+    assert.equal(await cat.exitCode, 2);
+    const tty = await rt.exec(id, { command: ['sh', '-c', 'cat; stty size; nope'], stdin: true, tty: true });
+    await tty.resize(80, 24);
+    tty.closeStdin();
+    assert.equal(await read(tty), 'stdout:24 80\nstdout:sh: nope: not found\n');
+    assert.equal(await tty.exitCode, 127);
+    const noStdin = await rt.exec(id, { command: ['cat'] });
+    noStdin.write(Buffer.from('dropped'));
+    assert.equal(await read(noStdin), '');
+    const sleep = await rt.exec(id, { command: ['sleep', '3600'] });
+    sleep.close();
+    assert.equal(await sleep.exitCode, 137);
+    rt.exit(id, 0);
+    await assert.rejects(rt.exec(id, { command: ['ls'] }), /is not running/);
   });
 });

@@ -47,8 +47,27 @@ export interface MemoryRuntimeOptions {
   behavior?: (config: ContainerConfig, sandbox: SandboxInfo) => ProcessBehavior | undefined;
   /** Answers exec calls (exec probes, kubectl exec); default: exit 0, no output. */
   execHandler?: (container: ContainerInfo, command: string[]) => { exitCode: number; output?: string };
+  /**
+   * Runs exec sessions as streams (kubectl exec -i/-t): reads stdin, writes stdout and
+   * stderr as it goes, resolves with the exit code. Returning undefined leaves the command
+   * to execHandler. Exec probes (execSync) always use execHandler.
+   */
+  interactiveExec?: (container: ContainerInfo, command: string[], io: MemoryExecIo) => Promise<number> | undefined;
   /** Simulated latency of pulls, in ms (default 0). */
   pullDelayMs?: number;
+}
+
+/** What an interactiveExec handler sees of its session. */
+export interface MemoryExecIo {
+  /** The bytes written to stdin; ends when stdin is closed (at once when it is not attached). */
+  stdin: AsyncIterable<Uint8Array>;
+  stdout(data: string | Uint8Array): void;
+  stderr(data: string | Uint8Array): void;
+  tty: boolean;
+  /** Every terminal size set so far, the latest last. */
+  sizes: Array<{ cols: number; rows: number }>;
+  /** Aborts when the session is closed (the process is then killed: exit code 137). */
+  signal: AbortSignal;
 }
 
 interface MemContainer {
@@ -257,6 +276,8 @@ export class MemoryRuntime implements ContainerRuntime {
 
   async exec(id: string, options: ExecOptions): Promise<ExecSession> {
     const c = this.mustContainer(id);
+    const session = this.interactiveSession(c, options);
+    if (session) return session;
     const r = this.runExec(c, options.command);
     const chunks: LogChunk[] = r.output ? [{ stream: 'stdout', data: Buffer.from(r.output) }] : [];
     return {
@@ -305,6 +326,51 @@ export class MemoryRuntime implements ContainerRuntime {
 
   // ---- internals ----
 
+  /** An exec session run by opts.interactiveExec, when it takes the command. */
+  private interactiveSession(c: MemContainer, options: ExecOptions): ExecSession | undefined {
+    if (!this.opts.interactiveExec) return undefined;
+    if (c.info.state !== 'running') throw new Error(`container ${c.info.id} is not running`);
+    const output = new Channel<LogChunk>();
+    const stdin = new Channel<Uint8Array>();
+    if (!options.stdin) stdin.close();
+    const ac = new AbortController();
+    const bytes = (d: string | Uint8Array): Uint8Array => (typeof d === 'string' ? Buffer.from(d) : d);
+    const io: MemoryExecIo = {
+      stdin,
+      // A terminal has one output stream, as in Docker.
+      stdout: (d) => output.push({ stream: 'stdout', data: bytes(d) }),
+      stderr: (d) => output.push({ stream: options.tty ? 'stdout' : 'stderr', data: bytes(d) }),
+      tty: options.tty ?? false,
+      sizes: [],
+      signal: ac.signal,
+    };
+    const run = this.opts.interactiveExec(structuredClone(c.info), [...options.command], io);
+    if (!run) return undefined;
+    const killed = new Promise<number>((resolve) => ac.signal.addEventListener('abort', () => resolve(137), { once: true }));
+    const exitCode = Promise.race([
+      run.catch((err: unknown) => {
+        io.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
+        return 126;
+      }),
+      killed,
+    ]).finally(() => output.close());
+    return {
+      output,
+      write: (d) => {
+        if (options.stdin) stdin.push(d);
+      },
+      closeStdin: () => stdin.close(),
+      resize: async (cols, rows) => {
+        io.sizes.push({ cols, rows });
+      },
+      exitCode,
+      close: () => {
+        stdin.close();
+        ac.abort();
+      },
+    };
+  }
+
   private runExec(c: MemContainer, command: string[]): { exitCode: number; output?: string } {
     if (c.info.state !== 'running') throw new Error(`container ${c.info.id} is not running`);
     return this.opts.execHandler?.(structuredClone(c.info), command) ?? { exitCode: 0 };
@@ -338,4 +404,39 @@ function hashOf(s: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0').repeat(8);
+}
+
+/** An unbounded queue read as an async iterable (one reader); close() ends it after what is queued. */
+class Channel<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private closed = false;
+  private wake?: () => void;
+
+  push(item: T): void {
+    if (this.closed) return;
+    this.items.push(item);
+    this.notify();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.notify();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      if (this.items.length > 0) {
+        yield this.items.shift() as T;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeApi } from '@berth/client/testing';
 import type { ResourceType } from '@berth/client';
+import type { Terminal } from './context';
 import { runCli } from './program';
 
 /** The book's manifests: tests run from there so paths read as in the book. */
@@ -35,7 +36,7 @@ export function fakeApi(): FakeApi {
 export async function berth(
   api: FakeApi | undefined,
   args: string[],
-  opts: { stdin?: string; cwd?: string; home?: string; env?: Record<string, string>; editor?: (file: string) => Promise<void> } = {},
+  opts: { stdin?: string; cwd?: string; home?: string; env?: Record<string, string>; editor?: (file: string) => Promise<void>; terminal?: Terminal } = {},
 ): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
@@ -43,6 +44,7 @@ export async function berth(
     stdout: { write: (s) => void (stdout += s) },
     stderr: { write: (s) => void (stderr += s) },
     readStdin: async () => opts.stdin ?? '',
+    ...(opts.terminal ? { terminal: opts.terminal } : {}),
     env: opts.env ?? {},
     cwd: opts.cwd ?? SPECS,
     home: opts.home ?? mkdtempSync(join(tmpdir(), 'berth-home-')),

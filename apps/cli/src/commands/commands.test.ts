@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KubeObject } from '@berth/api';
+import { badRequest, type ExecInput, type ExecOutput, type KubeObject, type PodExecOptions } from '@berth/api';
+import type { Terminal } from './context';
 import { berth, fakeApi, CONFIGMAPS, DEPLOYMENTS, NODES, PODS, REPLICASETS, SECRETS, SERVICES } from './cli.test-helper';
 
 const RB = { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings' };
@@ -345,7 +346,7 @@ describe('nodes, auth, logs and exec, info', () => {
     assert.equal((await berth(api, ['uncordon', 'n1'])).stdout, 'node/n1 uncordoned\n');
   });
 
-  test('auth can-i says yes (no authorization yet); logs and exec parse and explain', async () => {
+  test('auth can-i says yes (no authorization yet); logs reach the NodeProxy with the flags\' options', async () => {
     const api = fakeApi();
     assert.equal((await berth(api, ['auth', 'can-i', 'get', 'pods', '--as', 'jdoe'])).stdout, 'yes\n');
     assert.equal((await berth(api, ['auth', 'can-i', '*', '*'])).stdout, 'yes\n');
@@ -364,9 +365,125 @@ describe('nodes, auth, logs and exec, info', () => {
     assert.equal(logs.code, 0);
     assert.equal(logs.stdout, 'line 1\nline 2\n');
     assert.deepEqual(asked, [{ namespace: 'default', name: 'db', container: 'db', follow: true, timestamps: true, tailLines: 10, sinceSeconds: 120 }]);
-    const exec = await berth(api, ['exec', '-it', '-c', 'db', 'db', 'ps', 'aux']);
-    assert.match(exec.stderr, /^error: exec is not available yet/);
     assert.equal((await berth(api, ['logs', 'nope'])).stderr, 'Error from server (NotFound): pods "nope" not found\n');
+  });
+
+  test('exec: the command runs through the NodeProxy; output, stdin and the exit code as kubectl has them', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'pod/db.yml']);
+    await berth(api, ['create', '-f', 'pod/go-demo-2.yml']);
+    const asked: Array<{ opts: PodExecOptions; input: unknown[] }> = [];
+    // The apiserver's NodeProxy, stood in for: `cat` echoes stdin, `sh -c 'exit N'` exits N,
+    // anything else prints its words to stdout and "done" to stderr.
+    Object.assign(api, {
+      exec: async function* (opts: PodExecOptions, input: AsyncIterable<ExecInput>): AsyncIterable<ExecOutput> {
+        await api.get(PODS, opts.namespace, opts.name);
+        const call = { opts, input: [] as unknown[] };
+        asked.push(call);
+        if (opts.container === 'gone') throw badRequest('unable to upgrade connection: container not found ("gone")');
+        if (opts.command[0] === 'sh') {
+          yield { type: 'exit', exitCode: Number(/exit (\d+)/.exec(opts.command[2] ?? '')?.[1] ?? 0) };
+          return;
+        }
+        if (opts.command[0] === 'cat') {
+          for await (const m of input) {
+            call.input.push(m.type === 'stdin' ? Buffer.from(m.data).toString() : m);
+            if (m.type === 'stdin') yield { type: 'stdout', data: m.data };
+            if (m.type === 'closeStdin') break;
+          }
+        } else {
+          yield { type: 'stdout', data: Buffer.from(`${opts.command.join(' ')}\n`) };
+          yield { type: 'stderr', data: Buffer.from('done\n') };
+        }
+        yield { type: 'exit', exitCode: 0 };
+      },
+    });
+
+    assert.deepEqual(await berth(api, ['exec', 'db', '--', 'ps', 'aux']), { code: 0, stdout: 'ps aux\n', stderr: 'done\n' });
+    assert.deepEqual(asked.at(-1)?.opts, { namespace: 'default', name: 'db', container: 'db', command: ['ps', 'aux'], stdin: false, tty: false });
+    // Flags after the pod, before `--`; the command's own flags after it.
+    assert.equal((await berth(api, ['exec', 'pod/db', '-c', 'db', '--', 'ls', '-la', '-n', 'x'])).stdout, 'ls -la -n x\n');
+    assert.deepEqual(asked.at(-1)?.opts.command, ['ls', '-la', '-n', 'x']);
+
+    // kubectl's exit code and line for a failing command.
+    assert.deepEqual(await berth(api, ['exec', 'db', '--', 'sh', '-c', 'exit 3']), { code: 3, stdout: '', stderr: 'command terminated with exit code 3\n' });
+
+    // -i: stdin reaches the command, then its end.
+    const cat = await berth(api, ['exec', '-i', 'db', '--', 'cat'], { stdin: 'hello\n' });
+    assert.deepEqual(cat, { code: 0, stdout: 'hello\n', stderr: '' });
+    assert.deepEqual(asked.at(-1)?.input, ['hello\n', { type: 'closeStdin' }]);
+    assert.equal(asked.at(-1)?.opts.stdin, true);
+
+    // The old form works with kubectl's deprecation line; -t without a terminal says so and goes on without.
+    const old = await berth(api, ['exec', '-it', 'db', 'ps', 'aux']);
+    assert.equal(old.code, 0);
+    assert.equal(old.stderr, 'berth exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. Use berth exec [POD] -- [COMMAND] instead.\nUnable to use a TTY - input is not a terminal or the right kind of file\ndone\n');
+    assert.deepEqual(asked.at(-1)?.opts, { namespace: 'default', name: 'db', container: 'db', command: ['ps', 'aux'], stdin: true, tty: false });
+    assert.equal((await berth(api, ['exec', '-q', '-it', 'db', 'ps'])).stderr, 'done\n', '-q keeps only the remote output');
+
+    // Several containers: the first, saying so; -c picks.
+    assert.equal((await berth(api, ['exec', 'go-demo-2', '--', 'ls'])).stderr, 'Defaulted container "db" out of: db, api\ndone\n');
+    await berth(api, ['exec', 'go-demo-2', '-c', 'api', '--', 'ls']);
+    assert.equal(asked.at(-1)?.opts.container, 'api');
+
+    // Errors: usage, a missing pod, a completed pod, a container that does not run.
+    assert.deepEqual(await berth(api, ['exec', 'db']), { code: 1, stdout: '', stderr: "error: you must specify at least one command for the container\nSee 'berth exec -h' for help and examples\n" });
+    assert.equal((await berth(api, ['exec'])).stderr, "error: pod or type/name must be specified\nSee 'berth exec -h' for help and examples\n");
+    assert.equal((await berth(api, ['exec', '--', 'ls'])).stderr, "error: pod or type/name must be specified\nSee 'berth exec -h' for help and examples\n");
+    assert.deepEqual(await berth(api, ['exec', 'nope', '--', 'ls']), { code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
+    assert.equal((await berth(api, ['exec', 'db', '-c', 'gone', '--', 'ls'])).stderr, 'error: unable to upgrade connection: container not found ("gone")\n');
+    const done = await api.get<KubeObject>(PODS, 'default', 'db');
+    await api.update(PODS, 'default', { ...done, status: { phase: 'Succeeded' } }, { subresource: 'status' });
+    assert.equal((await berth(api, ['exec', 'db', '--', 'ls'])).stderr, 'error: cannot exec into a container in a completed pod; current phase is Succeeded\n');
+  });
+
+  test('exec -it on a terminal: raw mode for the session, its size at the start and on every resize', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'pod/db.yml']);
+    const events: string[] = [];
+    let resized: (() => void) | undefined;
+    let size = { cols: 80, rows: 24 };
+    let typed: (() => void) | undefined;
+    const terminal: Terminal = {
+      stdinIsTerminal: true,
+      async *input(signal) {
+        yield Buffer.from('ls\r');
+        // The user waits; the session ends from the other side.
+        await new Promise<void>((resolve) => {
+          typed = resolve;
+          signal.addEventListener('abort', () => resolve());
+        });
+      },
+      makeRaw: () => {
+        events.push('raw');
+        return () => events.push('restored');
+      },
+      size: () => size,
+      onResize: (fn) => {
+        resized = fn;
+        return () => events.push('unwatched');
+      },
+    };
+    Object.assign(api, {
+      exec: async function* (opts: PodExecOptions, input: AsyncIterable<ExecInput>): AsyncIterable<ExecOutput> {
+        events.push(`exec tty=${opts.tty} stdin=${opts.stdin}`);
+        for await (const m of input) {
+          events.push(m.type === 'stdin' ? `stdin ${JSON.stringify(Buffer.from(m.data).toString())}` : m.type === 'resize' ? `resize ${m.cols}x${m.rows}` : m.type);
+          if (m.type === 'stdin') {
+            // The window changes while the command runs.
+            size = { cols: 100, rows: 30 };
+            resized?.();
+          }
+          if (m.type === 'resize' && m.cols === 100) break;
+        }
+        yield { type: 'stdout', data: Buffer.from('file\r\n') };
+        yield { type: 'exit', exitCode: 130 };
+      },
+    });
+    const r = await berth(api, ['exec', '-it', 'db', '--', 'sh'], { terminal });
+    typed?.();
+    assert.deepEqual(r, { code: 130, stdout: 'file\r\n', stderr: 'command terminated with exit code 130\n' });
+    assert.deepEqual(events, ['raw', 'exec tty=true stdin=true', 'resize 80x24', 'stdin "ls\\r"', 'resize 100x30', 'unwatched', 'restored']);
   });
 
   test('version, api-resources, api-versions, explain, completion', async () => {

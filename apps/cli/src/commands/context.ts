@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { ApiResourceInfo, KubeObject, VersionInfo, LogChunk, PodLogsOptions } from '@berth/api';
+import type { ApiResourceInfo, ExecInput, ExecOutput, KubeObject, VersionInfo, LogChunk, PodExecOptions, PodLogsOptions } from '@berth/api';
 import type { ApiClient, ResourceType, WriteOptions, WriteResult } from '@berth/client';
 
 /**
@@ -10,6 +10,8 @@ import type { ApiClient, ResourceType, WriteOptions, WriteResult } from '@berth/
 export interface CliClient extends ApiClient {
   /** Container logs through the apiserver's NodeProxy (the gRPC client has it). */
   logs?(opts: PodLogsOptions, signal?: AbortSignal): AsyncIterable<LogChunk>;
+  /** Runs a command in a container through the apiserver's NodeProxy (the gRPC client has it). */
+  exec?(opts: PodExecOptions, input: AsyncIterable<ExecInput>, signal?: AbortSignal): AsyncIterable<ExecOutput>;
   createFromManifest?<T extends KubeObject = KubeObject>(
     type: ResourceType,
     namespace: string,
@@ -30,6 +32,22 @@ export interface CliClient extends ApiClient {
 /** Where a command writes: stdout for results, stderr for warnings and errors. */
 export interface Output {
   write(text: string): void;
+  /** Raw bytes (a remote command's output); without it they are written as UTF-8 text. */
+  writeBytes?(data: Uint8Array): void;
+}
+
+/** The terminal and the raw standard input, for `exec -i` and `-t`. */
+export interface Terminal {
+  /** Whether standard input is a terminal: `-t` needs one. */
+  readonly stdinIsTerminal: boolean;
+  /** Standard input as it arrives; ends at end-of-file or when `signal` aborts. */
+  input(signal: AbortSignal): AsyncIterable<Uint8Array>;
+  /** Puts the terminal in raw mode (keys go to the remote side as typed); returns what restores it. */
+  makeRaw(): () => void;
+  /** The terminal's size, when standard output is one. */
+  size(): { cols: number; rows: number } | undefined;
+  /** Calls `fn` whenever the terminal is resized (SIGWINCH); returns what stops it. */
+  onResize(fn: () => void): () => void;
 }
 
 /** How the CLI reaches the server, as resolved from the kubeconfig and the flags. */
@@ -55,6 +73,10 @@ export interface CommandContext {
   stderr: Output;
   /** The whole of standard input (for `-f -`). */
   readStdin(): Promise<string>;
+  /** Standard input as a stream, and the terminal (exec -i/-t). */
+  terminal: Terminal;
+  /** The arguments as typed (exec tells `POD -- CMD` from the deprecated `POD CMD` by them). */
+  argv: readonly string[];
   now(): Date;
   /** Namespace from -n, else the context's, else "default". */
   namespace: string;

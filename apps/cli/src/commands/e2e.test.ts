@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // End to end: the real `berth` binary against a real apiserver process (with real etcd
-// and NATS from the harness), replaying the book's chapter 3-5 sessions.
+// and NATS from the harness), replaying the book's chapter 3-5 sessions, and exec through
+// the NATS node tunnel to a node stood in for in this process.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connectNats, type NatsConnection } from '@berth/events';
+import { GrpcApiClient } from '@berth/grpc';
+import { serveNodeTunnel, TunnelError } from '@berth/node-tunnel';
+import { MemoryRuntime, toyExec } from '@berth/runtime';
 import { freePort, startEtcd, startNats, type EtcdServer, type NatsServer } from '@berth/testing';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -149,5 +154,80 @@ describe('berth against a real apiserver', () => {
       stdout: '',
       stderr: `The connection to the server 127.0.0.1:${deadPort} was refused - did you specify the right host or port?\n`,
     });
+  });
+});
+
+describe('berth exec through a real apiserver and the NATS node tunnel', () => {
+  // The node: the kubelet's tunnel server over MemoryRuntime, whose containers run the toy
+  // shell (cat, echo, stty size, exit), in this process; everything else is real.
+  const NODE = 'e2e-node';
+  const runtime = new MemoryRuntime({ images: ['busybox'], interactiveExec: toyExec });
+  let nodeNc: NatsConnection;
+  let stopTunnel: () => void;
+  let containerId = '';
+
+  before(async () => {
+    nodeNc = await connectNats(nats.url, NODE);
+    const sb = await runtime.runSandbox({ pod: { uid: 'u1', name: 'shell', namespace: 'default' }, attempt: 0, hostname: 'shell', dnsServers: [], dnsSearches: [], dnsOptions: [] });
+    containerId = await runtime.createContainer(sb.id, { name: 'sh', attempt: 0, image: 'busybox', env: [], mounts: [] });
+    await runtime.startContainer(containerId);
+    stopTunnel = serveNodeTunnel({
+      nc: nodeNc,
+      nodeName: NODE,
+      runtime,
+      resolve: async (_ns, pod) => {
+        if (pod !== 'shell') throw new TunnelError('NotFound', `pods "${pod}" not found`);
+        return containerId;
+      },
+    });
+    await nodeNc.flush();
+    // The pod, bound to the node and reported running, as the scheduler and kubelet would.
+    const client = new GrpcApiClient({ addresses: [`127.0.0.1:${port}`] });
+    try {
+      const pods = { group: '', version: 'v1', resource: 'pods' };
+      const p = await client.create(pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shell' }, spec: { nodeName: NODE, containers: [{ name: 'sh', image: 'busybox' }] } });
+      await client.update(pods, 'default', { ...p, status: { phase: 'Running', containerStatuses: [{ name: 'sh', state: { running: { startedAt: '2024-01-01T00:00:00Z' } }, ready: true, restartCount: 0, image: 'busybox', imageID: '' }] } }, { subresource: 'status' });
+    } finally {
+      client.close();
+    }
+  });
+
+  after(async () => {
+    stopTunnel?.();
+    await nodeNc?.close();
+  });
+
+  test('stdout, stderr and the exit code of the command', async () => {
+    assert.deepEqual(await berth(['exec', 'shell', '--', 'echo', 'hello']), { code: 0, stdout: 'hello\n', stderr: '' });
+    assert.deepEqual(await berth(['exec', 'shell', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']), {
+      code: 3,
+      stdout: 'out\n',
+      stderr: 'err\ncommand terminated with exit code 3\n',
+    });
+  });
+
+  test('-i: stdin round trip through cat, bytes intact', async () => {
+    assert.deepEqual(await berth(['exec', '-i', 'shell', '--', 'cat'], { stdin: 'hello from stdin\n' }), { code: 0, stdout: 'hello from stdin\n', stderr: '' });
+    // Not a terminal: -t is dropped with kubectl's line, the session goes on.
+    assert.deepEqual(await berth(['exec', '-it', 'shell', '--', 'cat'], { stdin: 'x\n' }), {
+      code: 0,
+      stdout: 'x\n',
+      stderr: 'Unable to use a TTY - input is not a terminal or the right kind of file\n',
+    });
+    const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe, 0xc3, 10]);
+    const out = await new Promise<Buffer>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'exec', '-i', 'shell', '--', 'cat'], { cwd: SPECS, env: { PATH: process.env['PATH'] ?? '', HOME: home } });
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => chunks.push(d));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`exit ${code}`))));
+      child.stdin.end(bytes);
+    });
+    assert.deepEqual(out, bytes);
+  });
+
+  test('Kubernetes\' errors for a wrong container and a missing pod', async () => {
+    assert.deepEqual(await berth(['exec', 'shell', '-c', 'nope', '--', 'ls']), { code: 1, stdout: '', stderr: 'Error from server (BadRequest): container nope is not valid for pod shell\n' });
+    assert.deepEqual(await berth(['exec', 'nope', '--', 'ls']), { code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
   });
 });

@@ -18,6 +18,17 @@ export class SilentError extends CliError {
 }
 
 /**
+ * A remote command (exec) that ended with a non-zero exit code: berth prints kubectl's
+ * `command terminated with exit code N` and exits with N.
+ */
+export class ExitCodeError extends CliError {
+  constructor(readonly exitCode: number) {
+    super(`command terminated with exit code ${exitCode}`);
+    this.name = 'ExitCodeError';
+  }
+}
+
+/**
  * A mistake in how the command was typed (missing argument, unknown flag). kubectl
  * follows the message with a pointer to the command's help.
  */
@@ -62,7 +73,8 @@ const CONNECTION_MESSAGE = /^(The connection to the server |Unable to connect to
  *   causes as a `* ` list;
  * - connection failures: `The connection to the server 127.0.0.1:6443 was refused - ...`;
  * - Unauthorized: `error: You must be logged in to the server (...)`;
- * - client-side errors: `error: ...` (plus `See 'berth get --help' for usage.` for usage errors).
+ * - client-side errors: `error: ...` (plus `See 'berth get --help' for usage.` for usage errors);
+ * - a remote command's exit code: `command terminated with exit code 3`.
  */
 export function formatError(err: unknown): string {
   if (err instanceof ContextError) {
@@ -71,6 +83,7 @@ export function formatError(err: unknown): string {
   }
   if (err instanceof StatusError) return formatStatusError(err);
   if (err instanceof SilentError) return '';
+  if (err instanceof ExitCodeError) return `${err.message}\n`;
   if (err instanceof UsageError) {
     const hint =
       err.hint === 'usage' ? `See '${err.commandPath} --help' for usage.` : `See '${err.commandPath} -h' for help and examples`;

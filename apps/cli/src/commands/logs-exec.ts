@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
-import type { CommandContext } from './context';
-import { CliError, UsageError } from './errors';
+import { StatusError, type ExecInput, type KubeObject } from '@berth/api';
+import type { CommandContext, Output } from './context';
+import { CliError, ExitCodeError, UsageError } from './errors';
 import { boolFlag, intFlag, type Opts } from './flags';
 import { action, type ContextFactory } from './program';
 import { resolveType, typeOf } from './resources';
@@ -15,12 +17,6 @@ export function podName(arg: string): string {
   return arg.slice(slash + 1);
 }
 
-/** Checks the pod exists (so a typo gets kubectl's NotFound), then says why exec cannot run yet. */
-async function execNotYet(ctx: CommandContext, pod: string): Promise<never> {
-  await ctx.client().get(typeOf(resolveType('pods')), ctx.namespace, pod);
-  throw new CliError('exec is not available yet: the kubelet runs exec sessions, but the apiserver does not relay them to it yet');
-}
-
 /** `--since 5s|2m|3h` in seconds. */
 function sinceSeconds(v: string): number {
   const m = /^(\d+)(s|m|h)$/.exec(v);
@@ -28,7 +24,7 @@ function sinceSeconds(v: string): number {
   return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
 }
 
-/** Registers `logs` (through the apiserver's NodeProxy) and `exec` (every flag parsed; the relay is still to come). */
+/** Registers `logs` and `exec`, both through the apiserver's NodeProxy. */
 export function registerLogsExec(program: Command, ctx: ContextFactory): void {
   const logs = program
     .command('logs')
@@ -69,16 +65,181 @@ export function registerLogsExec(program: Command, ctx: ContextFactory): void {
 
   const exec = program
     .command('exec')
-    .description('Execute a command in a container (not relayed by the apiserver yet)')
+    .description('Execute a command in a container')
     .argument('[args...]')
     .option('-c, --container <name>', 'Container name (default: the first container)');
   boolFlag(exec, '-i, --stdin', 'Pass stdin to the container');
   boolFlag(exec, '-t, --tty', 'Stdin is a TTY');
   boolFlag(exec, '-q, --quiet', 'Only print output from the remote session');
-  action(exec, ctx, async (c, args: string[]) => {
-    const [target, ...command] = args;
+  action(exec, ctx, async (c, args: string[], opts: Opts) => {
+    const quiet = Boolean(opts['quiet']);
+    // `exec POD -- CMD`: the words after `--` are the command (kubectl's ArgsLenAtDash).
+    const dash = c.argv.indexOf('--');
+    const atDash = dash < 0 ? -1 : args.length - (c.argv.length - dash - 1);
+    const target = atDash === 0 ? undefined : args[0];
+    const command = atDash >= 0 ? args.slice(atDash) : args.slice(1);
+    if (atDash < 0 && args.length > 1 && !quiet) {
+      c.stderr.write('berth exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. Use berth exec [POD] -- [COMMAND] instead.\n');
+    }
     if (!target) throw new UsageError('pod or type/name must be specified', 'berth exec');
     if (command.length === 0) throw new UsageError('you must specify at least one command for the container', 'berth exec');
-    await execNotYet(c, podName(target));
+    await runExec(c, {
+      name: podName(target),
+      command,
+      ...(typeof opts['container'] === 'string' ? { container: opts['container'] } : {}),
+      stdin: Boolean(opts['stdin']),
+      tty: Boolean(opts['tty']),
+      quiet,
+    });
   });
+}
+
+/** kubectl's annotation naming the container exec, logs and attach default to. */
+const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
+
+interface PodSpecNames {
+  containers?: { name: string }[];
+  initContainers?: { name: string }[];
+  ephemeralContainers?: { name: string }[];
+}
+
+/**
+ * The container exec runs in when none is named, as kubectl picks it: the annotated
+ * default, else the first, saying so when there was a choice.
+ */
+function defaultContainer(pod: KubeObject, quiet: boolean, stderr: Output): string {
+  const name = pod.metadata?.name ?? '';
+  const spec = (pod['spec'] ?? {}) as PodSpecNames;
+  const containers = spec.containers ?? [];
+  const first = containers[0];
+  if (!first) throw new CliError(`pod ${pod.metadata?.namespace ?? ''}/${name} does not have any containers`);
+  const annotated = pod.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
+  if (annotated) {
+    if (containers.some((ct) => ct.name === annotated)) return annotated;
+    stderr.write(`Warning: default container name ${JSON.stringify(annotated)} not found in pod ${name}\n`);
+  }
+  if (!quiet && (containers.length > 1 || (spec.initContainers ?? []).length > 0 || (spec.ephemeralContainers ?? []).length > 0)) {
+    const all = [
+      ...containers.map((ct) => ct.name),
+      ...(spec.ephemeralContainers ?? []).map((ct) => `${ct.name} (ephem)`),
+      ...(spec.initContainers ?? []).map((ct) => `${ct.name} (init)`),
+    ];
+    stderr.write(`Defaulted container ${JSON.stringify(first.name)} out of: ${all.join(', ')}\n`);
+  }
+  return first.name;
+}
+
+/** Writes a stream's bytes as they come: raw when the output takes bytes, else as UTF-8 text cut at whole characters. */
+function byteWriter(out: Output): { write(data: Uint8Array): void; end(): void } {
+  if (out.writeBytes) {
+    const raw = out.writeBytes.bind(out);
+    return { write: raw, end: () => {} };
+  }
+  const decoder = new StringDecoder('utf8');
+  return {
+    write: (data) => {
+      const text = decoder.write(Buffer.from(data));
+      if (text) out.write(text);
+    },
+    end: () => {
+      const rest = decoder.end();
+      if (rest) out.write(rest);
+    },
+  };
+}
+
+/** Exec input the command side pushes (stdin, its end, resizes) and the client reads. */
+function inputQueue(): { input: AsyncIterable<ExecInput>; push(m: ExecInput): void; end(): void } {
+  const items: ExecInput[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  return {
+    push: (m) => {
+      if (ended) return;
+      items.push(m);
+      notify();
+    },
+    end: () => {
+      ended = true;
+      notify();
+    },
+    input: (async function* () {
+      for (;;) {
+        const m = items.shift();
+        if (m) yield m;
+        else if (ended) return;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    })(),
+  };
+}
+
+/**
+ * Runs the command in the pod as `kubectl exec` does: the pod must exist and not have
+ * completed; stdin is sent with -i, and with -t (a terminal on stdin only) the terminal
+ * goes raw, its size is sent at the start and on every resize, and is restored at the end.
+ * A non-zero exit code becomes berth's own.
+ */
+async function runExec(c: CommandContext, o: { name: string; container?: string; command: string[]; stdin: boolean; tty: boolean; quiet: boolean }): Promise<void> {
+  const client = c.client();
+  if (!client.exec) throw new CliError('this client cannot exec');
+  const pod = await client.get(typeOf(resolveType('pods')), c.namespace, o.name);
+  const phase = (pod['status'] as { phase?: string } | undefined)?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+  const container = o.container ?? defaultContainer(pod, o.quiet, c.stderr);
+  const term = c.terminal;
+  // As kubectl: -t means nothing without -i, and needs a terminal to read from.
+  let tty = o.tty && o.stdin;
+  if (tty && !term.stdinIsTerminal) {
+    tty = false;
+    if (!o.quiet) c.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+  }
+  const q = inputQueue();
+  const done = new AbortController();
+  if (o.stdin) {
+    void (async () => {
+      for await (const data of term.input(done.signal)) q.push({ type: 'stdin', data });
+      q.push({ type: 'closeStdin' });
+    })().catch(() => q.push({ type: 'closeStdin' }));
+  }
+  let restore = (): void => {};
+  let unwatch = (): void => {};
+  if (tty) {
+    restore = term.makeRaw();
+    const sendSize = (): void => {
+      const size = term.size();
+      if (size) q.push({ type: 'resize', ...size });
+    };
+    sendSize();
+    unwatch = term.onResize(sendSize);
+  } else if (!o.stdin) {
+    q.end();
+  }
+  const out = byteWriter(c.stdout);
+  const err = byteWriter(c.stderr);
+  let exitCode = 0;
+  try {
+    for await (const ev of client.exec({ namespace: c.namespace, name: o.name, container, command: o.command, stdin: o.stdin, tty }, q.input)) {
+      if (ev.type === 'exit') exitCode = ev.exitCode;
+      else if (ev.type === 'stderr') err.write(ev.data);
+      else out.write(ev.data);
+    }
+  } catch (e) {
+    // The kubelet's refusals read as kubectl prints them: `error: unable to upgrade connection: ...`.
+    if (e instanceof StatusError && e.message.startsWith('unable to upgrade connection:')) throw new CliError(e.message);
+    throw e;
+  } finally {
+    done.abort();
+    q.end();
+    unwatch();
+    restore();
+    out.end();
+    err.end();
+  }
+  if (exitCode !== 0) throw new ExitCodeError(exitCode);
 }

@@ -4,8 +4,8 @@ import { GrpcApiClient } from '@berth/grpc';
 import { connectionFor } from '../config/connection';
 import { kubeconfigPaths, resolveContext } from '../config/kubeconfig';
 import { KubeconfigStore } from '../config/store';
-import type { CliClient, CommandContext, ConnectionInfo, Output } from './context';
-import { CliError, UsageError, formatError } from './errors';
+import type { CliClient, CommandContext, ConnectionInfo, Output, Terminal } from './context';
+import { CliError, ExitCodeError, UsageError, formatError } from './errors';
 import { booleanFlagNames, normalizeBooleanArgs, type Opts } from './flags';
 import { registerApply, registerCreate } from './create-apply';
 import { registerGet } from './get';
@@ -32,6 +32,8 @@ export interface CliDeps {
   stdout: Output;
   stderr: Output;
   readStdin(): Promise<string>;
+  /** The terminal and streamed stdin (exec -i/-t); default: stdin read whole, no terminal. */
+  terminal?: Terminal;
   env: Record<string, string | undefined>;
   cwd: string;
   home: string;
@@ -153,6 +155,8 @@ function makeContextFactory(program: Command, deps: CliDeps, argv: string[]): Co
       stdout: deps.stdout,
       stderr: deps.stderr,
       readStdin: deps.readStdin,
+      terminal: deps.terminal ?? pipedTerminal(deps.readStdin),
+      argv,
       now: deps.now ?? (() => new Date()),
       namespace,
       namespaceExplicit: Boolean(g.namespace),
@@ -168,6 +172,20 @@ function makeContextFactory(program: Command, deps: CliDeps, argv: string[]): Co
     return ctx;
   };
   return { factory, built: () => cached, close: () => created?.close?.() };
+}
+
+/** No terminal: standard input is read whole and handed over as one chunk. */
+function pipedTerminal(readStdin: () => Promise<string>): Terminal {
+  return {
+    stdinIsTerminal: false,
+    async *input() {
+      const all = await readStdin();
+      if (all) yield Buffer.from(all, 'utf8');
+    },
+    makeRaw: () => () => {},
+    size: () => undefined,
+    onResize: () => () => {},
+  };
 }
 
 /** Builds the whole command tree. */
@@ -277,7 +295,8 @@ export function translateCommanderError(err: CommanderError, program: Command, a
 }
 
 /**
- * Runs one berth invocation and returns the exit code: 0 on success, 1 on any error.
+ * Runs one berth invocation and returns the exit code: 0 on success, 1 on any error, the
+ * remote command's exit code for exec.
  * Errors are printed as kubectl prints them, never as stack traces.
  */
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
@@ -299,7 +318,8 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       code = 1;
     } else {
       deps.stderr.write(formatError(err));
-      code = 1;
+      // exec exits with the remote command's code, as kubectl does.
+      code = err instanceof ExitCodeError ? err.exitCode : 1;
     }
   } finally {
     handle.close();

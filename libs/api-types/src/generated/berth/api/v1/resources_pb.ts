@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file berth/api/v1/resources.proto.
  */
 export const file_berth_api_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEi0AEKDlBvZExvZ3NSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIOCgZmb2xsb3cYBCABKAgSEAoIcHJldmlvdXMYBSABKAgSFwoKdGFpbF9saW5lcxgGIAEoBUgAiAEBEhIKCnRpbWVzdGFtcHMYByABKAgSGgoNc2luY2Vfc2Vjb25kcxgIIAEoBUgBiAEBQg0KC190YWlsX2xpbmVzQhAKDl9zaW5jZV9zZWNvbmRzIisKC1BvZExvZ0NodW5rEg4KBnN0cmVhbRgBIAEoCRIMCgRkYXRhGAIgASgMInUKC1Jlc291cmNlUmVmEg0KBWdyb3VwGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEAoIcmVzb3VyY2UYAyABKAkSEQoJbmFtZXNwYWNlGAQgASgJEgwKBG5hbWUYBSABKAkSEwoLc3VicmVzb3VyY2UYBiABKAkiwwEKDUNyZWF0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEAoIbWFuaWZlc3QYBiABKAwSDwoHZHJ5X3J1bhgDIAMoCRIYChBmaWVsZF92YWxpZGF0aW9uGAQgASgJEhUKDWZpZWxkX21hbmFnZXIYBSABKAkSEAoIZW5jb2RpbmcYByABKAkiYAoKR2V0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSGAoQcmVzb3VyY2VfdmVyc2lvbhgCIAEoCRIQCghlbmNvZGluZxgDIAEoCSKyAQoLTGlzdFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEg0KBWxpbWl0GAQgASgFEhAKCGNvbnRpbnVlGAUgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkSEAoIZW5jb2RpbmcYByABKAkiwwEKDVVwZGF0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEAoIbWFuaWZlc3QYBiABKAwSDwoHZHJ5X3J1bhgDIAMoCRIYChBmaWVsZF92YWxpZGF0aW9uGAQgASgJEhUKDWZpZWxkX21hbmFnZXIYBSABKAkSEAoIZW5jb2RpbmcYByABKAkirQEKDFBhdGNoUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSEgoKcGF0Y2hfdHlwZRgCIAEoCRINCgVwYXRjaBgDIAEoDBIPCgdkcnlfcnVuGAQgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBSABKAkSFQoNZmllbGRfbWFuYWdlchgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSJ4Cg1EZWxldGVSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhItCgdvcHRpb25zGAIgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zEhAKCGVuY29kaW5nGAMgASgJIqABChdEZWxldGVDb2xsZWN0aW9uUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSLQoHb3B0aW9ucxgEIAEoCzIcLmJlcnRoLm1ldGEudjEuRGVsZXRlT3B0aW9ucyLKAQoMV2F0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRIYChByZXNvdXJjZV92ZXJzaW9uGAQgASgJEh0KFWFsbG93X3dhdGNoX2Jvb2ttYXJrcxgFIAEoCBIXCg90aW1lb3V0X3NlY29uZHMYBiABKAUSEAoIZW5jb2RpbmcYByABKAkiXQoOT2JqZWN0UmVzcG9uc2USJAoGb2JqZWN0GAEgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCgh3YXJuaW5ncxgCIAMoCRITCgtvYmplY3RfanNvbhgDIAEoDCKVAQoMTGlzdFJlc3BvbnNlEhMKC2FwaV92ZXJzaW9uGAEgASgJEgwKBGtpbmQYAiABKAkSKQoIbWV0YWRhdGEYAyABKAsyFy5iZXJ0aC5tZXRhLnYxLkxpc3RNZXRhEiMKBWl0ZW1zGAQgAygLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRISCgppdGVtc19qc29uGAUgASgMInwKCldhdGNoRXZlbnQSDAoEdHlwZRgBIAEoCRIkCgZvYmplY3QYAiABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EiUKBnN0YXR1cxgDIAEoCzIVLmJlcnRoLm1ldGEudjEuU3RhdHVzEhMKC29iamVjdF9qc29uGAQgASgMIhMKEUdldFZlcnNpb25SZXF1ZXN0IqABCgtWZXJzaW9uSW5mbxINCgVtYWpvchgBIAEoCRINCgVtaW5vchgCIAEoCRITCgtnaXRfdmVyc2lvbhgDIAEoCRISCgpnaXRfY29tbWl0GAQgASgJEhIKCmJ1aWxkX2RhdGUYBSABKAkSEgoKZ29fdmVyc2lvbhgGIAEoCRIQCghjb21waWxlchgHIAEoCRIQCghwbGF0Zm9ybRgIIAEoCSIWChRMaXN0UmVzb3VyY2VzUmVxdWVzdCKsAQoLQVBJUmVzb3VyY2USDAoEbmFtZRgBIAEoCRIVCg1zaW5ndWxhcl9uYW1lGAIgASgJEhIKCm5hbWVzcGFjZWQYAyABKAgSDQoFZ3JvdXAYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRIMCgRraW5kGAYgASgJEg0KBXZlcmJzGAcgAygJEhMKC3Nob3J0X25hbWVzGAggAygJEhIKCmNhdGVnb3JpZXMYCSADKAkiPAoMUmVzb3VyY2VMaXN0EiwKCXJlc291cmNlcxgBIAMoCzIZLmJlcnRoLmFwaS52MS5BUElSZXNvdXJjZTKzBAoJUmVzb3VyY2VzEkMKBkNyZWF0ZRIbLmJlcnRoLmFwaS52MS5DcmVhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KA0dldBIYLmJlcnRoLmFwaS52MS5HZXRSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KBExpc3QSGS5iZXJ0aC5hcGkudjEuTGlzdFJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEkMKBlVwZGF0ZRIbLmJlcnRoLmFwaS52MS5VcGRhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkEKBVBhdGNoEhouYmVydGguYXBpLnYxLlBhdGNoUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJDCgZEZWxldGUSGy5iZXJ0aC5hcGkudjEuRGVsZXRlUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJVChBEZWxldGVDb2xsZWN0aW9uEiUuYmVydGguYXBpLnYxLkRlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0GhouYmVydGguYXBpLnYxLkxpc3RSZXNwb25zZRI/CgVXYXRjaBIaLmJlcnRoLmFwaS52MS5XYXRjaFJlcXVlc3QaGC5iZXJ0aC5hcGkudjEuV2F0Y2hFdmVudDABMqYBCglEaXNjb3ZlcnkSSAoKR2V0VmVyc2lvbhIfLmJlcnRoLmFwaS52MS5HZXRWZXJzaW9uUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5WZXJzaW9uSW5mbxJPCg1MaXN0UmVzb3VyY2VzEiIuYmVydGguYXBpLnYxLkxpc3RSZXNvdXJjZXNSZXF1ZXN0GhouYmVydGguYXBpLnYxLlJlc291cmNlTGlzdDJOCglOb2RlUHJveHkSQQoETG9ncxIcLmJlcnRoLmFwaS52MS5Qb2RMb2dzUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5Qb2RMb2dDaHVuazABYgZwcm90bzM", [file_google_protobuf_any, file_berth_meta_v1_meta]);
+  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEi0AEKDlBvZExvZ3NSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIOCgZmb2xsb3cYBCABKAgSEAoIcHJldmlvdXMYBSABKAgSFwoKdGFpbF9saW5lcxgGIAEoBUgAiAEBEhIKCnRpbWVzdGFtcHMYByABKAgSGgoNc2luY2Vfc2Vjb25kcxgIIAEoBUgBiAEBQg0KC190YWlsX2xpbmVzQhAKDl9zaW5jZV9zZWNvbmRzIisKC1BvZExvZ0NodW5rEg4KBnN0cmVhbRgBIAEoCRIMCgRkYXRhGAIgASgMIpsBChFFeGVjU3RyZWFtUmVxdWVzdBIoCgVzdGFydBgBIAEoCzIXLmJlcnRoLmFwaS52MS5FeGVjU3RhcnRIABIPCgVzdGRpbhgCIAEoDEgAEiwKBnJlc2l6ZRgDIAEoCzIaLmJlcnRoLmFwaS52MS5UZXJtaW5hbFNpemVIABIVCgtjbG9zZV9zdGRpbhgEIAEoCEgAQgYKBGtpbmQibAoJRXhlY1N0YXJ0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIPCgdjb21tYW5kGAQgAygJEg0KBXN0ZGluGAUgASgIEgsKA3R0eRgGIAEoCCIqCgxUZXJtaW5hbFNpemUSDAoEY29scxgBIAEoDRIMCgRyb3dzGAIgASgNIlUKEkV4ZWNTdHJlYW1SZXNwb25zZRIQCgZzdGRvdXQYASABKAxIABIQCgZzdGRlcnIYAiABKAxIABITCglleGl0X2NvZGUYAyABKAVIAEIGCgRraW5kInUKC1Jlc291cmNlUmVmEg0KBWdyb3VwGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEAoIcmVzb3VyY2UYAyABKAkSEQoJbmFtZXNwYWNlGAQgASgJEgwKBG5hbWUYBSABKAkSEwoLc3VicmVzb3VyY2UYBiABKAkiwwEKDUNyZWF0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEAoIbWFuaWZlc3QYBiABKAwSDwoHZHJ5X3J1bhgDIAMoCRIYChBmaWVsZF92YWxpZGF0aW9uGAQgASgJEhUKDWZpZWxkX21hbmFnZXIYBSABKAkSEAoIZW5jb2RpbmcYByABKAkiYAoKR2V0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSGAoQcmVzb3VyY2VfdmVyc2lvbhgCIAEoCRIQCghlbmNvZGluZxgDIAEoCSKyAQoLTGlzdFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEg0KBWxpbWl0GAQgASgFEhAKCGNvbnRpbnVlGAUgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkSEAoIZW5jb2RpbmcYByABKAkiwwEKDVVwZGF0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEAoIbWFuaWZlc3QYBiABKAwSDwoHZHJ5X3J1bhgDIAMoCRIYChBmaWVsZF92YWxpZGF0aW9uGAQgASgJEhUKDWZpZWxkX21hbmFnZXIYBSABKAkSEAoIZW5jb2RpbmcYByABKAkirQEKDFBhdGNoUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSEgoKcGF0Y2hfdHlwZRgCIAEoCRINCgVwYXRjaBgDIAEoDBIPCgdkcnlfcnVuGAQgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBSABKAkSFQoNZmllbGRfbWFuYWdlchgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSJ4Cg1EZWxldGVSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhItCgdvcHRpb25zGAIgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zEhAKCGVuY29kaW5nGAMgASgJIqABChdEZWxldGVDb2xsZWN0aW9uUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSLQoHb3B0aW9ucxgEIAEoCzIcLmJlcnRoLm1ldGEudjEuRGVsZXRlT3B0aW9ucyLKAQoMV2F0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRIYChByZXNvdXJjZV92ZXJzaW9uGAQgASgJEh0KFWFsbG93X3dhdGNoX2Jvb2ttYXJrcxgFIAEoCBIXCg90aW1lb3V0X3NlY29uZHMYBiABKAUSEAoIZW5jb2RpbmcYByABKAkiXQoOT2JqZWN0UmVzcG9uc2USJAoGb2JqZWN0GAEgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCgh3YXJuaW5ncxgCIAMoCRITCgtvYmplY3RfanNvbhgDIAEoDCKVAQoMTGlzdFJlc3BvbnNlEhMKC2FwaV92ZXJzaW9uGAEgASgJEgwKBGtpbmQYAiABKAkSKQoIbWV0YWRhdGEYAyABKAsyFy5iZXJ0aC5tZXRhLnYxLkxpc3RNZXRhEiMKBWl0ZW1zGAQgAygLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRISCgppdGVtc19qc29uGAUgASgMInwKCldhdGNoRXZlbnQSDAoEdHlwZRgBIAEoCRIkCgZvYmplY3QYAiABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EiUKBnN0YXR1cxgDIAEoCzIVLmJlcnRoLm1ldGEudjEuU3RhdHVzEhMKC29iamVjdF9qc29uGAQgASgMIhMKEUdldFZlcnNpb25SZXF1ZXN0IqABCgtWZXJzaW9uSW5mbxINCgVtYWpvchgBIAEoCRINCgVtaW5vchgCIAEoCRITCgtnaXRfdmVyc2lvbhgDIAEoCRISCgpnaXRfY29tbWl0GAQgASgJEhIKCmJ1aWxkX2RhdGUYBSABKAkSEgoKZ29fdmVyc2lvbhgGIAEoCRIQCghjb21waWxlchgHIAEoCRIQCghwbGF0Zm9ybRgIIAEoCSIWChRMaXN0UmVzb3VyY2VzUmVxdWVzdCKsAQoLQVBJUmVzb3VyY2USDAoEbmFtZRgBIAEoCRIVCg1zaW5ndWxhcl9uYW1lGAIgASgJEhIKCm5hbWVzcGFjZWQYAyABKAgSDQoFZ3JvdXAYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRIMCgRraW5kGAYgASgJEg0KBXZlcmJzGAcgAygJEhMKC3Nob3J0X25hbWVzGAggAygJEhIKCmNhdGVnb3JpZXMYCSADKAkiPAoMUmVzb3VyY2VMaXN0EiwKCXJlc291cmNlcxgBIAMoCzIZLmJlcnRoLmFwaS52MS5BUElSZXNvdXJjZTKzBAoJUmVzb3VyY2VzEkMKBkNyZWF0ZRIbLmJlcnRoLmFwaS52MS5DcmVhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KA0dldBIYLmJlcnRoLmFwaS52MS5HZXRSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KBExpc3QSGS5iZXJ0aC5hcGkudjEuTGlzdFJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEkMKBlVwZGF0ZRIbLmJlcnRoLmFwaS52MS5VcGRhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkEKBVBhdGNoEhouYmVydGguYXBpLnYxLlBhdGNoUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJDCgZEZWxldGUSGy5iZXJ0aC5hcGkudjEuRGVsZXRlUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJVChBEZWxldGVDb2xsZWN0aW9uEiUuYmVydGguYXBpLnYxLkRlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0GhouYmVydGguYXBpLnYxLkxpc3RSZXNwb25zZRI/CgVXYXRjaBIaLmJlcnRoLmFwaS52MS5XYXRjaFJlcXVlc3QaGC5iZXJ0aC5hcGkudjEuV2F0Y2hFdmVudDABMqYBCglEaXNjb3ZlcnkSSAoKR2V0VmVyc2lvbhIfLmJlcnRoLmFwaS52MS5HZXRWZXJzaW9uUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5WZXJzaW9uSW5mbxJPCg1MaXN0UmVzb3VyY2VzEiIuYmVydGguYXBpLnYxLkxpc3RSZXNvdXJjZXNSZXF1ZXN0GhouYmVydGguYXBpLnYxLlJlc291cmNlTGlzdDKdAQoJTm9kZVByb3h5EkEKBExvZ3MSHC5iZXJ0aC5hcGkudjEuUG9kTG9nc1JlcXVlc3QaGS5iZXJ0aC5hcGkudjEuUG9kTG9nQ2h1bmswARJNCgRFeGVjEh8uYmVydGguYXBpLnYxLkV4ZWNTdHJlYW1SZXF1ZXN0GiAuYmVydGguYXBpLnYxLkV4ZWNTdHJlYW1SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_any, file_berth_meta_v1_meta]);
 
 /**
  * @generated from message berth.api.v1.PodLogsRequest
@@ -177,6 +177,293 @@ export const PodLogChunkSchema: GenMessage<PodLogChunk, {jsonType: PodLogChunkJs
   messageDesc(file_berth_api_v1_resources, 1);
 
 /**
+ * One message from the client of NodeProxy.Exec: `start` first, then input.
+ *
+ * @generated from message berth.api.v1.ExecStreamRequest
+ */
+export type ExecStreamRequest = Message<"berth.api.v1.ExecStreamRequest"> & {
+  /**
+   * @generated from oneof berth.api.v1.ExecStreamRequest.kind
+   */
+  kind: {
+    /**
+     * The first message: what to run, and where.
+     *
+     * @generated from field: berth.api.v1.ExecStart start = 1;
+     */
+    value: ExecStart;
+    case: "start";
+  } | {
+    /**
+     * Bytes for the command's stdin (only when start.stdin).
+     *
+     * @generated from field: bytes stdin = 2;
+     */
+    value: Uint8Array;
+    case: "stdin";
+  } | {
+    /**
+     * The terminal's new size (only when start.tty).
+     *
+     * @generated from field: berth.api.v1.TerminalSize resize = 3;
+     */
+    value: TerminalSize;
+    case: "resize";
+  } | {
+    /**
+     * Set (true) when stdin has ended: the command reads end-of-file.
+     *
+     * @generated from field: bool close_stdin = 4;
+     */
+    value: boolean;
+    case: "closeStdin";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * One message from the client of NodeProxy.Exec: `start` first, then input.
+ *
+ * @generated from message berth.api.v1.ExecStreamRequest
+ */
+export type ExecStreamRequestJson = {
+  /**
+   * The first message: what to run, and where.
+   *
+   * @generated from field: berth.api.v1.ExecStart start = 1;
+   */
+  start?: ExecStartJson;
+
+  /**
+   * Bytes for the command's stdin (only when start.stdin).
+   *
+   * @generated from field: bytes stdin = 2;
+   */
+  stdin?: string;
+
+  /**
+   * The terminal's new size (only when start.tty).
+   *
+   * @generated from field: berth.api.v1.TerminalSize resize = 3;
+   */
+  resize?: TerminalSizeJson;
+
+  /**
+   * Set (true) when stdin has ended: the command reads end-of-file.
+   *
+   * @generated from field: bool close_stdin = 4;
+   */
+  closeStdin?: boolean;
+};
+
+/**
+ * Describes the message berth.api.v1.ExecStreamRequest.
+ * Use `create(ExecStreamRequestSchema)` to create a new message.
+ */
+export const ExecStreamRequestSchema: GenMessage<ExecStreamRequest, {jsonType: ExecStreamRequestJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 2);
+
+/**
+ * What `berth exec` runs.
+ *
+ * @generated from message berth.api.v1.ExecStart
+ */
+export type ExecStart = Message<"berth.api.v1.ExecStart"> & {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The pod.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Empty: the pod's only container (an error when it has several).
+   *
+   * @generated from field: string container = 3;
+   */
+  container: string;
+
+  /**
+   * The command and its arguments, not run through a shell.
+   *
+   * @generated from field: repeated string command = 4;
+   */
+  command: string[];
+
+  /**
+   * Pass stdin to the command (-i).
+   *
+   * @generated from field: bool stdin = 5;
+   */
+  stdin: boolean;
+
+  /**
+   * Run the command in a terminal (-t): stdout and stderr are then one stream.
+   *
+   * @generated from field: bool tty = 6;
+   */
+  tty: boolean;
+};
+
+/**
+ * What `berth exec` runs.
+ *
+ * @generated from message berth.api.v1.ExecStart
+ */
+export type ExecStartJson = {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace?: string;
+
+  /**
+   * The pod.
+   *
+   * @generated from field: string name = 2;
+   */
+  name?: string;
+
+  /**
+   * Empty: the pod's only container (an error when it has several).
+   *
+   * @generated from field: string container = 3;
+   */
+  container?: string;
+
+  /**
+   * The command and its arguments, not run through a shell.
+   *
+   * @generated from field: repeated string command = 4;
+   */
+  command?: string[];
+
+  /**
+   * Pass stdin to the command (-i).
+   *
+   * @generated from field: bool stdin = 5;
+   */
+  stdin?: boolean;
+
+  /**
+   * Run the command in a terminal (-t): stdout and stderr are then one stream.
+   *
+   * @generated from field: bool tty = 6;
+   */
+  tty?: boolean;
+};
+
+/**
+ * Describes the message berth.api.v1.ExecStart.
+ * Use `create(ExecStartSchema)` to create a new message.
+ */
+export const ExecStartSchema: GenMessage<ExecStart, {jsonType: ExecStartJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 3);
+
+/**
+ * @generated from message berth.api.v1.TerminalSize
+ */
+export type TerminalSize = Message<"berth.api.v1.TerminalSize"> & {
+  /**
+   * @generated from field: uint32 cols = 1;
+   */
+  cols: number;
+
+  /**
+   * @generated from field: uint32 rows = 2;
+   */
+  rows: number;
+};
+
+/**
+ * @generated from message berth.api.v1.TerminalSize
+ */
+export type TerminalSizeJson = {
+  /**
+   * @generated from field: uint32 cols = 1;
+   */
+  cols?: number;
+
+  /**
+   * @generated from field: uint32 rows = 2;
+   */
+  rows?: number;
+};
+
+/**
+ * Describes the message berth.api.v1.TerminalSize.
+ * Use `create(TerminalSizeSchema)` to create a new message.
+ */
+export const TerminalSizeSchema: GenMessage<TerminalSize, {jsonType: TerminalSizeJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 4);
+
+/**
+ * One message from the server of NodeProxy.Exec: output, then the exit code last.
+ *
+ * @generated from message berth.api.v1.ExecStreamResponse
+ */
+export type ExecStreamResponse = Message<"berth.api.v1.ExecStreamResponse"> & {
+  /**
+   * @generated from oneof berth.api.v1.ExecStreamResponse.kind
+   */
+  kind: {
+    /**
+     * @generated from field: bytes stdout = 1;
+     */
+    value: Uint8Array;
+    case: "stdout";
+  } | {
+    /**
+     * @generated from field: bytes stderr = 2;
+     */
+    value: Uint8Array;
+    case: "stderr";
+  } | {
+    /**
+     * The command ended with this exit code (0 included); the stream ends after it.
+     *
+     * @generated from field: int32 exit_code = 3;
+     */
+    value: number;
+    case: "exitCode";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * One message from the server of NodeProxy.Exec: output, then the exit code last.
+ *
+ * @generated from message berth.api.v1.ExecStreamResponse
+ */
+export type ExecStreamResponseJson = {
+  /**
+   * @generated from field: bytes stdout = 1;
+   */
+  stdout?: string;
+
+  /**
+   * @generated from field: bytes stderr = 2;
+   */
+  stderr?: string;
+
+  /**
+   * The command ended with this exit code (0 included); the stream ends after it.
+   *
+   * @generated from field: int32 exit_code = 3;
+   */
+  exitCode?: number;
+};
+
+/**
+ * Describes the message berth.api.v1.ExecStreamResponse.
+ * Use `create(ExecStreamResponseSchema)` to create a new message.
+ */
+export const ExecStreamResponseSchema: GenMessage<ExecStreamResponse, {jsonType: ExecStreamResponseJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 5);
+
+/**
  * ResourceRef names a collection (empty name) or an object.
  *
  * @generated from message berth.api.v1.ResourceRef
@@ -279,7 +566,7 @@ export type ResourceRefJson = {
  * Use `create(ResourceRefSchema)` to create a new message.
  */
 export const ResourceRefSchema: GenMessage<ResourceRef, {jsonType: ResourceRefJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 2);
+  messageDesc(file_berth_api_v1_resources, 6);
 
 /**
  * @generated from message berth.api.v1.CreateRequest
@@ -388,7 +675,7 @@ export type CreateRequestJson = {
  * Use `create(CreateRequestSchema)` to create a new message.
  */
 export const CreateRequestSchema: GenMessage<CreateRequest, {jsonType: CreateRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 3);
+  messageDesc(file_berth_api_v1_resources, 7);
 
 /**
  * @generated from message berth.api.v1.GetRequest
@@ -443,7 +730,7 @@ export type GetRequestJson = {
  * Use `create(GetRequestSchema)` to create a new message.
  */
 export const GetRequestSchema: GenMessage<GetRequest, {jsonType: GetRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 4);
+  messageDesc(file_berth_api_v1_resources, 8);
 
 /**
  * @generated from message berth.api.v1.ListRequest
@@ -554,7 +841,7 @@ export type ListRequestJson = {
  * Use `create(ListRequestSchema)` to create a new message.
  */
 export const ListRequestSchema: GenMessage<ListRequest, {jsonType: ListRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 5);
+  messageDesc(file_berth_api_v1_resources, 9);
 
 /**
  * @generated from message berth.api.v1.UpdateRequest
@@ -653,7 +940,7 @@ export type UpdateRequestJson = {
  * Use `create(UpdateRequestSchema)` to create a new message.
  */
 export const UpdateRequestSchema: GenMessage<UpdateRequest, {jsonType: UpdateRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 6);
+  messageDesc(file_berth_api_v1_resources, 10);
 
 /**
  * @generated from message berth.api.v1.PatchRequest
@@ -754,7 +1041,7 @@ export type PatchRequestJson = {
  * Use `create(PatchRequestSchema)` to create a new message.
  */
 export const PatchRequestSchema: GenMessage<PatchRequest, {jsonType: PatchRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 7);
+  messageDesc(file_berth_api_v1_resources, 11);
 
 /**
  * @generated from message berth.api.v1.DeleteRequest
@@ -805,7 +1092,7 @@ export type DeleteRequestJson = {
  * Use `create(DeleteRequestSchema)` to create a new message.
  */
 export const DeleteRequestSchema: GenMessage<DeleteRequest, {jsonType: DeleteRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 8);
+  messageDesc(file_berth_api_v1_resources, 12);
 
 /**
  * @generated from message berth.api.v1.DeleteCollectionRequest
@@ -862,7 +1149,7 @@ export type DeleteCollectionRequestJson = {
  * Use `create(DeleteCollectionRequestSchema)` to create a new message.
  */
 export const DeleteCollectionRequestSchema: GenMessage<DeleteCollectionRequest, {jsonType: DeleteCollectionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 9);
+  messageDesc(file_berth_api_v1_resources, 13);
 
 /**
  * @generated from message berth.api.v1.WatchRequest
@@ -965,7 +1252,7 @@ export type WatchRequestJson = {
  * Use `create(WatchRequestSchema)` to create a new message.
  */
 export const WatchRequestSchema: GenMessage<WatchRequest, {jsonType: WatchRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 10);
+  messageDesc(file_berth_api_v1_resources, 14);
 
 /**
  * ObjectResponse carries one object, plus warnings such as dropped unknown fields.
@@ -1020,7 +1307,7 @@ export type ObjectResponseJson = {
  * Use `create(ObjectResponseSchema)` to create a new message.
  */
 export const ObjectResponseSchema: GenMessage<ObjectResponse, {jsonType: ObjectResponseJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 11);
+  messageDesc(file_berth_api_v1_resources, 15);
 
 /**
  * @generated from message berth.api.v1.ListResponse
@@ -1095,7 +1382,7 @@ export type ListResponseJson = {
  * Use `create(ListResponseSchema)` to create a new message.
  */
 export const ListResponseSchema: GenMessage<ListResponse, {jsonType: ListResponseJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 12);
+  messageDesc(file_berth_api_v1_resources, 16);
 
 /**
  * WatchEvent is one change: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.
@@ -1170,7 +1457,7 @@ export type WatchEventJson = {
  * Use `create(WatchEventSchema)` to create a new message.
  */
 export const WatchEventSchema: GenMessage<WatchEvent, {jsonType: WatchEventJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 13);
+  messageDesc(file_berth_api_v1_resources, 17);
 
 /**
  * @generated from message berth.api.v1.GetVersionRequest
@@ -1189,7 +1476,7 @@ export type GetVersionRequestJson = {
  * Use `create(GetVersionRequestSchema)` to create a new message.
  */
 export const GetVersionRequestSchema: GenMessage<GetVersionRequest, {jsonType: GetVersionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 14);
+  messageDesc(file_berth_api_v1_resources, 18);
 
 /**
  * @generated from message berth.api.v1.VersionInfo
@@ -1286,7 +1573,7 @@ export type VersionInfoJson = {
  * Use `create(VersionInfoSchema)` to create a new message.
  */
 export const VersionInfoSchema: GenMessage<VersionInfo, {jsonType: VersionInfoJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 15);
+  messageDesc(file_berth_api_v1_resources, 19);
 
 /**
  * @generated from message berth.api.v1.ListResourcesRequest
@@ -1305,7 +1592,7 @@ export type ListResourcesRequestJson = {
  * Use `create(ListResourcesRequestSchema)` to create a new message.
  */
 export const ListResourcesRequestSchema: GenMessage<ListResourcesRequest, {jsonType: ListResourcesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 16);
+  messageDesc(file_berth_api_v1_resources, 20);
 
 /**
  * APIResource describes one resource as api-resources prints it.
@@ -1416,7 +1703,7 @@ export type APIResourceJson = {
  * Use `create(APIResourceSchema)` to create a new message.
  */
 export const APIResourceSchema: GenMessage<APIResource, {jsonType: APIResourceJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 17);
+  messageDesc(file_berth_api_v1_resources, 21);
 
 /**
  * @generated from message berth.api.v1.ResourceList
@@ -1443,7 +1730,7 @@ export type ResourceListJson = {
  * Use `create(ResourceListSchema)` to create a new message.
  */
 export const ResourceListSchema: GenMessage<ResourceList, {jsonType: ResourceListJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 18);
+  messageDesc(file_berth_api_v1_resources, 22);
 
 /**
  * Resources serves create, read, update, patch, delete and watch of every kind.
@@ -1572,8 +1859,8 @@ export const Discovery: GenService<{
   serviceDesc(file_berth_api_v1_resources, 1);
 
 /**
- * NodeProxy reaches what only a node has: container logs (exec follows). The apiserver
- * relays to the pod's kubelet over NATS, so clients never dial nodes.
+ * NodeProxy reaches what only a node has: container logs and exec. The apiserver relays
+ * to the pod's kubelet over NATS, so clients never dial nodes.
  *
  * @generated from service berth.api.v1.NodeProxy
  */
@@ -1588,6 +1875,23 @@ export const NodeProxy: GenService<{
     methodKind: "server_streaming";
     input: typeof PodLogsRequestSchema;
     output: typeof PodLogChunkSchema;
+  },
+  /**
+   * Exec runs a command in a container, as `berth exec` does. The first request carries
+   * `start` (the container and the command); later ones carry stdin bytes, terminal
+   * resizes and the end of stdin; closing the request stream also ends stdin. The server
+   * streams stdout and stderr and ends with the command's `exit_code` (non-zero exit codes
+   * are results, not errors). NOT_FOUND for a missing pod; INVALID_ARGUMENT (BadRequest)
+   * for an unknown container, a pod without a node, or a container that is not running
+   * ("unable to upgrade connection: container not found ("db")"); UNAVAILABLE when the
+   * node does not answer.
+   *
+   * @generated from rpc berth.api.v1.NodeProxy.Exec
+   */
+  exec: {
+    methodKind: "bidi_streaming";
+    input: typeof ExecStreamRequestSchema;
+    output: typeof ExecStreamResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_berth_api_v1_resources, 2);
