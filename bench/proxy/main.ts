@@ -1,24 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * kube-proxy benchmark: real iptables (nft backend) inside a network namespace created and
- * removed here. For each size (default 1,000 and 10,000 services × 5 endpoints): the first
- * full sync, 20 endpoint changes each applied by an incremental sync (time from the change
- * to iptables-restore having returned, i.e. the rule is live; and the bytes restored), a
- * forced full resync, and the CPU used while idle. Appends a "Proxy" section to
- * docs/performance.md unless --no-write.
+ * kube-proxy benchmark, both modes: real iptables (nft backend, iptables-restore) or real
+ * nft (table ip kube-proxy, `nft -f`), each run inside a network namespace created and
+ * removed here, so the host's rules are never touched. For each mode and size (N services
+ * × 5 endpoints): the first full sync, 20 endpoint changes each applied by an incremental
+ * sync (time from the change to iptables-restore / nft having returned, i.e. the rule is
+ * live; and the bytes written), a forced full resync, and the CPU used while idle.
  *
- *   node --import tsx bench/proxy/main.ts [--sizes 1000,10000] [--no-write]
+ *   node --import tsx bench/proxy/main.ts                      # iptables 1,000; nftables 1,000 and 10,000
+ *   node --import tsx bench/proxy/main.ts --modes nftables --sizes 10000
+ *   BENCH_PROXY_MODES=iptables BENCH_PROXY_SIZES=1000 node --import tsx bench/proxy/main.ts
+ *
+ * Prints a Markdown table; `--write` also adds it to docs/performance.md after the last
+ * "### Proxy run of …" section. Bounded: every restore / nft run is killed after
+ * BENCH_PROXY_TIMEOUT_S seconds (default 600) and that size is reported as not finished.
  */
-import { appendFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { coreV1, discoveryV1 } from '@berth/api-types';
-import { ExecIptables, createTestNetns, type TestNetns } from '@berth/iptables';
+import { ExecIptables, ExecNft, createTestNetns, type TestNetns } from '@berth/iptables';
 import type { ProxyState } from '@berth/proxy-rules';
+import { NftProxier } from '../../apps/kube-proxy/src/nft-proxier';
 import { Proxier } from '../../apps/kube-proxy/src/proxier';
+import type { ProxierBase, ProxyMode } from '../../apps/kube-proxy/src/proxier-base';
 
 const ENDPOINTS = 5;
 const CHANGES = 20;
+const TIMEOUT_MS = Number(process.env['BENCH_PROXY_TIMEOUT_S'] ?? '600') * 1000;
 
 function ip(base: number, i: number): string {
   return `10.${base + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}`;
@@ -51,7 +60,8 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-interface SizeResult {
+interface RunResult {
+  mode: ProxyMode;
   services: number;
   rules: number;
   fullMs: number;
@@ -64,20 +74,21 @@ interface SizeResult {
   idleCpuMs: number;
 }
 
-async function runSize(n: number): Promise<SizeResult> {
+function makeProxier(mode: ProxyMode, ns: TestNetns, state: () => ProxyState): ProxierBase {
+  const common = { state, nodeIPs: () => ['192.168.77.2'], clusterCidr: '10.244.0.0/16', minSyncIntervalMs: 1000 };
+  return mode === 'nftables'
+    ? new NftProxier({ ...common, nft: new ExecNft({ netns: ns.name, timeoutMs: TIMEOUT_MS }) })
+    : new Proxier({ ...common, iptables: new ExecIptables({ netns: ns.name, lockWaitSeconds: 60, timeoutMs: TIMEOUT_MS }) });
+}
+
+async function runOne(mode: ProxyMode, n: number): Promise<RunResult> {
   const ns: TestNetns = await createTestNetns();
   try {
     const { services, slices } = makeState(n);
     const holder: { state: ProxyState } = { state: { services, endpointSlices: slices } };
-    const proxier = new Proxier({
-      iptables: new ExecIptables({ netns: ns.name, lockWaitSeconds: 60, timeoutMs: 20 * 60_000 }),
-      state: () => holder.state,
-      nodeIPs: () => ['192.168.77.2'],
-      clusterCidr: '10.244.0.0/16',
-      minSyncIntervalMs: 1000,
-    });
+    const proxier = makeProxier(mode, ns, () => holder.state);
     const full = await proxier.syncProxyRules();
-    log(`${n} services: full sync ${(full.durationMs / 1000).toFixed(2)} s, ${full.rules} rules, ${full.restoreBytes} bytes`);
+    log(`${mode} ${n}: full sync ${(full.durationMs / 1000).toFixed(2)} s, ${full.rules} rules, ${full.restoreBytes} bytes`);
     const lat: number[] = [];
     const bytes: number[] = [];
     for (let c = 0; c < CHANGES; c++) {
@@ -96,18 +107,23 @@ async function runSize(n: number): Promise<SizeResult> {
     }
     lat.sort((a, b) => a - b);
     bytes.sort((a, b) => a - b);
-    log(`${n} services: incremental p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, bytes p50 ${pct(bytes, 50)}`);
+    log(`${mode} ${n}: incremental p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, bytes p50 ${pct(bytes, 50)}`);
     proxier.forceFullSync();
     const resync = await proxier.syncProxyRules();
-    log(`${n} services: forced full resync ${(resync.durationMs / 1000).toFixed(2)} s`);
-    // Idle: the loop is running with nothing to do.
+    log(`${mode} ${n}: forced full resync ${(resync.durationMs / 1000).toFixed(2)} s`);
+    // Idle: the loop is running with nothing to do (after its first sync and the garbage
+    // collection of the phases above have settled). Process CPU: the proxier's and V8's.
     proxier.start();
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 3000));
+    const before = proxier.lastSync;
     const cpu0 = process.cpuUsage();
     await new Promise((r) => setTimeout(r, 5000));
     const cpu = process.cpuUsage(cpu0);
+    const idleSyncs = proxier.lastSync === before ? 0 : 1;
     await proxier.stop();
+    log(`${mode} ${n}: idle ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU in 5 s, ${idleSyncs ? 'a sync ran' : 'no sync'}`);
     return {
+      mode,
       services: n,
       rules: full.rules,
       fullMs: full.durationMs,
@@ -128,37 +144,57 @@ function log(msg: string): void {
   process.stderr.write(`[bench:proxy] ${msg}\n`);
 }
 
+function plan(modesArg: string | undefined, sizesArg: string | undefined): Array<[ProxyMode, number]> {
+  if (!modesArg && !sizesArg) {
+    return [
+      ['iptables', 1000],
+      ['nftables', 1000],
+      ['nftables', 10000],
+    ];
+  }
+  const modes = (modesArg ?? 'iptables,nftables').split(',').map((m) => m.trim());
+  for (const m of modes) if (m !== 'iptables' && m !== 'nftables') throw new Error(`--modes: invalid mode "${m}": want iptables or nftables`);
+  const sizes = (sizesArg ?? '1000').split(',').map(Number);
+  return modes.flatMap((m) => sizes.map((n) => [m as ProxyMode, n] as [ProxyMode, number]));
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: 'string' }, 'no-write': { type: 'boolean' } } });
-  const sizes = (values.sizes ?? '1000,10000').split(',').map(Number);
-  const results: SizeResult[] = [];
+  const { values } = parseArgs({ options: { modes: { type: 'string' }, sizes: { type: 'string' }, write: { type: 'boolean' } } });
+  const runs = plan(values.modes ?? process.env['BENCH_PROXY_MODES'], values.sizes ?? process.env['BENCH_PROXY_SIZES']);
+  const results: RunResult[] = [];
   const failures: string[] = [];
-  for (const n of sizes) {
+  for (const [mode, n] of runs) {
     try {
-      results.push(await runSize(n));
+      results.push(await runOne(mode, n));
     } catch (err) {
-      // Keep the sizes that finished; say which did not (e.g. a restore over the time limit).
-      failures.push(`| ${n.toLocaleString('en-US')} × ${ENDPOINTS} | did not finish: ${String((err as Error).message).split('\n')[0]} |`);
-      log(`${n} services failed: ${String(err)}`);
+      // Keep the runs that finished; say which did not (e.g. a restore over the time limit).
+      failures.push(`| ${mode} | ${n.toLocaleString('en-US')} × ${ENDPOINTS} | did not finish: ${String((err as Error).message).split('\n')[0]} |`);
+      log(`${mode} ${n} failed: ${String(err)}`);
     }
   }
   const fmtS = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
   const date = new Date().toISOString().slice(0, 10);
   const rows = results.map(
     (r) =>
-      `| ${r.services.toLocaleString('en-US')} × ${ENDPOINTS} | ${r.rules.toLocaleString('en-US')} | ${fmtS(r.fullMs)} (${(r.fullBytes / 1e6).toFixed(1)} MB) | ${fmtS(r.resyncMs)} | ${r.incP50.toFixed(0)} / ${r.incP99.toFixed(0)} ms | ${r.bytesP50.toLocaleString('en-US')} B (max ${r.bytesMax.toLocaleString('en-US')}) | ${r.idleCpuMs.toFixed(0)} ms / 5 s |`,
+      `| ${r.mode} | ${r.services.toLocaleString('en-US')} × ${ENDPOINTS} | ${r.rules.toLocaleString('en-US')} | ${fmtS(r.fullMs)} (${(r.fullBytes / 1e6).toFixed(1)} MB) | ${fmtS(r.resyncMs)} | ${r.incP50.toFixed(0)} / ${r.incP99.toFixed(0)} ms | ${r.bytesP50.toLocaleString('en-US')} B (max ${r.bytesMax.toLocaleString('en-US')}) | ${r.idleCpuMs.toFixed(0)} ms / 5 s |`,
   );
   const table = [
-    `| services | rules | first full sync (restore size) | forced full resync | endpoint change → live, p50 / p99 (${CHANGES} changes) | bytes to iptables-restore per change | CPU idle |`,
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| mode | services | rules | first full sync (bytes written) | forced full resync | endpoint change → live, p50 / p99 (${CHANGES} changes) | bytes written per change | CPU idle |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     ...failures,
   ].join('\n');
   process.stdout.write(table + '\n');
-  if (!values['no-write']) {
+  if (values.write) {
     const file = join(import.meta.dirname, '..', '..', 'docs', 'performance.md');
-    appendFileSync(file, `\n### Proxy run of ${date}\n\n${table}\n`);
-    log(`appended to ${file}`);
+    const doc = readFileSync(file, 'utf8');
+    const section = `### Proxy run of ${date}\n\n${table}\n`;
+    // After the last "### Proxy run of" section (before the next heading), else at the end.
+    const last = doc.lastIndexOf('\n### Proxy run of ');
+    const nextHeading = last < 0 ? -1 : doc.slice(last + 1).search(/\n##+ /);
+    const at = last < 0 || nextHeading < 0 ? doc.length : last + 1 + nextHeading + 1;
+    writeFileSync(file, `${doc.slice(0, at)}${at === doc.length ? '\n' : ''}${section}\n${doc.slice(at)}`);
+    log(`added to ${file}`);
   }
 }
 

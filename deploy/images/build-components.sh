@@ -5,7 +5,7 @@
 #   berth/etcd:<version>, berth/nats:<version>   Debian's etcd and nats-server binaries (+ their ldd libs) FROM scratch
 # Each image is FROM berth/node:20 with /app/main.mjs (an esbuild bundle of apps/<app>/src/main.ts) and, in
 # /app/node_modules, the packages that cannot be bundled plus their production dependency closure.
-# kubelet and kube-proxy also get the host's iptables (nft backend), ip (iproute2) and conntrack (if installed).
+# kubelet and kube-proxy also get the host's iptables (nft backend), nft, ip (iproute2) and conntrack (if installed).
 # Incremental: a bundle is redone only when one of its inputs (from esbuild's metafile), the unbundled
 # packages' package.json or this script changed; an image is rebuilt only when its context hash changed (lib.sh).
 # Output: dist/images/<app>/ (what goes to /app), dist/images/.state/ (metafiles and input stamps).
@@ -98,7 +98,7 @@ smoke_check() {
   fi
 }
 
-# net_tools_rootfs ROOT: the host's iptables (nft backend, modules dir), ip and conntrack, with the shared
+# net_tools_rootfs ROOT: the host's iptables (nft backend, modules dir), nft, ip and conntrack, with the shared
 # libraries berth/node:20 lacks (it has node's ldd libs only). Paths as on Debian.
 net_tools_rootfs() {
   local root=$1 xt=/usr/lib/x86_64-linux-gnu/xtables l f bins=()
@@ -109,6 +109,9 @@ net_tools_rootfs() {
   cp -a "$xt/." "$root$xt/"
   f=$(readlink -f /usr/sbin/ip); cp "$f" "$root/usr/sbin/ip"; bins+=("$f")
   ln -s /usr/sbin/ip "$root/sbin/ip"          # replaces busybox's ip applet (it has no `ip netns`)
+  if f=$(PATH=/usr/sbin:/sbin:$PATH command -v nft); then   # kube-proxy --proxy-mode nftables
+    f=$(readlink -f "$f"); cp "$f" "$root/usr/sbin/nft"; bins+=("$f")
+  fi
   if f=$(PATH=/usr/sbin:/sbin:$PATH command -v conntrack); then
     f=$(readlink -f "$f"); cp "$f" "$root/usr/sbin/conntrack"; bins+=("$f")
   else

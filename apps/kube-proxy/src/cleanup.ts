@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { Iptables } from '@berth/iptables';
-import { JUMP_HOOKS, FIXED_CHAINS, isGeneratedChain } from '@berth/proxy-rules';
+import type { Iptables, Nft } from '@berth/iptables';
+import { JUMP_HOOKS, FIXED_CHAINS, NFT_FAMILY, NFT_TABLE, isGeneratedChain } from '@berth/proxy-rules';
 
 /**
- * Removes everything kube-proxy wrote: the jumps from the built-in chains, then every
+ * Removes everything the iptables mode wrote: the jumps from the built-in chains, then every
  * KUBE-* chain of ours in nat and filter (flushed and deleted in one restore per table).
  * Chains of other software are left alone. Returns the number of chains deleted.
  */
@@ -21,4 +21,14 @@ export async function cleanupRules(ipt: Iptables): Promise<number> {
     deleted += ours.length;
   }
   return deleted;
+}
+
+/**
+ * Removes everything the nftables mode wrote: the table `ip kube-proxy` (kube-proxy's
+ * CleanupLeftovers). Returns true when there was a table to remove.
+ */
+export async function cleanupNft(nft: Nft): Promise<boolean> {
+  const existed = (await nft.listTable(NFT_FAMILY, NFT_TABLE)) !== undefined;
+  if (existed) await nft.deleteTable(NFT_FAMILY, NFT_TABLE);
+  return existed;
 }

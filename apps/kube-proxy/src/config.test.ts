@@ -29,6 +29,24 @@ describe('compileProxyConfig', () => {
     assert.equal(c.localhostNodePorts, true);
   });
 
+  test('--proxy-mode: iptables, nftables, or (not given / empty) auto', () => {
+    const mode = (argv: string[], env: Record<string, string> = {}) => compileProxyConfig(['--insecure', '--node-name', 'n', ...argv], env).proxyMode;
+    assert.equal(mode([]), 'auto');
+    assert.equal(mode(['--proxy-mode', '']), 'auto');
+    assert.equal(mode(['--proxy-mode', 'iptables']), 'iptables');
+    assert.equal(mode(['--proxy-mode=nftables']), 'nftables');
+    assert.equal(mode([], { BERTH_PROXY_MODE: 'iptables' }), 'iptables');
+    assert.equal(mode(['--proxy-mode', 'nftables'], { BERTH_PROXY_MODE: 'iptables' }), 'nftables', 'the flag wins');
+    for (const bad of ['ipvs', 'kernelspace', 'NFTABLES', 'nft']) {
+      assert.throws(() => mode(['--proxy-mode', bad]), (e: Error) => e instanceof ConfigError && e.message === `--proxy-mode: invalid value "${bad}": want iptables or nftables`);
+    }
+  });
+
+  test('--dry-run is --iptables-dry-run for either mode', () => {
+    assert.equal(compileProxyConfig(['--insecure', '--node-name', 'n', '--dry-run'], {}).dryRun, true);
+    assert.equal(compileProxyConfig(['--insecure', '--node-name', 'n', '--iptables-dry-run'], {}).dryRun, true);
+  });
+
   test('durations', () => {
     assert.equal(parseDuration('500ms', 'x'), 500);
     assert.equal(parseDuration('1h', 'x'), 3_600_000);

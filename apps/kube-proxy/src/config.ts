@@ -17,7 +17,13 @@ export interface ProxyConfig {
   masqueradeAll: boolean;
   /** Node ports answer on 127.0.0.1 (sets net.ipv4.conf.all.route_localnet=1). */
   localhostNodePorts: boolean;
-  /** Print the restore text instead of applying it (development without root). */
+  /**
+   * The backend (kube-proxy --proxy-mode): "nftables" (table ip kube-proxy, one `nft -f`
+   * per sync) or "iptables" (iptables-restore). "auto", the default, is nftables when the
+   * `nft` binary runs, else iptables; it is decided at start (that needs I/O).
+   */
+  proxyMode: ProxyModeSetting;
+  /** Print the restore / nft text instead of applying it (development without root). */
   dryRun: boolean;
   /** Skip sysctls and the service-CIDR dummy route (tests that set up the node themselves). */
   skipNodeSetup: boolean;
@@ -27,6 +33,12 @@ export interface ProxyConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** --proxy-mode values, plus "auto" when the flag is not given. */
+export type ProxyModeSetting = 'iptables' | 'nftables' | 'auto';
+
+/** The values --proxy-mode accepts (kube-proxy's names; ipvs and kernelspace are not built). */
+export const PROXY_MODES = ['iptables', 'nftables'] as const;
 
 /** Parses "1s", "500ms", "1h", "90" (seconds) into milliseconds. */
 export function parseDuration(text: string, flag: string): number {
@@ -58,7 +70,9 @@ export function compileProxyConfig(argv: string[], env: Record<string, string | 
       'min-sync-period': { type: 'string' },
       'masquerade-all': { type: 'boolean' },
       'localhost-nodeports': { type: 'boolean' },
+      'proxy-mode': { type: 'string' },
       'iptables-dry-run': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       'skip-node-setup': { type: 'boolean' },
       cleanup: { type: 'boolean' },
       'log-level': { type: 'string' },
@@ -84,6 +98,12 @@ export function compileProxyConfig(argv: string[], env: Record<string, string | 
   if (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535) {
     throw new ConfigError(`--health-port: invalid value "${String(values['health-port'])}": want 0-65535`);
   }
+  const proxyModeText = values['proxy-mode'] ?? env['BERTH_PROXY_MODE'] ?? '';
+  // kube-proxy treats an empty --proxy-mode as "the default".
+  if (proxyModeText !== '' && !(PROXY_MODES as readonly string[]).includes(proxyModeText)) {
+    throw new ConfigError(`--proxy-mode: invalid value "${proxyModeText}": want ${PROXY_MODES.join(' or ')}`);
+  }
+  const proxyMode: ProxyModeSetting = proxyModeText === '' ? 'auto' : (proxyModeText as ProxyModeSetting);
   const minSyncPeriodMs = parseDuration(values['min-sync-period'] ?? '1s', '--min-sync-period');
   const syncPeriodMs = parseDuration(values['sync-period'] ?? '1h', '--sync-period');
   if (syncPeriodMs < minSyncPeriodMs) throw new ConfigError('--sync-period must not be shorter than --min-sync-period');
@@ -98,7 +118,8 @@ export function compileProxyConfig(argv: string[], env: Record<string, string | 
     syncPeriodMs,
     masqueradeAll: values['masquerade-all'] ?? false,
     localhostNodePorts: values['localhost-nodeports'] ?? false,
-    dryRun: values['iptables-dry-run'] ?? false,
+    proxyMode,
+    dryRun: values['dry-run'] ?? values['iptables-dry-run'] ?? false,
     skipNodeSetup: values['skip-node-setup'] ?? false,
     cleanup,
     logLevel: values['log-level'] ?? env['BERTH_LOG_LEVEL'] ?? 'info',

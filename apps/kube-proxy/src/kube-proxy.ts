@@ -3,14 +3,18 @@ import type { KubeObject } from '@berth/api';
 import type { coreV1, discoveryV1 } from '@berth/api-types';
 import { InformerFactory, type ApiClient, type ResourceType } from '@berth/client';
 import { apiClientFromFiles } from '@berth/grpc';
-import { ExecConntrack, ExecIptables, type Iptables } from '@berth/iptables';
+import { ExecConntrack, ExecIptables, ExecNft, nftAvailable, type Iptables, type Nft } from '@berth/iptables';
 import { createMetricsRegistry, startHealthServer, type Logger } from '@berth/observability';
 import { isIPv4 } from '@berth/proxy-rules';
-import type { ProxyConfig } from './config';
+import { cleanupNft, cleanupRules } from './cleanup';
+import type { ProxyConfig, ProxyModeSetting } from './config';
 import { DryRunIptables } from './dry-run-iptables';
+import { DryRunNft } from './dry-run-nft';
 import { proxyMetrics } from './metrics';
+import { NftProxier } from './nft-proxier';
 import { setupNode } from './node-setup';
 import { Proxier } from './proxier';
+import type { BaseProxierOptions, ProxierBase, ProxyMode } from './proxier-base';
 
 export const SERVICES: ResourceType = { group: '', version: 'v1', resource: 'services' };
 export const ENDPOINT_SLICES: ResourceType = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
@@ -22,7 +26,8 @@ type Node = coreV1.NodeJson & KubeObject;
 
 /** A running kube-proxy. */
 export interface KubeProxy {
-  proxier: Proxier;
+  proxier: ProxierBase;
+  mode: ProxyMode;
   healthPort: number;
   stop(): Promise<void>;
 }
@@ -38,18 +43,56 @@ export function nodeAddresses(node: coreV1.NodeJson | undefined): string[] {
 }
 
 /**
- * Wires kube-proxy: informers on Services, EndpointSlices and Nodes → Proxier (every
- * change requests a sync; the bounded-frequency runner coalesces them) → iptables.
+ * The backend to run: the configured one, or with "auto" nftables when `nft` runs (an
+ * injected Nft counts as present), else iptables.
+ */
+export async function resolveProxyMode(setting: ProxyModeSetting, nftPresent: () => Promise<boolean> = () => nftAvailable()): Promise<ProxyMode> {
+  if (setting !== 'auto') return setting;
+  return (await nftPresent()) ? 'nftables' : 'iptables';
+}
+
+/**
+ * Removes the rules of the mode not in use (as kube-proxy does at start): left over from a
+ * run in the other mode, they would still catch service traffic and send it to endpoints
+ * that may be long gone. Failures are logged, not fatal (the other tool may not be installed).
+ */
+async function cleanupOtherMode(mode: ProxyMode, iptables: Iptables, nft: Nft, logger: Logger): Promise<void> {
+  try {
+    if (mode === 'nftables') {
+      const chains = await cleanupRules(iptables);
+      if (chains > 0) logger.info({ chains }, 'removed the iptables mode’s leftover rules');
+    } else if (await cleanupNft(nft)) {
+      logger.info({}, 'removed the nftables mode’s leftover table');
+    }
+  } catch (err) {
+    logger.warn({ err, mode }, 'could not check for the other proxy mode’s leftover rules');
+  }
+}
+
+/**
+ * Wires kube-proxy: informers on Services, EndpointSlices and Nodes → the proxier of the
+ * chosen mode (every change requests a sync; the bounded-frequency runner coalesces them)
+ * → nftables or iptables.
  */
 export async function startKubeProxy(
   config: ProxyConfig,
   logger: Logger,
-  deps: { client?: ApiClient; iptables?: Iptables } = {},
+  deps: { client?: ApiClient; iptables?: Iptables; nft?: Nft } = {},
 ): Promise<KubeProxy> {
   const client =
     deps.client ??
     apiClientFromFiles(config.apiservers, config.tls);
   const iptables = deps.iptables ?? (config.dryRun ? new DryRunIptables() : new ExecIptables());
+  const nft = deps.nft ?? (config.dryRun ? new DryRunNft() : new ExecNft());
+  // A caller that injects one backend (a test) gets that one with "auto", and neither real
+  // tool is run for it: never touch the host's rules on behalf of a fake.
+  const injected = deps.iptables !== undefined || deps.nft !== undefined;
+  const mode = await resolveProxyMode(
+    config.proxyMode,
+    injected ? () => Promise.resolve(deps.nft !== undefined) : undefined,
+  );
+  logger.info({ mode, setting: config.proxyMode }, 'proxy mode');
+  if (!config.dryRun && (!injected || (deps.iptables && deps.nft))) await cleanupOtherMode(mode, iptables, nft, logger);
   if (!config.dryRun && !config.skipNodeSetup) {
     await setupNode({ serviceCidr: config.serviceCidr, localhostNodePorts: config.localhostNodePorts });
   }
@@ -62,8 +105,7 @@ export async function startKubeProxy(
 
   const recordMetrics = proxyMetrics(registry);
   let lastSuccess = Date.now();
-  const proxier = new Proxier({
-    iptables,
+  const common: BaseProxierOptions = {
     state: () => ({ services: services.store.list(), endpointSlices: slices.store.list() }),
     nodeIPs,
     clusterCidr: config.clusterCidr,
@@ -77,7 +119,8 @@ export async function startKubeProxy(
       recordMetrics(result, err);
     },
     logger,
-  });
+  };
+  const proxier: ProxierBase = mode === 'nftables' ? new NftProxier({ ...common, nft }) : new Proxier({ ...common, iptables });
   const changed = { onAdd: () => proxier.requestSync(), onUpdate: (a: KubeObject, b: KubeObject) => a !== b && proxier.requestSync(), onDelete: () => proxier.requestSync() };
   services.addEventHandler(changed);
   slices.addEventHandler(changed);
@@ -111,6 +154,7 @@ export async function startKubeProxy(
 
   return {
     proxier,
+    mode,
     healthPort: health.port,
     stop: async () => {
       abort.abort();

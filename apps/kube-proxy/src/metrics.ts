@@ -18,12 +18,12 @@ export function proxyMetrics(registry: Registry): (result: SyncResult | undefine
   });
   const rules = new Gauge({
     name: 'kubeproxy_sync_proxy_rules_iptables_total',
-    help: 'Rules kube-proxy has in iptables (nat and filter)',
+    help: 'Rules kube-proxy has written (iptables nat and filter, or the nftables table ip kube-proxy)',
     registers: [registry],
   });
   const bytes = new Counter({
     name: 'kubeproxy_sync_proxy_rules_restore_bytes_total',
-    help: 'Bytes handed to iptables-restore',
+    help: 'Bytes handed to iptables-restore or nft',
     registers: [registry],
   });
   const failures = new Counter({

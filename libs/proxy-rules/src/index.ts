@@ -3,6 +3,7 @@ export { base32, servicePortChainName, externalChainName, endpointChainName } fr
 export { ipv4ToNumber, ipInCidr, isIPv4 } from './ip';
 export {
   servicePorts,
+  ServicePortsCache,
   usableEndpoints,
   SERVICE_NAME_LABEL,
   DEFAULT_AFFINITY_TIMEOUT_SECONDS,
@@ -33,3 +34,34 @@ export {
   type TraceOptions,
   type RecentTable,
 } from './trace-packet';
+export {
+  NFT,
+  NFT_FAMILY,
+  NFT_TABLE,
+  nftRuleCount,
+  nftElementCount,
+  type NftRuleset,
+  type NftChain,
+  type NftSet,
+  type NftElement,
+  type NftRule,
+  type NftBaseChainSpec,
+} from './nft/model';
+export {
+  hashAndTruncate,
+  nftServiceChainName,
+  nftExternalChainName,
+  nftAffinitySetName,
+  isNftServiceObjectName,
+} from './nft/names';
+export { buildNftRuleset, buildNftRulesetFromPorts, NftBuildCache, type NftBuildChanges } from './nft/build';
+export {
+  renderNftFull,
+  renderNftIncremental,
+  diffNftRulesets,
+  isEmptyNftDiff,
+  isDynamicSet,
+  type NftDiff,
+  type NftFullOptions,
+} from './nft/render';
+export { traceNft, traceNftAll, type AffinityTable, type NftTraceOptions } from './nft/trace';

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 
+const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
 /** An IPv4 address as an unsigned 32-bit number; NaN when it is not a dotted quad. */
 export function ipv4ToNumber(ip: string): number {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return NaN;
+  const m = DOTTED_QUAD.exec(ip);
+  if (!m) return NaN;
   let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return NaN;
-    const v = Number(p);
+  for (let i = 1; i <= 4; i++) {
+    const v = Number(m[i]);
     if (v > 255) return NaN;
     n = n * 256 + v;
   }

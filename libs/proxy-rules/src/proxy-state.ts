@@ -47,12 +47,30 @@ export interface ServicePort {
 }
 
 /**
+ * ServicePortsCache lets servicePorts reuse the ports of a service whose Service object and
+ * EndpointSlice objects are the very same (by reference) as last time: informer caches
+ * replace an object on every change, so an unchanged service costs a lookup, not a
+ * recomputation, and its ServicePort objects stay identical for the rule builders.
+ */
+export class ServicePortsCache {
+  entries = new Map<string, { svc: coreV1.ServiceJson; slices: readonly discoveryV1.EndpointSliceJson[]; ports: ServicePort[] }>();
+}
+
+function sameSlices(a: readonly discoveryV1.EndpointSliceJson[], b: readonly discoveryV1.EndpointSliceJson[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const NO_SLICES: discoveryV1.EndpointSliceJson[] = [];
+
+/**
  * Turns Services and EndpointSlices into service ports with their endpoints. Headless and
  * ExternalName services have no virtual IP and are left out. Endpoints are matched to a
  * service port by port name and protocol (the EndpointSlice controller has already resolved
  * named targetPorts into numbers per pod), and deduplicated by ip:port across slices.
  */
-export function servicePorts(state: ProxyState): ServicePort[] {
+export function servicePorts(state: ProxyState, cache?: ServicePortsCache): ServicePort[] {
   const slicesByService = new Map<string, discoveryV1.EndpointSliceJson[]>();
   for (const slice of state.endpointSlices) {
     const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
@@ -68,50 +86,72 @@ export function servicePorts(state: ProxyState): ServicePort[] {
     .map((s) => [keyOf(s), s] as const)
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([, s]) => s);
+  const entries = cache ? new Map<string, { svc: coreV1.ServiceJson; slices: readonly discoveryV1.EndpointSliceJson[]; ports: ServicePort[] }>() : undefined;
   for (const svc of services) {
-    const spec = svc.spec ?? {};
-    const clusterIP = spec.clusterIP ?? '';
-    if (spec.type === 'ExternalName' || clusterIP === 'None' || !isIPv4(clusterIP)) continue;
     const namespace = svc.metadata?.namespace ?? 'default';
     const serviceName = svc.metadata?.name ?? '';
-    const slices = slicesByService.get(`${namespace}/${serviceName}`) ?? [];
-    const affinitySeconds =
-      spec.sessionAffinity === 'ClientIP'
-        ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS)
-        : undefined;
-    const externalIPs = (spec.externalIPs ?? []).filter(isIPv4);
-    const loadBalancerIPs =
-      spec.type === 'LoadBalancer'
-        ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4)
-        : [];
-    for (const p of spec.ports ?? []) {
-      if (p.port === undefined) continue;
-      const portName = p.name ?? '';
-      const protocol = (p.protocol ?? 'TCP').toLowerCase();
-      out.push({
-        name: `${namespace}/${serviceName}${portName ? `:${portName}` : ''}`,
-        namespace,
-        serviceName,
-        portName,
-        protocol,
-        clusterIP,
-        port: p.port,
-        ...((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && p.nodePort ? { nodePort: p.nodePort } : {}),
-        externalIPs,
-        loadBalancerIPs,
-        ...(affinitySeconds !== undefined ? { affinitySeconds } : {}),
-        endpoints: endpointsFor(slices, portName, protocol),
-      });
+    const key = `${namespace}/${serviceName}`;
+    const slices = slicesByService.get(key) ?? NO_SLICES;
+    const cached = cache?.entries.get(key);
+    if (cached && cached.svc === svc && sameSlices(cached.slices, slices)) {
+      entries?.set(key, cached);
+      for (const p of cached.ports) out.push(p);
+      continue;
     }
+    const first = out.length;
+    portsOf(svc, namespace, serviceName, slices, out);
+    entries?.set(key, { svc, slices, ports: out.slice(first) });
   }
+  if (cache && entries) cache.entries = entries;
   return out;
+}
+
+/** Appends the ports of one service to `out`. */
+function portsOf(
+  svc: coreV1.ServiceJson,
+  namespace: string,
+  serviceName: string,
+  slices: readonly discoveryV1.EndpointSliceJson[],
+  out: ServicePort[],
+): void {
+  const spec = svc.spec ?? {};
+  const clusterIP = spec.clusterIP ?? '';
+  if (spec.type === 'ExternalName' || clusterIP === 'None' || !isIPv4(clusterIP)) return;
+  const affinitySeconds =
+    spec.sessionAffinity === 'ClientIP'
+      ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS)
+      : undefined;
+  const externalIPs = (spec.externalIPs ?? []).filter(isIPv4);
+  const loadBalancerIPs =
+    spec.type === 'LoadBalancer'
+      ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4)
+      : [];
+  for (const p of spec.ports ?? []) {
+    if (p.port === undefined) continue;
+    const portName = p.name ?? '';
+    const protocol = (p.protocol ?? 'TCP').toLowerCase();
+    out.push({
+      name: `${namespace}/${serviceName}${portName ? `:${portName}` : ''}`,
+      namespace,
+      serviceName,
+      portName,
+      protocol,
+      clusterIP,
+      port: p.port,
+      ...((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && p.nodePort ? { nodePort: p.nodePort } : {}),
+      externalIPs,
+      loadBalancerIPs,
+      ...(affinitySeconds !== undefined ? { affinitySeconds } : {}),
+      endpoints: endpointsFor(slices, portName, protocol),
+    });
+  }
 }
 
 function keyOf(svc: coreV1.ServiceJson): string {
   return `${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name ?? ''}`;
 }
 
-function endpointsFor(slices: discoveryV1.EndpointSliceJson[], portName: string, protocol: string): Endpoint[] {
+function endpointsFor(slices: readonly discoveryV1.EndpointSliceJson[], portName: string, protocol: string): Endpoint[] {
   const byEndpoint = new Map<string, Endpoint>();
   for (const slice of slices) {
     const port = (slice.ports ?? []).find(
