@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs berth in-process against a FakeApi and captures what it prints.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeApi } from '@berth/client/testing';
@@ -27,6 +27,17 @@ export interface RunResult {
 
 export const NOW = new Date('2024-01-01T12:00:00Z');
 
+let homes: string | undefined;
+/** A fresh home directory, under one per-process directory removed when the process exits. */
+export function tempHome(): string {
+  if (!homes) {
+    const root = mkdtempSync(join(tmpdir(), 'berth-homes-'));
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    homes = root;
+  }
+  return mkdtempSync(join(homes, 'home-'));
+}
+
 /** A FakeApi whose clock is fixed at NOW. */
 export function fakeApi(): FakeApi {
   return new FakeApi({ now: () => NOW });
@@ -47,7 +58,7 @@ export async function berth(
     ...(opts.terminal ? { terminal: opts.terminal } : {}),
     env: opts.env ?? {},
     cwd: opts.cwd ?? SPECS,
-    home: opts.home ?? mkdtempSync(join(tmpdir(), 'berth-home-')),
+    home: opts.home ?? tempHome(),
     now: () => NOW,
     ...(api ? { client: api } : {}),
     sleep: async () => {

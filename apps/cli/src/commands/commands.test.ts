@@ -2,12 +2,11 @@
 // The verbs against a FakeApi: what they send and what they print.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { badRequest, type ExecInput, type ExecOutput, type KubeObject, type PodExecOptions } from '@berth/api';
 import type { Terminal } from './context';
-import { berth, fakeApi, CONFIGMAPS, DEPLOYMENTS, NODES, PODS, REPLICASETS, SECRETS, SERVICES } from './cli.test-helper';
+import { berth, fakeApi, tempHome, CONFIGMAPS, DEPLOYMENTS, NODES, PODS, REPLICASETS, SECRETS, SERVICES } from './cli.test-helper';
 
 const RB = { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings' };
 
@@ -49,7 +48,7 @@ describe('create and apply', () => {
     const yaml = readFileSync(join(import.meta.dirname, '../../../../../shared/k8s-specs/pod/db.yml'), 'utf8');
     assert.equal((await berth(api, ['create', '-f', '-', '-n', 'dev'], { stdin: yaml })).stdout, 'pod/db created\n');
     assert.ok(api.stored(PODS, 'dev', 'db'));
-    const dir = mkdtempSync(join(tmpdir(), 'berth-m-'));
+    const dir = tempHome();
     writeFileSync(join(dir, 'a.yml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: other}\n');
     writeFileSync(join(dir, 'notes.txt'), 'ignored');
     assert.equal((await berth(api, ['create', '-f', dir])).stdout, 'configmap/a created\n');
@@ -63,7 +62,7 @@ describe('create and apply', () => {
     const api = fakeApi();
     assert.deepEqual(await berth(api, ['create', '-f', 'nope.yml']), { code: 1, stdout: '', stderr: 'error: the path "nope.yml" does not exist\n' });
     assert.match((await berth(api, ['create', '-f', 'https://example.com/x.yml'])).stderr, /^error: unable to read URL/);
-    const dir = mkdtempSync(join(tmpdir(), 'berth-m-'));
+    const dir = tempHome();
     writeFileSync(join(dir, 'bad.yml'), 'kind: Pod\n  metadata: [\n');
     const bad = await berth(api, ['create', '-f', join(dir, 'bad.yml')]);
     assert.equal(bad.code, 1);
@@ -77,7 +76,7 @@ describe('create and apply', () => {
     const api = fakeApi();
     assert.equal((await berth(api, ['apply', '-f', 'rs/go-demo-2.yml'])).stdout, 'replicaset.apps/go-demo-2 created\n');
     assert.equal((await berth(api, ['apply', '-f', 'rs/go-demo-2.yml'])).stdout, 'replicaset.apps/go-demo-2 unchanged\n');
-    const dir = mkdtempSync(join(tmpdir(), 'berth-a-'));
+    const dir = tempHome();
     writeFileSync(join(dir, 'rs.yml'), readFileSync(join(import.meta.dirname, '../../../../../shared/k8s-specs/rs/go-demo-2.yml'), 'utf8').replace('replicas: 2', 'replicas: 4'));
     api.clearActions();
     assert.equal((await berth(api, ['apply', '-f', join(dir, 'rs.yml')])).stdout, 'replicaset.apps/go-demo-2 configured\n');
@@ -264,7 +263,7 @@ describe('generators, run and expose', () => {
   test('create namespace, configmap, secret and rolebinding', async () => {
     const api = fakeApi();
     assert.equal((await berth(api, ['create', 'ns', 'testing'])).stdout, 'namespace/testing created\n');
-    const dir = mkdtempSync(join(tmpdir(), 'berth-cm-'));
+    const dir = tempHome();
     writeFileSync(join(dir, 'prometheus-conf.yml'), 'scrape: 1\n');
     writeFileSync(join(dir, 'my-env-file.yml'), '# comment\nsomething=else\nweather=sunny\n');
     const cm = await berth(api, ['create', 'cm', 'my-config', `--from-file=${join(dir, 'prometheus-conf.yml')}`, '--from-literal=k=v']);

@@ -2,14 +2,11 @@
 // `berth config ...` against kubeconfig files in temporary home directories.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { berth } from '../commands/cli.test-helper';
+import { berth, tempHome } from '../commands/cli.test-helper';
 
-function home(): string {
-  return mkdtempSync(join(tmpdir(), 'berth-home-'));
-}
+const home = tempHome;
 
 describe('berth config', () => {
   test('set-cluster, set-credentials, set-context, use-context, get-contexts, current-context', async () => {

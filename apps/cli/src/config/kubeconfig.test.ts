@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempHome } from '../commands/cli.test-helper';
 import {
   kubeconfigPaths,
   mergeKubeconfigs,
@@ -97,7 +97,7 @@ describe('kubeconfig files', () => {
   });
 
   test('the store writes new stanzas to the first file and existing ones back where they are', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-kc-'));
+    const dir = tempHome();
     const a = join(dir, 'a');
     const b = join(dir, 'b');
     writeFileSync(b, 'current-context: x\ncontexts:\n- name: x\n  context: {cluster: c}\n');
