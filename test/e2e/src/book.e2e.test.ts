@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { get as httpGet } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@berth/testing';
-import { NODES, applyText, berth, berthOk, clusterScript, curlFromNode, kubeletPid, nodeIP, removeCluster } from './cluster';
+import { BERTH, NODES, applyText, berth, berthOk, clusterScript, curlFromNode, kubeletPid, nodeIP, removeCluster, sh } from './cluster';
 
 const MINUTE = 60_000;
 
@@ -65,6 +65,10 @@ describe('a cluster brought up by `berth cluster up`', { timeout: 40 * MINUTE },
     assert.match(await berthOk('get', 'pods'), /^db\s+1\/1\s+Running\s+0\s+\d+s\n/m);
     const logs = await waitFor('db logs', async () => ((await berth('logs', 'db')).stdout || undefined));
     assert.match(logs, /\S/);
+    // `kubectl exec db ps aux` and an exec with stdin and an exit code, through the apiserver and NATS.
+    assert.match(await berthOk('exec', 'db', '--', 'ps', 'aux'), /mongod/);
+    const exec = await sh('node', [BERTH, 'exec', '-i', 'db', '--', 'sh', '-c', 'read x; echo "got $x"; exit 3'], { input: 'hi\n' });
+    assert.deepEqual(exec, { code: 3, stdout: 'got hi\n', stderr: 'command terminated with exit code 3\n' });
     assert.equal(await berthOk('delete', '-f', 'pod/db.yml'), 'pod "db" deleted\n');
   });
 

@@ -55,8 +55,10 @@ export async function sh(cmd: string, args: string[], opts: { cwd?: string; time
 }
 
 /** `berth ARGS` from the book's directory. */
+export const BERTH = join(ROOT, 'apps/cli/bin/berth.mjs');
+
 export function berth(...args: string[]): Promise<Result> {
-  return sh('node', [join(ROOT, 'apps/cli/bin/berth.mjs'), ...args]);
+  return sh('node', [BERTH, ...args]);
 }
 
 /** `berth ARGS` that must succeed; returns stdout. */
@@ -68,7 +70,7 @@ export async function berthOk(...args: string[]): Promise<string> {
 
 /** `berth apply -f -` of a manifest given as text. */
 export async function applyText(manifest: string): Promise<string> {
-  const r = await sh('node', [join(ROOT, 'apps/cli/bin/berth.mjs'), 'apply', '-f', '-'], { input: manifest });
+  const r = await sh('node', [BERTH, 'apply', '-f', '-'], { input: manifest });
   if (r.code !== 0) throw new Error(`berth apply exited ${r.code}: ${r.stderr}`);
   return r.stdout;
 }
