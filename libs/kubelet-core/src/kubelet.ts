@@ -47,9 +47,21 @@ export class Kubelet {
     };
     this.workers = new PodWorkers({ ...o, objects, requeue: (uid, ms) => this.requeue(uid, ms) });
     const enqueue = (p: Pod): void => this.queue.add(p.metadata?.uid ?? '');
+    // A pod being deleted must not wait for a postStart hook that may never end.
+    const cancelStart = (p: Pod): void => this.workers.cancelStart(p.metadata?.uid ?? '');
     // Our own status writes come back as updates: they need no sync (the worker already
     // requeues what it waits for), so only changes to what the kubelet acts on enqueue.
-    this.pods.addEventHandler({ onAdd: enqueue, onUpdate: (o, n) => (o === n || podChangedForKubelet(o, n)) && enqueue(n), onDelete: enqueue });
+    this.pods.addEventHandler({
+      onAdd: enqueue,
+      onUpdate: (o, n) => {
+        if (n.metadata?.deletionTimestamp) cancelStart(n);
+        if (o === n || podChangedForKubelet(o, n)) enqueue(n);
+      },
+      onDelete: (p) => {
+        cancelStart(p);
+        enqueue(p);
+      },
+    });
     const byNamespace = (obj: { metadata?: { namespace?: string } }): void => {
       for (const p of this.pods.store.listByNamespace(obj.metadata?.namespace ?? '')) enqueue(p);
     };

@@ -11,6 +11,7 @@ import {
 import { createHash } from 'node:crypto';
 import { Backoff } from './backoff';
 import { ContainerConfigError, containerEnv, expandVars, type NodeAllocatable } from './container-env';
+import { LifecycleHooks } from './lifecycle-hooks';
 import { computePodStatus, type WaitingReason } from './pod-status';
 import { ProbeManager, probeKindLabel, type ProbeKind } from './probe-manager';
 import type { Prober } from './prober';
@@ -48,7 +49,14 @@ interface PodState {
   terminating?: Promise<void>;
   /** Container ids already killed for a failed liveness probe. */
   killedForProbe: Set<string>;
+  /** Container ids whose postStart hook is running: reported as not yet started. */
+  starting: Set<string>;
+  /** Aborted by cancelStart: the sync in progress stops waiting for postStart hooks. */
+  startAbort?: AbortController;
 }
+
+/** Kubernetes' minimumGracePeriodInSeconds: a graceful stop always leaves the process this long. */
+const MIN_GRACE_SECONDS = 2;
 
 /**
  * PodWorkers reconciles each pod bound to this node with what runs in the container
@@ -58,6 +66,7 @@ interface PodState {
  */
 export class PodWorkers {
   readonly probes: ProbeManager;
+  private readonly hooks: LifecycleHooks;
   private readonly state = new Map<string, PodState>();
   private readonly backoff: Backoff;
   private readonly imageBackoff: Backoff;
@@ -71,6 +80,7 @@ export class PodWorkers {
     this.imageBackoff = new Backoff(o.imageBackoff?.initialMs ?? 10_000, o.imageBackoff?.maxMs ?? 300_000);
     this.log = o.logger ?? silentKubeletLogger;
     this.now = o.now ?? Date.now;
+    this.hooks = new LifecycleHooks(o.runtime, o.recorder, this.now);
     this.probes = new ProbeManager(o.prober, {
       onFailure: (pod, name, kind, message) => this.o.recorder.event(pod, 'Warning', 'Unhealthy', message),
       onChange: (uid) => this.o.requeue(uid, 0),
@@ -142,8 +152,10 @@ export class PodWorkers {
     // 3. containers: init containers in order, then the app containers
     const byName = groupByName(containers);
     const policy = pod.spec?.restartPolicy ?? 'Always';
+    const start = (st.startAbort = new AbortController()).signal;
     let initDone = true;
     for (const c of pod.spec?.initContainers ?? []) {
+      if (start.aborted) break;
       const latest = byName.get(c.name ?? '')?.[0];
       if (latest && latest.state === 'exited' && latest.exitCode === 0 && !latest.error) {
         st.waiting.delete(c.name ?? '');
@@ -155,11 +167,12 @@ export class PodWorkers {
         if (policy === 'Never') break; // the pod fails
         if (!(await this.backoffAllows(pod, st, c, latest))) break;
       }
-      await this.startContainer(podForEnv, st, sandbox, c, nextAttempt(byName.get(c.name ?? '')), volumes, true);
+      await this.startContainer(podForEnv, st, sandbox, c, nextAttempt(byName.get(c.name ?? '')), volumes, true, start);
       break;
     }
     if (initDone) {
       for (const c of pod.spec?.containers ?? []) {
+        if (start.aborted) break;
         const name = c.name ?? '';
         const list = byName.get(name);
         const latest = list?.[0];
@@ -169,9 +182,7 @@ export class PodWorkers {
           if (probe.unhealthy && !st.killedForProbe.has(latest.id)) {
             st.killedForProbe.add(latest.id);
             const what = probe.unhealthy.kind === 'startup' ? 'startup' : 'liveness';
-            this.o.recorder.event(pod, 'Normal', 'Killing', `Container ${name} failed ${what} probe, will be restarted`);
-            this.probes.stop(latest.id);
-            await this.o.runtime.stopContainer(latest.id, gracePeriod(pod, c, probe.unhealthy.kind));
+            await this.killContainer(pod, latest, gracePeriod(pod, c, probe.unhealthy.kind), `Container ${name} failed ${what} probe, will be restarted`);
             this.o.requeue(uid, 0);
           } else {
             this.probes.ensure(pod, name, latest.startedAt?.getTime() ?? this.now(), { podIP: sandbox.ip, containerId: latest.id, container: c });
@@ -192,9 +203,10 @@ export class PodWorkers {
           }
           if (!(await this.backoffAllows(pod, st, c, latest))) continue;
         }
-        await this.startContainer(podForEnv, st, sandbox, c, nextAttempt(list), volumes, false);
+        await this.startContainer(podForEnv, st, sandbox, c, nextAttempt(list), volumes, false, start);
       }
     }
+    st.startAbort = undefined;
 
     // 4. garbage: keep the newest two instances of each container (state and logs --previous)
     containers = await this.o.runtime.listContainers({ podUid: uid });
@@ -203,6 +215,15 @@ export class PodWorkers {
       for (const old of list.slice(2)) if (old.state !== 'running') await this.o.runtime.removeContainer(old.id);
     }
     await this.writeStatus(pod, st, sandbox, containers);
+  }
+
+  /**
+   * Stops waiting for the postStart hooks of a pod that is being deleted (the kubelet
+   * cancels the sync in progress when termination is requested): the sync returns, and
+   * the next one terminates the pod. The hook's exec itself ends with its container.
+   */
+  cancelStart(uid: string): void {
+    this.state.get(uid)?.startAbort?.abort();
   }
 
   /** The pods this worker has seen and not yet removed (uids). */
@@ -238,6 +259,7 @@ export class PodWorkers {
     attempt: number,
     volumes: Map<string, PreparedVolume>,
     init: boolean,
+    signal: AbortSignal,
   ): Promise<void> {
     const name = c.name ?? '';
     const image = c.image ?? '';
@@ -322,9 +344,45 @@ export class PodWorkers {
       this.o.requeue(uid, 1000);
       return;
     }
-    st.waiting.delete(name);
+    const startedAt = this.now();
     this.o.recorder.event(pod, 'Normal', 'Started', `Started container ${name}`);
-    if (!init) this.probes.ensure(pod, name, this.now(), { podIP: sandbox.ip, containerId: id, container: c });
+    if (c.lifecycle?.postStart) {
+      if (!(await this.runPostStart(pod, st, sandbox, c, id, signal))) return;
+    }
+    st.waiting.delete(name);
+    if (!init) this.probes.ensure(pod, name, startedAt, { podIP: sandbox.ip, containerId: id, container: c });
+  }
+
+  /**
+   * Runs a started container's postStart hook; until it returns, the container is
+   * reported Waiting (ContainerCreating), as Kubernetes reports it. A failure is a
+   * FailedPostStartHook event (no details: they could hold secrets), the container is
+   * killed (preStop included) and, when it will be restarted, waits with reason
+   * PostStartHookError and the hook's message. Returns whether the hook succeeded.
+   */
+  private async runPostStart(pod: Pod, st: PodState, sandbox: SandboxInfo, c: Container, id: string, signal: AbortSignal): Promise<boolean> {
+    const name = c.name ?? '';
+    const uid = pod.metadata?.uid ?? '';
+    st.starting.add(id);
+    st.waiting.set(name, { reason: 'ContainerCreating' });
+    await this.writeStatus(this.pods.get(uid) ?? pod, st, sandbox, await this.o.runtime.listContainers({ podUid: uid }));
+    const r = await this.hooks.postStart({ pod, container: c, containerId: id, podIP: sandbox.ip }, signal);
+    st.starting.delete(id);
+    if (r.ok) return true;
+    if (r.interrupted) return false; // the pod is being deleted: its termination stops the container
+    this.log.info({ uid, container: name, message: r.message }, 'postStart hook failed');
+    this.o.recorder.event(pod, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
+    const info = await this.o.runtime.inspectContainer(id);
+    await this.killContainer(pod, info, terminationGrace(pod), 'FailedPostStartHook');
+    const after = await this.o.runtime.inspectContainer(id);
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    if (policy === 'Always' || (policy === 'OnFailure' && (after.exitCode !== 0 || !!after.error))) {
+      st.waiting.set(name, { reason: 'PostStartHookError', message: r.message });
+    } else {
+      st.waiting.delete(name);
+    }
+    this.o.requeue(uid, 0);
+    return false;
   }
 
   private readonly lastPullFailure = new Map<string, number>();
@@ -335,7 +393,7 @@ export class PodWorkers {
     if (!st.terminating) {
       st.terminating = (async () => {
         const containers = await this.o.runtime.listContainers({ podUid: uid });
-        const grace = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+        const grace = terminationGrace(pod);
         const t0 = this.now();
         await this.killContainers(pod, containers, grace);
         this.log.debug({ uid, grace, ms: this.now() - t0 }, 'pod containers stopped');
@@ -361,17 +419,29 @@ export class PodWorkers {
     await st.terminating;
   }
 
-  /** Stops the given containers in parallel (Killing events for running ones). */
+  /** Stops the given containers in parallel (Killing events and preStop hooks for running ones). */
   private async killContainers(pod: Pod, containers: ContainerInfo[], grace: number): Promise<void> {
-    await Promise.all(
-      containers
-        .filter((c) => c.state === 'running' || c.state === 'created')
-        .map(async (c) => {
-          this.probes.stop(c.id);
-          if (c.state === 'running') this.o.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
-          await this.o.runtime.stopContainer(c.id, grace);
-        }),
-    );
+    await Promise.all(containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.killContainer(pod, c, grace)));
+  }
+
+  /**
+   * The kubelet's killContainer: the Killing event, the container's preStop hook within
+   * the grace period, then SIGTERM with what is left of it (at least 2 s of a non-zero
+   * grace period, even when the hook used it all up) and SIGKILL after that.
+   */
+  private async killContainer(pod: Pod, c: ContainerInfo, graceSeconds: number, message = `Stopping container ${c.name}`): Promise<void> {
+    this.probes.stop(c.id);
+    let grace = graceSeconds;
+    if (c.state === 'running') {
+      this.o.recorder.event(pod, 'Normal', 'Killing', message);
+      const spec = containerSpec(pod, c.name);
+      if (spec?.lifecycle?.preStop && grace > 0) {
+        const podIP = (await this.o.runtime.listSandboxes({ podUid: c.pod.uid })).find((s) => s.id === c.sandboxId && s.state === 'ready')?.ip ?? '';
+        grace -= await this.hooks.preStop({ pod, container: spec, containerId: c.id, podIP }, grace);
+      }
+    }
+    if (graceSeconds > 0) grace = Math.max(grace, MIN_GRACE_SECONDS);
+    await this.o.runtime.stopContainer(c.id, grace);
   }
 
   /** A pod gone from the API: remove everything it left on the node. */
@@ -404,7 +474,8 @@ export class PodWorkers {
       pod,
       hostIP: this.o.hostIP,
       sandbox,
-      containers: groupByName(containers),
+      // a container whose postStart hook runs is reported as before its start
+      containers: groupByName(st.starting.size ? containers.filter((c) => !st.starting.has(c.id)) : containers),
       waiting: st.waiting,
       probes: (id, c) => this.probes.state(id, c),
       runtimeName: this.runtimeName || 'docker',
@@ -442,7 +513,7 @@ export class PodWorkers {
 
   private podState(uid: string): PodState {
     let s = this.state.get(uid);
-    if (!s) this.state.set(uid, (s = { waiting: new Map(), killedForProbe: new Set() }));
+    if (!s) this.state.set(uid, (s = { waiting: new Map(), killedForProbe: new Set(), starting: new Set() }));
     return s;
   }
 }
@@ -452,6 +523,16 @@ function gracePeriod(pod: Pod, c: Container, kind: ProbeKind): number {
   const p = kind === 'startup' ? c.startupProbe : c.livenessProbe;
   void probeKindLabel;
   return p?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+/** The pod's grace period for stopping its containers: the deletion's, else the spec's (default 30 s). */
+function terminationGrace(pod: Pod): number {
+  return pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+/** The spec of a container (app or init) by name. */
+function containerSpec(pod: Pod, name: string): Container | undefined {
+  return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === name);
 }
 
 function groupByName(containers: ContainerInfo[]): Map<string, ContainerInfo[]> {

@@ -68,4 +68,22 @@ describe('MemoryRuntime', () => {
     rt.exit(id, 0);
     await assert.rejects(rt.exec(id, { command: ['ls'] }), /is not running/);
   });
+
+  test('execSync runs the toy shell to its end or its timeout; a stopped container ends its execs; calls are timed', async () => {
+    const rt = new MemoryRuntime({ images: ['busybox'], interactiveExec: toyExec });
+    const sb = await rt.runSandbox({ pod: { uid: 'u', name: 'p', namespace: 'default' }, attempt: 0, hostname: 'p', dnsServers: [], dnsSearches: [], dnsOptions: [] });
+    const id = await rt.createContainer(sb.id, { name: 'sh', attempt: 0, image: 'busybox', env: [], mounts: [] });
+    await rt.startContainer(id);
+    assert.deepEqual(await rt.execSync(id, ['sh', '-c', 'echo out; echo err >&2; sleep 0.05; exit 3'], 5000), { exitCode: 3, output: 'out\nerr\n', timedOut: false });
+    assert.deepEqual(await rt.execSync(id, ['sleep', '10'], 50), { exitCode: -1, output: '', timedOut: true });
+    const hanging = rt.execSync(id, ['sh', '-c', 'echo bye; sleep'], 60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    await rt.stopContainer(id, 2);
+    assert.deepEqual(await hanging, { exitCode: 137, output: 'bye\n', timedOut: false });
+    const calls = rt.timeline.map((e) => e.call);
+    assert.deepEqual(calls.slice(-2), ['exec sh#0 sh -c echo bye; sleep', 'stopContainer sh#0 grace=2']);
+    const [exec, stop] = rt.timeline.slice(-2);
+    assert.ok(exec && stop && stop.at - exec.at >= 15, `stop ${stop?.at} after exec ${exec?.at}`);
+    assert.deepEqual(rt.calls, calls);
+  });
 });

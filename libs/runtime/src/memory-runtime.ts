@@ -50,7 +50,8 @@ export interface MemoryRuntimeOptions {
   /**
    * Runs exec sessions as streams (kubectl exec -i/-t): reads stdin, writes stdout and
    * stderr as it goes, resolves with the exit code. Returning undefined leaves the command
-   * to execHandler. Exec probes (execSync) always use execHandler.
+   * to execHandler. execSync (exec probes, lifecycle hooks) runs it too, to completion or
+   * its timeout, with stdout and stderr as one output.
    */
   interactiveExec?: (container: ContainerInfo, command: string[], io: MemoryExecIo) => Promise<number> | undefined;
   /** Simulated latency of pulls, in ms (default 0). */
@@ -75,6 +76,18 @@ interface MemContainer {
   config: ContainerConfig;
   logs: Array<{ at: Date; chunk: LogChunk }>;
   timer?: NodeJS.Timeout;
+  usage: SimulatedUsage;
+  /** Kills of the exec sessions in progress: a process that ends takes its execs with it. */
+  sessions: Set<() => void>;
+}
+
+/** What a simulated container consumes while it runs (see MemoryRuntime.setUsage). */
+interface SimulatedUsage {
+  cpuMillicores: number;
+  memoryWorkingSetBytes: number;
+  /** CPU time used up to `since` (ms since the epoch); the rate applies after it while running. */
+  cpuNanos: number;
+  since: number;
 }
 
 interface MemSandbox {
@@ -95,6 +108,8 @@ export class MemoryRuntime implements ContainerRuntime {
   private readonly ips: IpPool;
   /** Every call, as "verb arg" strings, for tests that assert what the kubelet did. */
   readonly calls: string[] = [];
+  /** The same calls with the time each was made (ms since the epoch), for tests of order and timing. */
+  readonly timeline: Array<{ at: number; call: string }> = [];
 
   constructor(private readonly opts: MemoryRuntimeOptions = {}) {
     this.ips = new IpPool(opts.podCidr ?? '10.244.0.0/24');
@@ -115,6 +130,17 @@ export class MemoryRuntime implements ContainerRuntime {
     const c = this.mustContainer(id);
     if (c.info.state !== 'running') return;
     this.finish(c, exitCode, opts.oomKilled ?? false);
+  }
+
+  /**
+   * Sets what a container consumes from now on: CPU in millicores (its cumulative CPU time
+   * grows at that rate while it runs) and its memory working set. Default: 1m and 4 MiB.
+   */
+  setUsage(id: string, usage: { cpuMillicores?: number; memoryWorkingSetBytes?: number }): void {
+    const c = this.mustContainer(id);
+    settleUsage(c, Date.now());
+    if (usage.cpuMillicores !== undefined) c.usage.cpuMillicores = usage.cpuMillicores;
+    if (usage.memoryWorkingSetBytes !== undefined) c.usage.memoryWorkingSetBytes = usage.memoryWorkingSetBytes;
   }
 
   /** The newest running container of a pod's named container. */
@@ -143,7 +169,7 @@ export class MemoryRuntime implements ContainerRuntime {
   }
 
   async runSandbox(config: SandboxConfig): Promise<SandboxInfo> {
-    this.calls.push(`runSandbox ${config.pod.namespace}/${config.pod.name}`);
+    this.record(`runSandbox ${config.pod.namespace}/${config.pod.name}`);
     const id = newId();
     const info: SandboxInfo = {
       id,
@@ -160,7 +186,7 @@ export class MemoryRuntime implements ContainerRuntime {
   }
 
   async stopSandbox(id: string): Promise<void> {
-    this.calls.push(`stopSandbox ${id}`);
+    this.record(`stopSandbox ${id}`);
     const s = this.sandboxes.get(id);
     if (!s || s.info.state !== 'ready') return;
     s.info.state = 'notready';
@@ -169,7 +195,7 @@ export class MemoryRuntime implements ContainerRuntime {
   }
 
   async removeSandbox(id: string): Promise<void> {
-    this.calls.push(`removeSandbox ${id}`);
+    this.record(`removeSandbox ${id}`);
     const s = this.sandboxes.get(id);
     if (!s) return;
     if (s.info.state === 'ready') this.ips.release(s.info.ip);
@@ -183,7 +209,7 @@ export class MemoryRuntime implements ContainerRuntime {
   }
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
-    this.calls.push(`createContainer ${config.name}#${config.attempt}`);
+    this.record(`createContainer ${config.name}#${config.attempt}`);
     const s = this.sandboxes.get(sandboxId);
     if (!s) throw new Error(`no such sandbox ${sandboxId}`);
     const image = this.images.get(config.image);
@@ -210,13 +236,13 @@ export class MemoryRuntime implements ContainerRuntime {
         [LABEL_KIND]: 'container',
       },
     };
-    this.containers.set(id, { info, config: structuredClone(config), logs: [] });
+    this.containers.set(id, { info, config: structuredClone(config), logs: [], usage: { cpuMillicores: 1, memoryWorkingSetBytes: 4 << 20, cpuNanos: 0, since: 0 }, sessions: new Set() });
     return id;
   }
 
   async startContainer(id: string): Promise<void> {
     const c = this.mustContainer(id);
-    this.calls.push(`startContainer ${c.info.name}#${c.info.attempt}`);
+    this.record(`startContainer ${c.info.name}#${c.info.attempt}`);
     const sandbox = this.sandboxes.get(c.info.sandboxId);
     const behavior = sandbox ? this.opts.behavior?.(c.config, sandbox.info) : undefined;
     if (behavior?.startError) {
@@ -229,6 +255,7 @@ export class MemoryRuntime implements ContainerRuntime {
     }
     c.info.state = 'running';
     c.info.startedAt = new Date();
+    c.usage.since = c.info.startedAt.getTime();
     for (const line of behavior?.output ?? []) {
       c.logs.push({ at: new Date(), chunk: { stream: 'stdout', data: Buffer.from(line + '\n') } });
     }
@@ -241,14 +268,14 @@ export class MemoryRuntime implements ContainerRuntime {
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
     const c = this.mustContainer(id);
-    this.calls.push(`stopContainer ${c.info.name}#${c.info.attempt} grace=${graceSeconds}`);
+    this.record(`stopContainer ${c.info.name}#${c.info.attempt} grace=${graceSeconds}`);
     if (c.info.state === 'running') this.finish(c, 143, false);
   }
 
   async removeContainer(id: string): Promise<void> {
     const c = this.containers.get(id);
     if (!c) return;
-    this.calls.push(`removeContainer ${c.info.name}#${c.info.attempt}`);
+    this.record(`removeContainer ${c.info.name}#${c.info.attempt}`);
     clearTimeout(c.timer);
     this.containers.delete(id);
   }
@@ -276,6 +303,7 @@ export class MemoryRuntime implements ContainerRuntime {
 
   async exec(id: string, options: ExecOptions): Promise<ExecSession> {
     const c = this.mustContainer(id);
+    this.record(`exec ${c.info.name}#${c.info.attempt} ${options.command.join(' ')}`);
     const session = this.interactiveSession(c, options);
     if (session) return session;
     const r = this.runExec(c, options.command);
@@ -292,10 +320,32 @@ export class MemoryRuntime implements ContainerRuntime {
     };
   }
 
-  async execSync(id: string, command: string[]): Promise<ExecResult> {
+  async execSync(id: string, command: string[], timeoutMs: number): Promise<ExecResult> {
     const c = this.mustContainer(id);
-    const r = this.runExec(c, command);
-    return { exitCode: r.exitCode, output: r.output ?? '', timedOut: false };
+    this.record(`exec ${c.info.name}#${c.info.attempt} ${command.join(' ')}`);
+    const session = this.interactiveSession(c, { command });
+    if (!session) {
+      const r = this.runExec(c, command);
+      return { exitCode: r.exitCode, output: r.output ?? '', timedOut: false };
+    }
+    let output = '';
+    const reading = (async () => {
+      for await (const chunk of session.output) output += Buffer.from(chunk.data).toString();
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.all([reading, session.exitCode]).then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      session.close();
+      return { exitCode: -1, output, timedOut: true };
+    }
+    return { exitCode: await session.exitCode, output, timedOut: false };
   }
 
   async imageStatus(image: string): Promise<ImageInfo | undefined> {
@@ -303,7 +353,7 @@ export class MemoryRuntime implements ContainerRuntime {
   }
 
   async pullImage(image: string): Promise<ImageInfo> {
-    this.calls.push(`pullImage ${image}`);
+    this.record(`pullImage ${image}`);
     if (this.opts.pullDelayMs) await new Promise((r) => setTimeout(r, this.opts.pullDelayMs));
     const pullable = this.opts.pullable ?? ((ref: string) => !ref.endsWith(':does-not-exist'));
     if (!pullable(image)) {
@@ -315,8 +365,10 @@ export class MemoryRuntime implements ContainerRuntime {
 
   async stats(id: string): Promise<ContainerStats> {
     const c = this.mustContainer(id);
-    const runningMs = c.info.state === 'running' && c.info.startedAt ? Date.now() - c.info.startedAt.getTime() : 0;
-    return { cpuUsageNanos: runningMs * 1000, memoryWorkingSetBytes: c.info.state === 'running' ? 4 << 20 : 0, timestamp: new Date() };
+    // One clock reading for both, so two samples give exactly the simulated rate.
+    const now = Date.now();
+    const running = c.info.state === 'running';
+    return { cpuUsageNanos: cpuNanosAt(c, now), memoryWorkingSetBytes: running ? c.usage.memoryWorkingSetBytes : 0, timestamp: new Date(now) };
   }
 
   subscribe(listener: (podUid: string) => void): () => void {
@@ -347,13 +399,21 @@ export class MemoryRuntime implements ContainerRuntime {
     const run = this.opts.interactiveExec(structuredClone(c.info), [...options.command], io);
     if (!run) return undefined;
     const killed = new Promise<number>((resolve) => ac.signal.addEventListener('abort', () => resolve(137), { once: true }));
+    const kill = (): void => {
+      stdin.close();
+      ac.abort();
+    };
+    c.sessions.add(kill);
     const exitCode = Promise.race([
       run.catch((err: unknown) => {
         io.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
         return 126;
       }),
       killed,
-    ]).finally(() => output.close());
+    ]).finally(() => {
+      c.sessions.delete(kill);
+      output.close();
+    });
     return {
       output,
       write: (d) => {
@@ -364,10 +424,7 @@ export class MemoryRuntime implements ContainerRuntime {
         io.sizes.push({ cols, rows });
       },
       exitCode,
-      close: () => {
-        stdin.close();
-        ac.abort();
-      },
+      close: kill,
     };
   }
 
@@ -376,8 +433,15 @@ export class MemoryRuntime implements ContainerRuntime {
     return this.opts.execHandler?.(structuredClone(c.info), command) ?? { exitCode: 0 };
   }
 
+  private record(call: string): void {
+    this.calls.push(call);
+    this.timeline.push({ at: Date.now(), call });
+  }
+
   private finish(c: MemContainer, exitCode: number, oomKilled: boolean): void {
     clearTimeout(c.timer);
+    for (const kill of [...c.sessions]) kill();
+    settleUsage(c, Date.now());
     c.info.state = 'exited';
     c.info.exitCode = exitCode;
     c.info.oomKilled = oomKilled;
@@ -394,6 +458,18 @@ export class MemoryRuntime implements ContainerRuntime {
   private notify(podUid: string): void {
     for (const l of this.listeners) queueMicrotask(() => l(podUid));
   }
+}
+
+/** A simulated container's cumulative CPU time at `now`: 1 millicore is 1000 ns of CPU per ms. */
+function cpuNanosAt(c: MemContainer, now: number): number {
+  const running = c.info.state === 'running';
+  return c.usage.cpuNanos + (running ? Math.max(0, now - c.usage.since) * c.usage.cpuMillicores * 1000 : 0);
+}
+
+/** Books the CPU time used so far, before the rate or the state changes. */
+function settleUsage(c: MemContainer, now: number): void {
+  c.usage.cpuNanos = cpuNanosAt(c, now);
+  c.usage.since = now;
 }
 
 function newId(): string {

@@ -5,8 +5,9 @@ import type { ContainerInfo } from './runtime';
 /**
  * A toy shell for MemoryRuntime's interactiveExec, so tests and hollow nodes can run
  * `kubectl exec` sessions without containers. It knows `cat` (stdin to stdout), `echo ARGS`
- * (`>&2` for stderr), `stty size` (the latest terminal size), `sleep` (until the session
- * is killed), `exit N`, and `sh -c 'A; B'` of those; anything else is "not found", 127.
+ * (`>&2` for stderr), `stty size` (the latest terminal size), `sleep [N]` (N seconds, or
+ * until the session is killed; a killed session exits 137), `exit N`, and `sh -c 'A; B'` of
+ * those; anything else is "not found", 127.
  */
 export async function toyExec(_container: ContainerInfo, command: string[], io: MemoryExecIo): Promise<number> {
   const lines = command[0] === 'sh' && command[1] === '-c' ? (command[2] ?? '').split(';') : [command.join(' ')];
@@ -41,13 +42,25 @@ export async function toyExec(_container: ContainerInfo, command: string[], io: 
         }
         break;
       }
-      case 'sleep':
-        await new Promise((resolve) => io.signal.addEventListener('abort', resolve, { once: true }));
-        return 137;
+      case 'sleep': {
+        const seconds = args[0] === undefined ? Infinity : Number(args[0]);
+        if (!(await sleepUnlessKilled(seconds * 1000, io.signal))) return 137;
+        status = 0;
+        break;
+      }
       default:
         io.stderr(`sh: ${cmd}: not found\n`);
         status = 127;
     }
   }
   return status;
+}
+
+/** Resolves true after ms (never, for Infinity), false as soon as the session is killed. */
+function sleepUnlessKilled(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = Number.isFinite(ms) ? setTimeout(() => resolve(true), Math.max(0, ms)) : undefined;
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+  });
 }

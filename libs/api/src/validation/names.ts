@@ -150,6 +150,14 @@ function hasChDirPrefix(v: string): string[] {
   return [];
 }
 
+const HTTP_HEADER_NAME_FMT = '[-A-Za-z0-9]+';
+const HTTP_HEADER_NAME_ERR = "a valid HTTP header must consist of alphanumeric characters or '-'";
+
+/** An HTTP header name ('X-Header-Name'). */
+export function isHttpHeaderName(s: string): string[] {
+  return new RegExp(`^${HTTP_HEADER_NAME_FMT}$`).test(s) ? [] : [regexError(HTTP_HEADER_NAME_ERR, HTTP_HEADER_NAME_FMT, 'X-Header-Name')];
+}
+
 const ENV_VAR_NAME_FMT = '[-._a-zA-Z][-._a-zA-Z0-9]*';
 const ENV_VAR_NAME_ERR = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit";
 

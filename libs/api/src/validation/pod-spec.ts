@@ -11,6 +11,7 @@ import {
   isConfigMapKey,
   isDns1123Label,
   isEnvVarName,
+  isHttpHeaderName,
   isQualifiedName,
   isValidLabelValue,
   isValidPortName,
@@ -103,8 +104,9 @@ export function validatePodSpec(spec: Json, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const { names: volumes, errs: volErrs } = validateVolumes(arr(spec['volumes']), child(path, 'volumes'));
   errs.push(...volErrs);
-  errs.push(...validateContainers(arr(spec['containers']), volumes, child(path, 'containers')));
-  errs.push(...validateInitContainers(arr(spec['initContainers']), arr(spec['containers']), volumes, child(path, 'initContainers')));
+  const grace = num(spec['terminationGracePeriodSeconds']);
+  errs.push(...validateContainers(arr(spec['containers']), volumes, child(path, 'containers'), grace));
+  errs.push(...validateInitContainers(arr(spec['initContainers']), arr(spec['containers']), volumes, child(path, 'initContainers'), grace));
   errs.push(...validateRestartPolicy(spec['restartPolicy'], child(path, 'restartPolicy')));
   errs.push(...validateDnsPolicy(spec['dnsPolicy'], child(path, 'dnsPolicy')));
   if (isObj(spec['nodeSelector'])) errs.push(...validateLabels(spec['nodeSelector'] as Record<string, string>, child(path, 'nodeSelector')));
@@ -294,8 +296,11 @@ function validateLocalNonReservedPath(p: string, path: string): FieldError[] {
 // ---------------------------------------------------------------------------------------------
 // Containers
 
-/** validateContainers: at least one, names unique, each container checked. */
-export function validateContainers(containers: unknown[], volumes: Set<string>, path: string): FieldError[] {
+/**
+ * validateContainers: at least one, names unique, each container checked. `gracePeriod` is
+ * the pod's terminationGracePeriodSeconds (a preStop sleep may not outlast it).
+ */
+export function validateContainers(containers: unknown[], volumes: Set<string>, path: string, gracePeriod?: number): FieldError[] {
   if (containers.length === 0) return [required(path)];
   const errs: FieldError[] = [];
   const names = new Set<string>();
@@ -306,7 +311,7 @@ export function validateContainers(containers: unknown[], volumes: Set<string>, 
     const name = str(ctr['name']);
     if (names.has(name)) errs.push(duplicate(child(p, 'name'), name));
     else names.add(name);
-    if (ctr['lifecycle'] !== undefined) errs.push(...validateLifecycle(obj(ctr['lifecycle']), child(p, 'lifecycle')));
+    if (ctr['lifecycle'] !== undefined) errs.push(...validateLifecycle(obj(ctr['lifecycle']), gracePeriod, child(p, 'lifecycle')));
     errs.push(...validateProbe(ctr['livenessProbe'], child(p, 'livenessProbe'), true));
     errs.push(...validateProbe(ctr['readinessProbe'], child(p, 'readinessProbe'), false));
     errs.push(...validateProbe(ctr['startupProbe'], child(p, 'startupProbe'), true));
@@ -316,7 +321,7 @@ export function validateContainers(containers: unknown[], volumes: Set<string>, 
   return errs;
 }
 
-function validateInitContainers(inits: unknown[], containers: unknown[], volumes: Set<string>, path: string): FieldError[] {
+function validateInitContainers(inits: unknown[], containers: unknown[], volumes: Set<string>, path: string, gracePeriod?: number): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set(containers.map((c) => str(obj(c)['name'])));
   inits.forEach((raw, i) => {
@@ -329,6 +334,7 @@ function validateInitContainers(inits: unknown[], containers: unknown[], volumes
     const sidecar = ctr['restartPolicy'] === 'Always';
     if (ctr['restartPolicy'] !== undefined && !sidecar) errs.push(notSupported(child(p, 'restartPolicy'), ctr['restartPolicy'], ['Always']));
     if (sidecar) {
+      if (ctr['lifecycle'] !== undefined) errs.push(...validateLifecycle(obj(ctr['lifecycle']), gracePeriod, child(p, 'lifecycle')));
       errs.push(...validateProbe(ctr['livenessProbe'], child(p, 'livenessProbe'), true));
       errs.push(...validateProbe(ctr['readinessProbe'], child(p, 'readinessProbe'), false));
       errs.push(...validateProbe(ctr['startupProbe'], child(p, 'startupProbe'), true));
@@ -514,7 +520,7 @@ function validateVolumeMounts(mounts: unknown[], volumes: Set<string>, path: str
 function validateProbe(raw: unknown, path: string, successMustBeOne: boolean): FieldError[] {
   if (!isObj(raw)) return [];
   const probe = raw;
-  const errs = validateHandler(probe, path);
+  const errs = validateHandler(probe, PROBE_HANDLERS, undefined, path);
   for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold']) {
     errs.push(...nonNegative(probe[f], child(path, f)));
   }
@@ -525,19 +531,24 @@ function validateProbe(raw: unknown, path: string, successMustBeOne: boolean): F
   return errs;
 }
 
-function validateLifecycle(lc: Json, path: string): FieldError[] {
+/** The actions a probe may take, and a lifecycle hook's (tcpSocket is deprecated for hooks and fails at run time, but is valid). */
+const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
+const LIFECYCLE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'];
+
+/** validateLifecycle: each hook has exactly one valid action. */
+function validateLifecycle(lc: Json, gracePeriod: number | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   for (const hook of ['postStart', 'preStop']) {
-    if (isObj(lc[hook])) errs.push(...validateHandler(lc[hook], child(path, hook)));
+    if (isObj(lc[hook])) errs.push(...validateHandler(lc[hook], LIFECYCLE_HANDLERS, gracePeriod, child(path, hook)));
   }
   return errs;
 }
 
-/** validateHandler: exactly one of exec, httpGet, tcpSocket, grpc (sleep for hooks). */
-function validateHandler(h: Json, path: string): FieldError[] {
+/** validateHandler: exactly one of the given actions, each checked (a sleep against the grace period). */
+function validateHandler(h: Json, kinds: string[], gracePeriod: number | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   let handlers = 0;
-  for (const kind of ['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep']) {
+  for (const kind of kinds) {
     if (!isObj(h[kind])) continue;
     if (handlers > 0) {
       errs.push(forbidden(child(path, kind), 'may not specify more than 1 handler type'));
@@ -552,12 +563,27 @@ function validateHandler(h: Json, path: string): FieldError[] {
       errs.push(...validatePortNumOrName(a['port'], child(p, 'port')));
       const scheme = str(a['scheme']);
       if (!HTTP_SCHEMES.includes(scheme)) errs.push(notSupported(child(p, 'scheme'), scheme, HTTP_SCHEMES));
+      for (const header of arr(a['httpHeaders'])) {
+        const name = str(obj(header)['name']);
+        errs.push(...check(isHttpHeaderName(name), child(p, 'httpHeaders'), name));
+      }
     }
     if (kind === 'tcpSocket') errs.push(...validatePortNumOrName(a['port'], child(p, 'port')));
     if (kind === 'grpc') errs.push(...check(isValidPortNum(num(a['port']) ?? 0), child(p, 'port'), num(a['port']) ?? 0));
+    if (kind === 'sleep') errs.push(...validateSleepAction(a, gracePeriod, p));
   }
   if (handlers === 0) errs.push(required(path, 'must specify a handler type'));
   return errs;
+}
+
+/**
+ * validateSleepAction: 0 < seconds <= the pod's terminationGracePeriodSeconds (no check
+ * without a grace period: that is an error of its own).
+ */
+function validateSleepAction(a: Json, gracePeriod: number | undefined, path: string): FieldError[] {
+  const seconds = num(a['seconds']) ?? 0;
+  if (gracePeriod === undefined || (seconds > 0 && seconds <= gracePeriod)) return [];
+  return [invalid(path, seconds, `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod})`)];
 }
 
 /** ValidatePortNumOrName: an int port number or an IANA service name. */

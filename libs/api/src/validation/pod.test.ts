@@ -162,6 +162,58 @@ describe('Pod validation', () => {
       pod({ containers: [ctr()], tolerations: [{ operator: 'Equal', value: 'x' }] }),
       ['spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when `key` is empty, which means "match all values and all keys"'],
     ],
+    [
+      'lifecycle hooks with one action each are valid (exec, httpGet by port name, sleep, and the deprecated tcpSocket)',
+      pod({
+        containers: [
+          ctr({ ports: [{ name: 'http', containerPort: 8080 }], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo hi'] } }, preStop: { httpGet: { path: '/drain', port: 'http' } } } }),
+          ctr({ name: 'api', lifecycle: { postStart: { tcpSocket: { port: 8080 } }, preStop: { sleep: { seconds: 30 } } } }),
+        ],
+      }),
+      [],
+    ],
+    [
+      'a lifecycle hook needs an action',
+      pod({ containers: [ctr({ lifecycle: { preStop: {} } })] }),
+      ['spec.containers[0].lifecycle.preStop: Required value: must specify a handler type'],
+    ],
+    [
+      'a lifecycle hook has one action only (the second is the one reported)',
+      pod({ containers: [ctr({ lifecycle: { postStart: { exec: { command: ['true'] }, sleep: { seconds: 1 } } } })] }),
+      ['spec.containers[0].lifecycle.postStart.sleep: Forbidden: may not specify more than 1 handler type'],
+    ],
+    [
+      'a hook action is checked like a probe action',
+      pod({ containers: [ctr({ lifecycle: { postStart: { exec: { command: [] } }, preStop: { httpGet: { port: 'no_such_port', httpHeaders: [{ name: 'X Bad', value: 'v' }] } } } })] }),
+      [
+        'spec.containers[0].lifecycle.postStart.exec.command: Required value',
+        'spec.containers[0].lifecycle.preStop.httpGet.port: Invalid value: "no_such_port": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+        `spec.containers[0].lifecycle.preStop.httpGet.httpHeaders: Invalid value: "X Bad": a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')`,
+      ],
+    ],
+    [
+      'a sleep lasts more than 0 seconds and at most the grace period',
+      pod({ terminationGracePeriodSeconds: 10, containers: [ctr({ lifecycle: { postStart: { sleep: { seconds: 0 } }, preStop: { sleep: { seconds: 11 } } } })] }),
+      [
+        'spec.containers[0].lifecycle.postStart.sleep: Invalid value: 0: must be greater than 0 and less than terminationGracePeriodSeconds (10)',
+        'spec.containers[0].lifecycle.preStop.sleep: Invalid value: 11: must be greater than 0 and less than terminationGracePeriodSeconds (10)',
+      ],
+    ],
+    [
+      'a sleep is no probe action',
+      pod({ containers: [ctr({ livenessProbe: { sleep: { seconds: 1 } } })] }),
+      ['spec.containers[0].livenessProbe: Required value: must specify a handler type'],
+    ],
+    [
+      'a sidecar (restartPolicy Always init container) may have hooks, checked the same way',
+      pod({ containers: [ctr()], initContainers: [ctr({ name: 'proxy', restartPolicy: 'Always', lifecycle: { preStop: {} } })] }),
+      ['spec.initContainers[0].lifecycle.preStop: Required value: must specify a handler type'],
+    ],
+    [
+      'other init containers may not have hooks',
+      pod({ containers: [ctr()], initContainers: [ctr({ name: 'init', lifecycle: { postStart: { sleep: { seconds: 1 } } } })] }),
+      ['spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always'],
+    ],
   ];
   for (const [name, o, want] of cases) {
     test(name, () => assert.deepEqual(messages(o), want));
