@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { isConflict, isExpired, isNotFound, parseManifests, StatusError, type ExecInput, type KubeObject, type PodExecOptions } from '@berth/api';
+import { isConflict, isExpired, isNotFound, parseManifests, StatusError, type ExecInput, type KubeObject, type NodeStats, type PodExecOptions } from '@berth/api';
 import type { ResourceType } from '@berth/client';
 import { connectNats, type NatsConnection } from '@berth/events';
 import { GrpcApiClient } from '@berth/grpc';
@@ -17,6 +17,7 @@ import { startApiserver, type RunningApiserver } from './server';
 const configmaps: ResourceType = { group: '', version: 'v1', resource: 'configmaps' };
 const pods: ResourceType = { group: '', version: 'v1', resource: 'pods' };
 const namespaces: ResourceType = { group: '', version: 'v1', resource: 'namespaces' };
+const nodes: ResourceType = { group: '', version: 'v1', resource: 'nodes' };
 const deployments: ResourceType = { group: 'apps', version: 'v1', resource: 'deployments' };
 const ingresses: ResourceType = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' };
 const events: ResourceType = { group: '', version: 'v1', resource: 'events' };
@@ -576,5 +577,47 @@ describe('apiserver: exec through the NATS node tunnel', () => {
     assert.deepEqual(await done, []);
     for (let i = 0; i < 100 && live > 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(live, 0);
+  });
+});
+
+describe('apiserver: node stats through the NATS node tunnel', () => {
+  // A node stood in for by the kubelet's tunnel server answering with its last window.
+  const NODE = 'stats-node';
+  const usage: NodeStats = {
+    node: { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: NODE }, timestamp: '2024-01-01T12:00:00Z', window: '10.004s', usage: { cpu: '1255m', memory: '1049600Ki' } },
+    pods: [{ apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name: 'web', namespace: 'default' }, timestamp: '2024-01-01T12:00:00Z', window: '10s', containers: [{ name: 'web', usage: { cpu: '250m', memory: '64Mi' } }] }],
+  };
+  let nodeNc: NatsConnection;
+  let stopTunnel: () => void;
+
+  before(async () => {
+    nodeNc = await connectNats(nats.url, NODE);
+    stopTunnel = serveNodeTunnel({
+      nc: nodeNc,
+      nodeName: NODE,
+      runtime: new MemoryRuntime(),
+      resolve: async (_ns, pod) => {
+        throw new TunnelError('NotFound', `pods "${pod}" not found`);
+      },
+      stats: () => usage,
+    });
+    await nodeNc.flush();
+    for (const name of [NODE, 'stats-gone']) await client.create(nodes, '', { apiVersion: 'v1', kind: 'Node', metadata: { name } });
+  });
+
+  after(async () => {
+    stopTunnel?.();
+    await nodeNc?.close();
+  });
+
+  test('the node\'s kubelet answers with its usage and its pods\'', async () => {
+    assert.deepEqual(await client.stats(NODE), usage);
+  });
+
+  test('an unknown node is NotFound; a node without a connected kubelet is ServiceUnavailable at once', async () => {
+    await expectStatus(client.stats('nope'), 'NotFound', 'nodes "nope" not found');
+    const t0 = Date.now();
+    await expectStatus(client.stats('stats-gone'), 'ServiceUnavailable', 'node stats-gone did not answer: no kubelet of node stats-gone is connected');
+    assert.ok(Date.now() - t0 < 2000, 'no waiting for a timeout');
   });
 });

@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { createApiServer } from '@berth/grpc';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@berth/observability';
-import { Registry, type EventSource, type NodeExecSource, type NodeLogSource } from '@berth/registry';
+import { Registry, type EventSource, type NodeExecSource, type NodeLogSource, type NodeStatsSource } from '@berth/registry';
 import { EtcdStorage } from '@berth/storage';
 import type { ApiserverConfig } from './config';
 import { connectEventSource } from './nats-events';
 import { natsNodeExec } from './node-exec';
 import { natsNodeLogs } from './node-logs';
+import { natsNodeStats } from './node-stats';
 import { requestMetrics } from './request-metrics';
 
 /** A running apiserver: its addresses and how to stop it. */
@@ -40,16 +41,27 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     let events: EventSource | undefined;
     let nodeLogs: NodeLogSource | undefined;
     let nodeExec: NodeExecSource | undefined;
+    let nodeStats: NodeStatsSource | undefined;
     if (config.natsUrl) {
       const conn = await connectEventSource(config.natsUrl, logger);
       stops.push(() => conn.close());
       events = conn.source;
       nodeLogs = natsNodeLogs(conn.nc);
       nodeExec = natsNodeExec(conn.nc);
+      nodeStats = natsNodeStats(conn.nc);
     } else {
-      logger.warn('no --nats-url: the events resource, logs and exec are unavailable');
+      logger.warn('no --nats-url: the events resource, logs, exec and node stats are unavailable');
     }
-    const registry = new Registry({ storage, watchCacheCapacity: config.watchCacheSize, services: config.services, ...(events ? { events } : {}), ...(nodeLogs ? { nodeLogs } : {}), ...(nodeExec ? { nodeExec } : {}), ...(config.advertise ? { advertise: config.advertise } : {}) });
+    const registry = new Registry({
+      storage,
+      watchCacheCapacity: config.watchCacheSize,
+      services: config.services,
+      ...(events ? { events } : {}),
+      ...(nodeLogs ? { nodeLogs } : {}),
+      ...(nodeExec ? { nodeExec } : {}),
+      ...(nodeStats ? { nodeStats } : {}),
+      ...(config.advertise ? { advertise: config.advertise } : {}),
+    });
     await registry.start();
     stops.push(() => registry.stop());
     if (config.advertise) {

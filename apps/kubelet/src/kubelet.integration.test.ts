@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KubeObject } from '@berth/api';
+import { Quantity, type KubeObject } from '@berth/api';
 import { freePort, startControlPlane, type TestControlPlane } from '@berth/testing';
 import { parse } from 'yaml';
 import { connect } from 'nats';
@@ -203,7 +203,7 @@ describe('kubelet with Docker', { timeout: 600_000 }, () => {
     await until('containers removed', async () => docker('ps', '-aq', '--filter', `label=io.kubernetes.pod.uid=${created.metadata?.uid}`).trim() === '');
   });
 
-  test('logs and exec of a pod through the node NATS subjects', async () => {
+  test('logs, exec and usage of a pod through the node NATS subjects', async () => {
     await create(spec('pod/db.yml'), 'tunnel');
     await running('tunnel');
     const nc = await connect({ servers: cp.nats.url });
@@ -236,6 +236,18 @@ describe('kubelet with Docker', { timeout: 600_000 }, () => {
       for await (const c of sh.output) out += Buffer.from(c.data).toString();
       assert.equal(out, 'hi-from-stdin\n');
       assert.equal(await sh.exitCode, 4);
+      // Its usage through the apiserver's NodeProxy, as `berth top pod` reads it: the kubelet's
+      // samples of the real container (a rate needs two, 10 s apart).
+      const usage = await until(
+        'pod usage',
+        async () => {
+          const s = await client.stats(NODE);
+          return s.node ? s.pods.find((p) => p.metadata.name === 'tunnel') : undefined;
+        },
+        45_000,
+      );
+      assert.deepEqual(usage.containers.map((c) => c.name), ['db']);
+      assert.ok(Quantity.parse(usage.containers[0]?.usage['memory'] ?? '0').value() > 1 << 20, 'the container\'s working set is over 1 MiB');
     } finally {
       await nc.close();
     }

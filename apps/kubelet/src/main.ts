@@ -6,7 +6,7 @@ import { arch, cpus, freemem, networkInterfaces, release, totalmem } from 'node:
 import { connectNats, createEventRecorder, createNatsEventRecorder, type EventRecorder, type NatsConnection } from '@berth/events';
 import { apiClientFromFiles } from '@berth/grpc';
 import { configOrExit, createLogger, createMetricsRegistry, startHealthServer } from '@berth/observability';
-import { Kubelet, NetworkProber, NodeAgent, NODES, VolumeManager, nodePodCIDR, type Node } from '@berth/kubelet-core';
+import { Kubelet, NetworkProber, NodeAgent, NODES, StatsCollector, VolumeManager, nodePodCIDR, thisProcessUsage, type Node } from '@berth/kubelet-core';
 import { MemoryRuntime, type ContainerRuntime } from '@berth/runtime';
 import { DockerRuntime } from '@berth/runtime-docker';
 import { Gauge } from 'prom-client';
@@ -157,12 +157,18 @@ async function main(): Promise<void> {
     },
   });
 
-  // logs and exec for the apiserver, over this node's NATS subjects
+  // Resource usage (berth top): sampled every 10 s, answered from the last window. The
+  // node's usage is its pods' plus this process's (see StatsCollector).
+  const stats = new StatsCollector({ runtime, nodeName: config.nodeName, system: thisProcessUsage, logger });
+  const sampling = stats.run(stop.signal);
+
+  // logs, exec and stats for the apiserver, over this node's NATS subjects
   const stopTunnel = natsConn
     ? serveNodeTunnel({
         nc: natsConn,
         nodeName: config.nodeName,
         runtime,
+        stats: () => stats.summary(),
         resolve: async (namespace, podName, containerName, previous) => {
           const pod = kubelet.pods.store.get(`${namespace}/${podName}`);
           if (!pod) throw new TunnelError('NotFound', `pods "${podName}" not found`);
@@ -197,7 +203,7 @@ async function main(): Promise<void> {
     clearInterval(runtimeCheck);
     // Pods keep running: a kubelet restart must not restart them.
     // Pod routes stay too: pods on other nodes keep reaching ours across a restart.
-    await Promise.allSettled([running, heartbeat, podRoutes?.stop()]);
+    await Promise.allSettled([running, heartbeat, sampling, podRoutes?.stop()]);
     closeRuntime();
     await Promise.allSettled([closeRecorder(), health.close()]);
     client.close();

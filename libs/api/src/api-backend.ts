@@ -113,6 +113,46 @@ export type ExecOutput =
   | { type: 'stdout' | 'stderr'; data: Uint8Array }
   | { type: 'exit'; exitCode: number };
 
+/** Quantities by resource name, as a Kubernetes ResourceList: `{ cpu: '250m', memory: '64Mi' }`. */
+export type ResourceUsage = Record<string, string>;
+
+/** A node's usage as metrics.k8s.io/v1beta1 has it (NodeMetrics). */
+export interface NodeMetrics {
+  apiVersion: 'metrics.k8s.io/v1beta1';
+  kind: 'NodeMetrics';
+  metadata: { name: string };
+  /** RFC 3339: when the usage was measured (the end of the window). */
+  timestamp: string;
+  /** The window CPU is averaged over, as a duration: "10s", "10.012s". */
+  window: string;
+  /** `cpu` (cores) and `memory` (working set bytes). */
+  usage: ResourceUsage;
+}
+
+/** A container's usage inside PodMetrics. */
+export interface ContainerMetrics {
+  name: string;
+  usage: ResourceUsage;
+}
+
+/** A pod's usage, per container, as metrics.k8s.io/v1beta1 has it (PodMetrics). */
+export interface PodMetrics {
+  apiVersion: 'metrics.k8s.io/v1beta1';
+  kind: 'PodMetrics';
+  metadata: { name: string; namespace: string };
+  timestamp: string;
+  window: string;
+  containers: ContainerMetrics[];
+}
+
+/** What a node's kubelet measured over its last window (NodeProxy.Stats, `berth top`). */
+export interface NodeStats {
+  /** Absent until the kubelet has two samples. */
+  node?: NodeMetrics;
+  /** Pods on the node with usage. */
+  pods: PodMetrics[];
+}
+
 /**
  * ApiBackend is the server side of the API, independent of the transport: the gRPC
  * service (and later a REST facade) translate requests into these calls. Objects are
@@ -141,4 +181,10 @@ export interface ApiBackend {
    * ends the session.
    */
   exec?(ctx: RequestContext, opts: PodExecOptions, input: AsyncIterable<ExecInput>): AsyncIterable<ExecOutput>;
+  /**
+   * A node's resource usage from its kubelet's last sampling window; absent where no node
+   * tunnel is configured. NotFound for an unknown node, ServiceUnavailable when it does
+   * not answer.
+   */
+  stats?(ctx: RequestContext, node: string): Promise<NodeStats>;
 }

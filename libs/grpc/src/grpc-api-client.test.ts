@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { apiV1 } from '@berth/api-types';
-import { StatusError, badRequest, notFound, serviceUnavailable, unpackObject, type ExecInput, type ExecOutput, type KubeObject, type PodExecOptions, type RequestContext, type WatchEvent } from '@berth/api';
+import { StatusError, badRequest, notFound, serviceUnavailable, unpackObject, type ExecInput, type ExecOutput, type KubeObject, type NodeStats, type PodExecOptions, type RequestContext, type WatchEvent } from '@berth/api';
 import type { ResourceType } from '@berth/client';
 import { GrpcApiClient } from './grpc-api-client';
 import { createApiServer, type CallObservation, type RunningApiServer } from './resources-server';
@@ -617,6 +617,73 @@ describe('NodeProxy.Exec over loopback', () => {
       const e = await rejection(collect(c.exec({ namespace: 'default', name: 'db', command: ['ls'] }, inputQueue().input)));
       assert.equal(e.reason, 'ServiceUnavailable');
       assert.match(e.message, /^exec is not available: this apiserver has no node tunnel/);
+    } finally {
+      c.close();
+      await plain.stop(200);
+    }
+  });
+});
+
+describe('NodeProxy.Stats over loopback', () => {
+  const metrics: NodeStats = {
+    node: { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: 'node1' }, timestamp: '2024-01-01T12:00:00Z', window: '10.012s', usage: { cpu: '1250m', memory: '3Gi' } },
+    pods: [
+      {
+        apiVersion: 'metrics.k8s.io/v1beta1',
+        kind: 'PodMetrics',
+        metadata: { name: 'db', namespace: 'default' },
+        timestamp: '2024-01-01T12:00:00Z',
+        window: '10s',
+        containers: [{ name: 'db', usage: { cpu: '2478395n', memory: '43388Ki' } }, { name: 'idle', usage: { cpu: '0', memory: '0' } }],
+      },
+    ],
+  };
+  // The backend's stats, stood in for: node1 has usage, fresh has none yet, down does not answer.
+  const backend = Object.assign(new MapBackend(), {
+    async stats(_ctx: RequestContext, node: string): Promise<NodeStats> {
+      if (node === 'node1') return metrics;
+      if (node === 'fresh') return { pods: [] };
+      if (node === 'down') throw serviceUnavailable('node down did not answer: no kubelet of node down is connected');
+      throw notFound({ resource: 'nodes', name: node });
+    },
+  });
+  const observed: CallObservation[] = [];
+  let server: RunningApiServer;
+  let client: GrpcApiClient;
+
+  before(async () => {
+    server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure(), observe: (o) => observed.push(o) });
+    client = new GrpcApiClient({ addresses: [server.address], timeoutMs: 5000 });
+  });
+  after(async () => {
+    client.close();
+    await server.stop(200);
+  });
+
+  test('the node\'s and its pods\' usage survive the wire as metrics.k8s.io JSON', async () => {
+    assert.deepEqual(await client.stats('node1'), metrics);
+    assert.deepEqual(await client.stats('fresh'), { pods: [] });
+    await until(() => observed.some((o) => o.service === 'NodeProxy' && o.method === 'Stats' && o.code === grpc.status.OK));
+  });
+
+  test('errors keep their reason and message; a node that does not answer is asked once', async () => {
+    const nope = await rejection(client.stats('nope'));
+    assert.equal(nope.reason, 'NotFound');
+    assert.equal(nope.message, 'nodes "nope" not found');
+    const before = observed.filter((o) => o.method === 'Stats').length;
+    const down = await rejection(client.stats('down'));
+    assert.equal(down.reason, 'ServiceUnavailable');
+    assert.equal(down.message, 'node down did not answer: no kubelet of node down is connected');
+    await until(() => observed.filter((o) => o.method === 'Stats').length === before + 1);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(observed.filter((o) => o.method === 'Stats').length, before + 1, 'not retried');
+
+    const plain = await createApiServer({ backend: new MapBackend(), address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    const c = new GrpcApiClient({ addresses: [plain.address] });
+    try {
+      const e = await rejection(c.stats('node1'));
+      assert.equal(e.reason, 'ServiceUnavailable');
+      assert.match(e.message, /^metrics are not available: this apiserver has no node tunnel/);
     } finally {
       c.close();
       await plain.stop(200);

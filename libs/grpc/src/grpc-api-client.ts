@@ -21,6 +21,7 @@ import {
   type ExecInput,
   type ExecOutput,
   type LogChunk,
+  type NodeStats,
   type PodExecOptions,
   type PodLogsOptions,
   type ApiResourceInfo,
@@ -365,6 +366,17 @@ export class GrpcApiClient implements ApiClient {
       if (exitCode === undefined) finish();
       over = true;
     }
+  }
+
+  /**
+   * A node's resource usage over its kubelet's last sampling window (NodeProxy.Stats), as
+   * `berth top` prints it. NotFound for an unknown node, ServiceUnavailable when the node
+   * does not answer; that is not retried (the apiserver already waited for the node).
+   */
+  async stats(node: string): Promise<NodeStats> {
+    const res = await this.unary(apiV1.NodeProxy.method.stats, { node }, 'connect-only');
+    const json = toJson(apiV1.NodeStatsResponseSchema, res) as unknown as Partial<NodeStats>;
+    return { ...(json.node ? { node: json.node } : {}), pods: (json.pods ?? []).map((p) => ({ ...p, containers: p.containers ?? [] })) };
   }
 
   /** The server's version, as `berth version` prints it. */

@@ -55,7 +55,7 @@ export type CallInfo = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'metadata' |
 
 /** One finished call, for metrics. */
 export interface CallObservation {
-  /** "Resources" or "Discovery". */
+  /** "Resources", "Discovery" or "NodeProxy". */
   service: string;
   /** The RPC: "Create", "Watch"... */
   method: string;
@@ -69,10 +69,10 @@ export interface CallObservation {
 type Req<T> = T | MalformedRequest;
 
 /**
- * Serves the Resources and Discovery services of berth.api.v1 on `server`, translating
- * every call into the transport-neutral ApiBackend. Every handler catches everything:
- * a bad request (malformed protobuf, bad JSON, unknown kind) gets an error status and
- * the server keeps serving.
+ * Serves the Resources, Discovery and NodeProxy services of berth.api.v1 on `server`,
+ * translating every call into the transport-neutral ApiBackend. Every handler catches
+ * everything: a bad request (malformed protobuf, bad JSON, unknown kind) gets an error
+ * status and the server keeps serving.
  */
 export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: ApiServicesOptions = {}): void {
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -201,6 +201,11 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
       const start = performance.now();
       void serveExec(call, backend, context, failure).then((code) => observe('NodeProxy', 'Exec', undefined, start, code));
     }) satisfies grpc.handleBidiStreamingCall<Req<apiV1.ExecStreamRequest>, apiV1.ExecStreamResponse>,
+    stats: unary<apiV1.NodeStatsRequest, apiV1.NodeStatsResponse>('NodeProxy', 'Stats', async (req, ctx) => {
+      if (!backend.stats) throw newStatusError('ServiceUnavailable', 'metrics are not available: this apiserver has no node tunnel (start it with --nats-url)');
+      // NodeStats is the JSON of NodeStatsResponse (metrics.k8s.io's shapes).
+      return fromJson(apiV1.NodeStatsResponseSchema, (await backend.stats(ctx, req.node)) as unknown as JsonValue);
+    }),
   });
 }
 

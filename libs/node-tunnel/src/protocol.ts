@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
+import type { NodeStats } from '@berth/api';
+
 /**
- * The logs/exec tunnel between the apiserver and a kubelet over NATS core subjects, scoped
- * per node so each node's credentials can be limited to its own subjects:
+ * The logs/exec/stats tunnel between the apiserver and a kubelet over NATS core subjects,
+ * scoped per node so each node's credentials can be limited to its own subjects:
  *
  *   berth.node.<node>.logs             apiserver → node   a LogsRequest (JSON); output on the session's tunnel subject
  *   berth.node.<node>.exec             apiserver → node   an ExecRequest (JSON)
+ *   berth.node.<node>.stats            apiserver → node   a request whose reply subject is a tunnel subject; the
+ *                                                         reply is a StatsReply (JSON)
  *   berth.node.<node>.in.<session>     apiserver → node   stdin / resize / close-stdin frames of an exec
  *   berth.node.<node>.cancel.<session> apiserver → node   stop a log follow or kill an exec
  *   berth.tunnel.<node>.<session>      node → apiserver   output frames: stdout, stderr, exit, end, error
  *
- * Frames are binary: one type byte, then the payload (raw bytes or JSON).
+ * Frames (logs, exec) are binary: one type byte, then the payload (raw bytes or JSON).
  */
 export const FRAME = {
   stdout: 1,
@@ -53,6 +57,9 @@ export interface ExecRequest {
   tty?: boolean;
 }
 
+/** The kubelet's answer to a stats request: its usage over the last window, or why not. */
+export type StatsReply = { stats: NodeStats } | { error: TunnelErrorBody };
+
 /** An error sent back through the tunnel. */
 export interface TunnelErrorBody {
   /** 'NotFound' | 'BadRequest' | 'InternalError'. */
@@ -60,7 +67,7 @@ export interface TunnelErrorBody {
   message: string;
 }
 
-export function requestSubject(node: string, kind: 'logs' | 'exec'): string {
+export function requestSubject(node: string, kind: 'logs' | 'exec' | 'stats'): string {
   return `berth.node.${node}.${kind}`;
 }
 export function stdinSubject(node: string, session: string): string {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from 'nats';
-import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type TunnelErrorBody } from './protocol';
+import { ErrorCode, type NatsConnection, type NatsError } from 'nats';
+import type { NodeStats } from '@berth/api';
+import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
 
 /** The largest stdin frame sent: well under NATS's default max_payload of 1 MiB. */
 const STDIN_FRAME_BYTES = 64 * 1024;
@@ -36,13 +37,35 @@ export interface TunnelExec {
 
 /**
  * The apiserver's side of the tunnel: sends logs/exec requests to a node and turns the
- * frames on the session's tunnel subject back into streams.
+ * frames on the session's tunnel subject back into streams; asks a node for its stats.
  */
 export class NodeTunnelClient {
   constructor(
     private readonly nc: NatsConnection,
     private readonly opts: { readyTimeoutMs?: number } = {},
   ) {}
+
+  /**
+   * The node's resource usage over its kubelet's last window. A node whose kubelet is not
+   * connected fails at once, one that does not answer after readyTimeoutMs (default 5 s):
+   * both with code 'Unavailable'.
+   */
+  async stats(node: string): Promise<NodeStats> {
+    const timeoutMs = this.opts.readyTimeoutMs ?? 5000;
+    let reply: StatsReply;
+    try {
+      // The reply comes on a tunnel subject: the only ones a node may publish on besides events.
+      const m = await this.nc.request(requestSubject(node, 'stats'), new Uint8Array(), { timeout: timeoutMs, noMux: true, reply: tunnelSubject(node, randomUUID()) });
+      reply = JSON.parse(Buffer.from(m.data).toString()) as StatsReply;
+    } catch (err) {
+      const code = (err as NatsError).code;
+      if (code === ErrorCode.NoResponders) throw new TunnelRequestError('Unavailable', `no kubelet of node ${node} is connected`);
+      if (code === ErrorCode.Timeout) throw new TunnelRequestError('Unavailable', `node ${node} did not answer the stats request within ${timeoutMs} ms`);
+      throw err;
+    }
+    if ('error' in reply) throw new TunnelRequestError(reply.error.code, reply.error.message);
+    return reply.stats;
+  }
 
   /** Streams a container's logs (ends on `end`, throws TunnelRequestError on `error`). */
   async *logs(node: string, req: Omit<LogsRequest, 'session'>, signal?: AbortSignal): AsyncIterable<TunnelChunk> {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { NatsConnection, Subscription } from 'nats';
+import type { NodeStats } from '@berth/api';
 import type { ContainerRuntime, ExecSession } from '@berth/runtime';
-import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type TunnelErrorBody } from './protocol';
+import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
 
 /** Finds the runtime container for a request; throws TunnelError for unknown pods/containers. */
 export type ContainerResolver = (namespace: string, pod: string, container: string | undefined, previous: boolean) => Promise<string>;
@@ -20,15 +21,37 @@ export class TunnelError extends Error {
 /**
  * Serves `berth.node.<node>.logs` and `.exec` on the kubelet: reads the container's logs or
  * runs the command through the runtime, and streams the output back on the session's
- * tunnel subject. Returns a function that stops serving.
+ * tunnel subject; with `stats`, answers `.stats` with the node's usage. Returns a function
+ * that stops serving.
  */
-export function serveNodeTunnel(opts: { nc: NatsConnection; nodeName: string; runtime: ContainerRuntime; resolve: ContainerResolver }): () => void {
+export function serveNodeTunnel(opts: {
+  nc: NatsConnection;
+  nodeName: string;
+  runtime: ContainerRuntime;
+  resolve: ContainerResolver;
+  /** The usage over the kubelet's last window (its StatsCollector's summary). */
+  stats?: () => NodeStats | Promise<NodeStats>;
+}): () => void {
   const { nc, nodeName: node, runtime } = opts;
   const subs: Subscription[] = [];
+  const errorBody = (err: unknown): TunnelErrorBody =>
+    err instanceof TunnelError ? { code: err.code, message: err.message } : { code: 'InternalError', message: err instanceof Error ? err.message : String(err) };
   const fail = (session: string, err: unknown): void => {
-    const body: TunnelErrorBody = err instanceof TunnelError ? { code: err.code, message: err.message } : { code: 'InternalError', message: err instanceof Error ? err.message : String(err) };
-    nc.publish(tunnelSubject(node, session), frame(FRAME.error, body));
+    nc.publish(tunnelSubject(node, session), frame(FRAME.error, errorBody(err)));
   };
+
+  const stats = opts.stats;
+  if (stats) {
+    // Request and reply: the apiserver names one of this node's tunnel subjects as the reply subject.
+    const sub = nc.subscribe(requestSubject(node, 'stats'), {
+      callback: (_err, m) => {
+        void (async (): Promise<StatsReply> => ({ stats: await stats() }))()
+          .catch((err: unknown): StatsReply => ({ error: errorBody(err) }))
+          .then((reply) => m.respond(Buffer.from(JSON.stringify(reply))));
+      },
+    });
+    subs.push(sub);
+  }
 
   const logs = nc.subscribe(requestSubject(node, 'logs'));
   subs.push(logs);

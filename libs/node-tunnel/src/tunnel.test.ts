@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from 'nats';
+import type { NodeStats } from '@berth/api';
 import { MemoryRuntime, toyExec } from '@berth/runtime';
 import { startNats, type NatsServer } from '@berth/testing';
 import { NodeTunnelClient, TunnelRequestError } from './tunnel-client';
@@ -131,5 +132,54 @@ describe('node tunnel over NATS', () => {
     assert.match(conf, /user: "node-node1"/);
     assert.match(conf, /subscribe: \{ allow: \["berth\.node\.node1\.>"/);
     assert.match(conf, /publish: \{ allow: \["berth\.tunnel\.node1\.>"/);
+  });
+});
+
+describe('node stats over NATS, with per-node users', () => {
+  let nats: NatsServer;
+  let nodeNc: NatsConnection;
+  let apiNc: NatsConnection;
+  const stops: Array<() => void> = [];
+  const usage: NodeStats = {
+    node: { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: 'node1' }, timestamp: '2024-01-01T12:00:00Z', window: '10s', usage: { cpu: '250m', memory: '1Gi' } },
+    pods: [{ apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name: 'db', namespace: 'default' }, timestamp: '2024-01-01T12:00:00Z', window: '10s', containers: [{ name: 'db', usage: { cpu: '5m', memory: '64Mi' } }] }],
+  };
+
+  before(async () => {
+    // The cluster's NATS users: a node may only answer on its own tunnel subjects.
+    nats = await startNats({ jetstream: false, config: natsAuthorizationConfig([{ name: 'node1', password: 'p1' }, { name: 'broken', password: 'p2' }], { user: 'apiserver', password: 'pa' }) });
+    nodeNc = await connect({ servers: nats.url, user: 'node-node1', pass: 'p1' });
+    apiNc = await connect({ servers: nats.url, user: 'apiserver', pass: 'pa' });
+    const runtime = new MemoryRuntime();
+    const resolve = async (): Promise<string> => {
+      throw new TunnelError('NotFound', 'no pods here');
+    };
+    stops.push(serveNodeTunnel({ nc: nodeNc, nodeName: 'node1', runtime, resolve, stats: () => usage }));
+    const brokenNc = await connect({ servers: nats.url, user: 'node-broken', pass: 'p2' });
+    stops.push(serveNodeTunnel({ nc: brokenNc, nodeName: 'broken', runtime, resolve, stats: async () => Promise.reject(new Error('runtime is down')) }), () => void brokenNc.close());
+    // A node that takes the request and never answers.
+    const silent = apiNc.subscribe('berth.node.silent.stats');
+    stops.push(() => silent.unsubscribe());
+    await Promise.all([nodeNc.flush(), brokenNc.flush(), apiNc.flush()]);
+  });
+
+  after(async () => {
+    for (const s of stops) s();
+    await nodeNc?.close();
+    await apiNc?.close();
+    await nats?.stop();
+  });
+
+  test('the kubelet answers on its tunnel subject with its last window', async () => {
+    assert.deepEqual(await new NodeTunnelClient(apiNc).stats('node1'), usage);
+  });
+
+  test('failures: no kubelet connected (at once), no answer in time, an error on the node', async () => {
+    const client = new NodeTunnelClient(apiNc, { readyTimeoutMs: 300 });
+    const t0 = Date.now();
+    await assert.rejects(client.stats('node2'), (e: unknown) => e instanceof TunnelRequestError && e.code === 'Unavailable' && e.message === 'no kubelet of node node2 is connected');
+    assert.ok(Date.now() - t0 < 250, 'no responders is known at once');
+    await assert.rejects(client.stats('silent'), (e: unknown) => e instanceof TunnelRequestError && e.code === 'Unavailable' && e.message === 'node silent did not answer the stats request within 300 ms');
+    await assert.rejects(client.stats('broken'), (e: unknown) => e instanceof TunnelRequestError && e.code === 'InternalError' && e.message === 'runtime is down');
   });
 });

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { ExecInput, ExecOutput, KubeObject, LogChunk } from '@berth/api';
+import type { ExecInput, ExecOutput, KubeObject, LogChunk, NodeStats } from '@berth/api';
 
 /** Reaches a node's kubelet for container logs (the NATS tunnel, in the apiserver). */
 export interface NodeLogSource {
@@ -22,6 +22,12 @@ export interface NodeExecSource {
     input: AsyncIterable<ExecInput>,
     signal?: AbortSignal,
   ): AsyncIterable<ExecOutput>;
+}
+
+/** Reaches a node's kubelet for its resource usage (the NATS tunnel, in the apiserver). */
+export interface NodeStatsSource {
+  /** The usage over the kubelet's last window; a StatusError (ServiceUnavailable) when it does not answer. */
+  stats(node: string, signal?: AbortSignal): Promise<NodeStats>;
 }
 
 /**

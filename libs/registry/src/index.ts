@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 export { Registry, SYSTEM_NAMESPACES, type RegistryOptions } from './registry';
 export { ResourceStore, MAX_OBJECT_BYTES, type AdmitFn } from './resource-store';
-export type { EventSource, NodeExecSource, NodeLogSource } from './event-source';
+export type { EventSource, NodeExecSource, NodeLogSource, NodeStatsSource } from './event-source';
 export { strategyFor, qosClass } from './kind-strategies';
 export type { Strategy } from './strategy';

@@ -3,7 +3,7 @@
 // deletion rules as a gRPC or REST front end would see them.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { StatusError, type KubeObject, type ResourceRef } from '@berth/api';
+import { StatusError, serviceUnavailable, type KubeObject, type ResourceRef } from '@berth/api';
 import { MemoryStorage } from '@berth/storage';
 import { Registry } from './registry';
 
@@ -266,5 +266,38 @@ describe('Registry: exec', () => {
       'ServiceUnavailable',
       /^exec is not available: this apiserver has no node tunnel/,
     );
+  });
+});
+
+describe('Registry: stats', () => {
+  const asked: string[] = [];
+  const r = new Registry({
+    storage: new MemoryStorage(),
+    // The node side, stood in for: node1 answers, node2's kubelet is down.
+    nodeStats: {
+      async stats(node) {
+        asked.push(node);
+        if (node === 'node2') throw serviceUnavailable(`node ${node} did not answer: no kubelet of node ${node} is connected`);
+        return { node: { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: node }, timestamp: '2024-01-01T12:00:00Z', window: '10s', usage: { cpu: '1', memory: '1Gi' } }, pods: [] };
+      },
+    },
+  });
+  before(async () => {
+    await r.start();
+    for (const name of ['node1', 'node2']) await r.create(ctx, ref('nodes', ''), { apiVersion: 'v1', kind: 'Node', metadata: { name } }, {});
+  });
+  after(() => r.stop());
+
+  test('asks an existing node; an unknown node is NotFound without asking; a node down is ServiceUnavailable', async () => {
+    const s = await r.stats(ctx, 'node1');
+    assert.equal(s.node?.usage['cpu'], '1');
+    await rejects(r.stats(ctx, 'nope'), 'NotFound', /^nodes "nope" not found$/);
+    await rejects(r.stats(ctx, 'node2'), 'ServiceUnavailable', /^node node2 did not answer/);
+    await rejects(r.stats(ctx, ''), 'BadRequest', /^a node name is required$/);
+    assert.deepEqual(asked, ['node1', 'node2']);
+  });
+
+  test('without a node tunnel stats are unavailable, with a clear error', async () => {
+    await rejects(registry.stats(ctx, 'node1'), 'ServiceUnavailable', /^metrics are not available: this apiserver has no node tunnel/);
   });
 });

@@ -26,6 +26,7 @@ import {
   type ExecOutput,
   type KubeObject,
   type LogChunk,
+  type NodeStats,
   type ObjectList,
   type PodExecOptions,
   type PodLogsOptions,
@@ -36,7 +37,7 @@ import {
   type WatchEvent,
 } from '@berth/api';
 import type { Storage } from '@berth/storage';
-import type { EventSource, NodeExecSource, NodeLogSource } from './event-source';
+import type { EventSource, NodeExecSource, NodeLogSource, NodeStatsSource } from './event-source';
 import { strategyFor } from './kind-strategies';
 import { ResourceStore, type AdmitFn } from './resource-store';
 import { replicasFromScale, scaleOf } from './scale';
@@ -63,6 +64,8 @@ export interface RegistryOptions {
   nodeLogs?: NodeLogSource;
   /** Where exec sessions run; without it `exec` is unavailable. */
   nodeExec?: NodeExecSource;
+  /** Where nodes' resource usage comes from; without it `stats` is unavailable. */
+  nodeStats?: NodeStatsSource;
   /** This apiserver's address for the `kubernetes` Service's endpoints (--advertise-address). */
   advertise?: ApiserverEndpoint;
 }
@@ -366,6 +369,17 @@ export class Registry implements ApiBackend {
       wanted,
       ctx.signal,
     );
+  }
+
+  /**
+   * A node's resource usage (`berth top`): the node must exist; its kubelet answers from
+   * its last sampling window.
+   */
+  async stats(ctx: RequestContext, node: string): Promise<NodeStats> {
+    if (!this.opts.nodeStats) throw newStatusError('ServiceUnavailable', 'metrics are not available: this apiserver has no node tunnel (start it with --nats-url)');
+    if (!node) throw badRequest('a node name is required');
+    await this.store('', 'nodes').get('', node);
+    return this.opts.nodeStats.stats(node, ctx.signal);
   }
 
   /**

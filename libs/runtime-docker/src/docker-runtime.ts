@@ -484,7 +484,10 @@ export class DockerRuntime implements ContainerRuntime {
   async stats(id: string): Promise<ContainerStats> {
     const s = await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true });
     const mem = s.memory_stats;
-    const inactive = (mem.stats as Record<string, number> | undefined)?.total_inactive_file ?? 0;
+    // The kubelet's working set: usage minus inactive page cache (cgroup v1 names it
+    // total_inactive_file, v2 inactive_file).
+    const memStats = mem.stats as Record<string, number> | undefined;
+    const inactive = memStats?.['total_inactive_file'] ?? memStats?.['inactive_file'] ?? 0;
     return {
       cpuUsageNanos: s.cpu_stats.cpu_usage.total_usage,
       memoryWorkingSetBytes: Math.max(0, (mem.usage ?? 0) - inactive),

@@ -11,6 +11,8 @@ export interface StartNatsOptions {
   jetstream?: boolean;
   /** How long to wait for the server to report healthy (default 15 s). */
   readyTimeoutMs?: number;
+  /** More configuration, appended as is (e.g. an `authorization { users = [...] }` block). */
+  config?: string;
 }
 
 /**
@@ -98,7 +100,7 @@ function freeLoopbackPort(): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function writeConfig(dir: string, port: number, monitorPort: number, storeDir: string): string {
+function writeConfig(dir: string, port: number, monitorPort: number, storeDir: string, extra = ''): string {
   const lines = [
     `listen: "127.0.0.1:${port}"`,
     `http: "127.0.0.1:${monitorPort}"`,
@@ -109,6 +111,7 @@ function writeConfig(dir: string, port: number, monitorPort: number, storeDir: s
     // Default limits are 75% of RAM and disk; keep test servers small.
     lines.push(`jetstream {`, `  store_dir: "${storeDir}"`, `  max_memory_store: 256MB`, `  max_file_store: 1GB`, `}`);
   }
+  if (extra) lines.push(extra);
   const file = join(dir, 'nats.conf');
   writeFileSync(file, lines.join('\n') + '\n');
   return file;
@@ -198,7 +201,7 @@ export async function startNats(opts: StartNatsOptions = {}): Promise<NatsServer
     port = await freeLoopbackPort();
     monitorPort = await freeLoopbackPort();
     if (monitorPort === port) continue;
-    configFile = writeConfig(workDir, port, monitorPort, storeDir);
+    configFile = writeConfig(workDir, port, monitorPort, storeDir, opts.config);
     try {
       await launch();
       break;

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { badRequest, type ExecInput, type ExecOutput, type KubeObject, type PodExecOptions } from '@berth/api';
+import type { FakeApi } from '@berth/client/testing';
 import type { Terminal } from './context';
+import { goDuration } from './top';
 import { berth, fakeApi, tempHome, CONFIGMAPS, DEPLOYMENTS, NODES, PODS, REPLICASETS, SECRETS, SERVICES } from './cli.test-helper';
 
 const RB = { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings' };
@@ -502,6 +504,117 @@ describe('nodes, auth, logs and exec, info', () => {
     assert.equal((await berth(api, ['__complete', 'get', 'deplo'])).stdout, 'deploy\ndeployments\n');
     await berth(api, ['create', '-f', 'pod/db.yml']);
     assert.equal((await berth(api, ['__complete', 'get', 'pods', ''])).stdout, 'db\n');
+  });
+});
+
+describe('top', () => {
+  // Three nodes: n1 and n2 answer (the kubelet's last window), n3's kubelet does not.
+  const cluster = (): FakeApi => {
+    const api = fakeApi();
+    const node = (name: string, allocatable: Record<string, string>, labels: Record<string, string> = {}): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels },
+      status: { capacity: { cpu: '8', memory: '16Gi' }, allocatable },
+    });
+    api.seed(NODES, node('n1', { cpu: '2', memory: '4Gi' }, { disk: 'ssd' }), node('n2', { cpu: '4', memory: '8Gi' }), node('n3', { cpu: '4', memory: '8Gi' }));
+    api.setNodeUsage('n1', { cpu: '1500m', memory: '1Gi' });
+    api.setNodeUsage('n2', { cpu: '250123456n', memory: '6291456Ki' });
+    const pod = (name: string, nodeName: string, containers: string[], namespace = 'default', extra: { labels?: Record<string, string>; creationTimestamp?: string } = {}): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace, ...extra },
+      spec: { nodeName, containers: containers.map((c) => ({ name: c, image: 'busybox' })) },
+    });
+    api.seed(PODS, pod('db', 'n1', ['db'], 'default', { labels: { app: 'db' } }), pod('web', 'n2', ['web', 'sidecar'], 'default', { labels: { app: 'web' } }), pod('lost', 'n3', ['c']), pod('dns', 'n1', ['dns'], 'kube-system'));
+    api.setPodUsage('default', 'db', { db: { cpu: '2478395n', memory: '43388Ki' } });
+    api.setPodUsage('default', 'web', { web: { cpu: '100m', memory: '20Mi' }, sidecar: { cpu: '3m', memory: '5Mi' } });
+    api.setPodUsage('kube-system', 'dns', { dns: { cpu: '1m', memory: '12Mi' } });
+    return api;
+  };
+
+  test('top node: usage and percentages of allocatable, <unknown> for a node that does not answer', async () => {
+    const api = cluster();
+    assert.deepEqual(await berth(api, ['top', 'node']), {
+      code: 0,
+      stderr: '',
+      stdout: [
+        'NAME   CPU(cores)   CPU(%)      MEMORY(bytes)   MEMORY(%)   ',
+        'n1     1500m        75%         1024Mi          25%         ',
+        'n2     251m         6%          6144Mi          75%         ',
+        'n3     <unknown>    <unknown>   <unknown>       <unknown>   ',
+        '',
+      ].join('\n'),
+    });
+    assert.equal(
+      (await berth(api, ['top', 'nodes', '--sort-by=memory', '--no-headers', '--show-capacity'])).stdout,
+      'n2    251m        3%          6144Mi      37%         \nn1    1500m       18%         1024Mi      6%          \nn3    <unknown>   <unknown>   <unknown>   <unknown>   \n',
+    );
+    assert.equal((await berth(api, ['top', 'no', 'n1'])).stdout, 'NAME   CPU(cores)   CPU(%)   MEMORY(bytes)   MEMORY(%)   \nn1     1500m        75%      1024Mi          25%         \n');
+    assert.equal((await berth(api, ['top', 'node', '-l', 'disk=ssd', '--no-headers'])).stdout, 'n1    1500m   75%   1024Mi   25%   \n');
+    assert.deepEqual(
+      api.actions().filter((a) => a.subresource === 'stats').map((a) => a.name),
+      ['n1', 'n2', 'n3', 'n1', 'n2', 'n3', 'n1', 'n1'],
+      'each node asked once per command',
+    );
+  });
+
+  test('top node errors: as kubectl with metrics-server', async () => {
+    const api = cluster();
+    assert.deepEqual(await berth(api, ['top', 'node', 'nope']), { code: 1, stdout: '', stderr: 'Error from server (NotFound): nodemetrics.metrics.k8s.io "nope" not found\n' });
+    assert.equal((await berth(api, ['top', 'node', 'n3'])).stderr, 'Error from server (NotFound): nodemetrics.metrics.k8s.io "n3" not found\n');
+    assert.equal((await berth(api, ['top', 'node', '-l', 'disk=hdd'])).stderr, 'error: metrics not available yet\n');
+    assert.equal((await berth(api, ['top', 'node', '--sort-by=disk'])).stderr, 'error: --sort-by accepts only cpu or memory\n');
+    assert.equal((await berth(api, ['top', 'node', 'n1', '-l', 'disk=ssd'])).stderr, 'error: only one of NAME or --selector can be provided\n');
+    assert.equal((await berth(api, ['top', 'node', 'a', 'b'])).stderr, "error: node [NAME | -l label]\nSee 'berth top node -h' for help and examples\n");
+    // A node that answers before its kubelet has a window has no usage yet.
+    const fresh = fakeApi();
+    fresh.seed(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+    fresh.setNodeUsage('n1');
+    assert.equal((await berth(fresh, ['top', 'node'])).stderr, 'error: metrics not available yet\n');
+  });
+
+  test('top pod: the sum of the containers, -A, --containers, -l, --sort-by, --sum; pods on a silent node are left out', async () => {
+    const api = cluster();
+    assert.deepEqual(await berth(api, ['top', 'pod']), { code: 0, stderr: '', stdout: 'NAME   CPU(cores)   MEMORY(bytes)   \ndb     3m           42Mi            \nweb    103m         25Mi            \n' });
+    assert.equal(
+      (await berth(api, ['top', 'pods', '-A', '--sort-by', 'memory'])).stdout,
+      'NAMESPACE     NAME   CPU(cores)   MEMORY(bytes)   \ndefault       db     3m           42Mi            \ndefault       web    103m         25Mi            \nkube-system   dns    1m           12Mi            \n',
+    );
+    assert.equal(
+      (await berth(api, ['top', 'po', 'web', '--containers'])).stdout,
+      'POD   NAME      CPU(cores)   MEMORY(bytes)   \nweb   sidecar   3m           5Mi             \nweb   web       100m         20Mi            \n',
+    );
+    assert.equal((await berth(api, ['top', 'pod', '-l', 'app=db', '--no-headers'])).stdout, 'db    3m    42Mi   \n');
+    assert.equal((await berth(api, ['top', 'pod', '-n', 'kube-system'])).stdout, 'NAME   CPU(cores)   MEMORY(bytes)   \ndns    1m           12Mi            \n');
+    assert.equal(
+      (await berth(api, ['top', 'pod', '--sort-by=cpu', '--sum'])).stdout,
+      'NAME   CPU(cores)   MEMORY(bytes)   \nweb    103m         25Mi            \ndb     3m           42Mi            \n       ________     ________        \n       106m         67Mi            \n',
+    );
+    assert.deepEqual(
+      api.actions().filter((a) => a.subresource === 'stats').map((a) => a.name),
+      ['n1', 'n3', 'n2', 'n1', 'n3', 'n2', 'n2', 'n1', 'n1', 'n1', 'n3', 'n2'],
+      'only the nodes of the pods listed are asked',
+    );
+  });
+
+  test('top pod errors: an unknown pod or one without metrics, no metrics yet, old pods, nothing there', async () => {
+    const api = cluster();
+    assert.deepEqual(await berth(api, ['top', 'pod', 'nope']), { code: 1, stdout: '', stderr: 'Error from server (NotFound): podmetrics.metrics.k8s.io "default/nope" not found\n' });
+    assert.equal((await berth(api, ['top', 'pod', 'lost'])).stderr, 'Error from server (NotFound): podmetrics.metrics.k8s.io "default/lost" not found\n');
+    assert.equal((await berth(api, ['top', 'pod', '--field-selector', 'spec.nodeName=n3'])).stderr, 'error: metrics not available yet\n');
+    api.seed(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'old', namespace: 'dev', creationTimestamp: '2024-01-01T11:54:57Z' }, spec: { nodeName: 'n3', containers: [] } });
+    assert.equal((await berth(api, ['top', 'pod', '-n', 'dev'])).stderr, 'error: Metrics not available for pod dev/old, age: 5m3s\n');
+    assert.deepEqual(await berth(api, ['top', 'pod', '-n', 'empty']), { code: 0, stdout: '', stderr: 'No resources found in empty namespace.\n' });
+    assert.equal((await berth(api, ['top', 'pod', 'db', '-l', 'app=db'])).stderr, 'error: only one of NAME or selector can be provided\n');
+    assert.equal((await berth(api, ['top', 'pod', '--sort-by', 'name'])).stderr, 'error: --sort-by accepts only cpu or memory\n');
+    assert.equal((await berth(api, ['top', 'pod', 'a', 'b'])).stderr, "error: pod [NAME | -l label]\nSee 'berth top pod -h' for help and examples\n");
+    assert.equal((await berth(api, ['__complete', 'top', 'node', ''])).stdout, 'n1\nn2\nn3\n');
+    assert.equal((await berth(api, ['__complete', 'top', 'pod', 'w'])).stdout, 'web\n');
+  });
+
+  test('goDuration writes ages as Go does', () => {
+    assert.deepEqual([0, 450, 3500, 303_000, 7_201_005].map(goDuration), ['0s', '450ms', '3.5s', '5m3s', '2h0m1.005s']);
   });
 });
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { ApiResourceInfo, ExecInput, ExecOutput, KubeObject, VersionInfo, LogChunk, PodExecOptions, PodLogsOptions } from '@berth/api';
+import type { ApiResourceInfo, ExecInput, ExecOutput, KubeObject, VersionInfo, LogChunk, NodeStats, PodExecOptions, PodLogsOptions } from '@berth/api';
 import type { ApiClient, ResourceType, WriteOptions, WriteResult } from '@berth/client';
 
 /**
@@ -12,6 +12,8 @@ export interface CliClient extends ApiClient {
   logs?(opts: PodLogsOptions, signal?: AbortSignal): AsyncIterable<LogChunk>;
   /** Runs a command in a container through the apiserver's NodeProxy (the gRPC client has it). */
   exec?(opts: PodExecOptions, input: AsyncIterable<ExecInput>, signal?: AbortSignal): AsyncIterable<ExecOutput>;
+  /** A node's resource usage through the apiserver's NodeProxy (`top`; the gRPC client and FakeApi have it). */
+  stats?(node: string): Promise<NodeStats>;
   createFromManifest?<T extends KubeObject = KubeObject>(
     type: ResourceType,
     namespace: string,

@@ -99,6 +99,7 @@ export async function complete(root: Command, ctx: CommandContext | undefined, w
     return names(positionals[0] as string);
   }
   if (POD_VERBS.has(verb) && positionals.length === 0) return names('pods');
+  if (cmd.parent?.name() === 'top' && positionals.length === 0) return names(verb === 'node' ? 'nodes' : 'pods');
   if (verb === 'use-context' || verb === 'delete-context' || verb === 'set-context') return [];
   return [];
 }

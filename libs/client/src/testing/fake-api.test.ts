@@ -399,3 +399,24 @@ describe('FakeApi actions and reactors', () => {
     await api.update(PODS, 'default', p); // the main resource is unaffected
   });
 });
+
+describe('FakeApi stats', () => {
+  test('a node answers once its usage is set, with its pods that have usage; unknown nodes are NotFound', async () => {
+    const api = new FakeApi({ now: () => new Date('2024-01-01T12:00:00.500Z') });
+    api.seed(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } }, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } });
+    const onNode = (name: string, nodeName: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName, containers: [] } });
+    api.seed(PODS, onNode('web', 'n1'), onNode('idle', 'n1'), onNode('other', 'n2'));
+    api.setPodUsage('default', 'web', { web: { cpu: '5m', memory: '64Mi' } });
+    api.setPodUsage('default', 'other', { other: { cpu: '1', memory: '1Gi' } });
+
+    await assert.rejects(api.stats('n1'), (e: unknown) => e instanceof Error && 'reason' in e && e.reason === 'ServiceUnavailable');
+    api.setNodeUsage('n1');
+    assert.deepEqual(await api.stats('n1'), {
+      pods: [{ apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name: 'web', namespace: 'default' }, timestamp: '2024-01-01T12:00:00Z', window: '10s', containers: [{ name: 'web', usage: { cpu: '5m', memory: '64Mi' } }] }],
+    });
+    api.setNodeUsage('n1', { cpu: '250m', memory: '1Gi' });
+    assert.deepEqual((await api.stats('n1')).node, { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: 'n1' }, timestamp: '2024-01-01T12:00:00Z', window: '10s', usage: { cpu: '250m', memory: '1Gi' } });
+    await assert.rejects(api.stats('nope'), (e: unknown) => isNotFound(e));
+    assert.deepEqual(api.actions().map((a) => `${a.verb} ${a.resource}/${a.subresource ?? ''} ${a.name}`), ['get nodes/stats n1', 'get nodes/stats n1', 'get nodes/stats n1', 'get nodes/stats nope']);
+  });
+});

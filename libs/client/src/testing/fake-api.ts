@@ -20,7 +20,9 @@ import {
   type DeleteOptions,
   type ErrorTarget,
   type KubeObject,
+  type NodeStats,
   type ObjectList,
+  type ResourceUsage,
   type WatchEvent,
 } from '@berth/api';
 import type { ApiClient, ListOptions, PatchType, ResourceType, WatchOptions, WriteOptions } from '../api-client';
@@ -109,7 +111,8 @@ const GENERATE_NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
  * object (spec.nodeName, status.phase, ...).
  *
  * Test hooks: `seed`, `actions`/`writeActions`/`clearActions`, `prependReactor`,
- * `compact`, `breakWatches`, `endWatches`, `sendBookmarks`, `activeWatches`, `stored`.
+ * `compact`, `breakWatches`, `endWatches`, `sendBookmarks`, `activeWatches`, `stored`;
+ * `setNodeUsage`/`setPodUsage` for `stats` (the apiserver's NodeProxy.Stats, `berth top`).
  */
 export class FakeApi implements ApiClient {
   private readonly buckets = new Map<string, Map<string, KubeObject>>();
@@ -120,6 +123,10 @@ export class FakeApi implements ApiClient {
   private readonly reactors: Array<{ verb: string; resource: string; fn: Reactor }> = [];
   private rv = 0;
   private compactedRv = 0;
+  /** Nodes whose kubelet answers stats, with their usage (undefined: no window yet). */
+  private readonly nodeUsage = new Map<string, ResourceUsage | undefined>();
+  /** Pods' usage by "namespace/name", then by container. */
+  private readonly podUsage = new Map<string, Record<string, ResourceUsage>>();
   private readonly now: () => Date;
 
   constructor(opts: FakeApiOptions = {}) {
@@ -222,6 +229,51 @@ export class FakeApi implements ApiClient {
   /** All stored objects of a type (copies), sorted by key. */
   storedAll<T extends KubeObject = KubeObject>(type: ResourceType): T[] {
     return sortedValues(this.bucket(type)).map((o) => structuredClone(o) as T);
+  }
+
+  /**
+   * Makes a node's kubelet answer `stats` with this usage of the node (without one: it
+   * answers, but has no window yet). A node never set does not answer (ServiceUnavailable).
+   */
+  setNodeUsage(node: string, usage?: ResourceUsage): void {
+    this.nodeUsage.set(node, usage);
+  }
+
+  /** A pod's usage per container, reported by the node the pod is bound to (spec.nodeName). */
+  setPodUsage(namespace: string, name: string, containers: Record<string, ResourceUsage>): void {
+    this.podUsage.set(keyOf(namespace, name), structuredClone(containers));
+  }
+
+  /**
+   * A node's resource usage as the apiserver's NodeProxy.Stats answers it: NotFound for a
+   * node that is not stored, ServiceUnavailable for one whose usage was never set, else
+   * the node's usage and that of its pods with usage set. Recorded as a `get` of
+   * nodes/stats (reactors see it).
+   */
+  async stats(node: string): Promise<NodeStats> {
+    const nodes: ResourceType = { group: '', version: 'v1', resource: 'nodes' };
+    const action = this.record(nodes, 'get', '', node, { subresource: 'stats' });
+    const reacted = await this.react(action);
+    if (reacted) return reacted.object as NodeStats;
+    if (!this.bucket(nodes).has(node)) throw notFound(this.target(nodes, node));
+    if (!this.nodeUsage.has(node)) throw serviceUnavailable(`node ${node} did not answer: no kubelet of node ${node} is connected`);
+    const timestamp = this.timestamp();
+    const window = '10s';
+    const usage = this.nodeUsage.get(node);
+    const pods = sortedValues(this.bucket({ group: '', version: 'v1', resource: 'pods' }))
+      .filter((p) => (p['spec'] as { nodeName?: string } | undefined)?.nodeName === node && this.podUsage.has(objectKey(p)))
+      .map((p) => ({
+        apiVersion: 'metrics.k8s.io/v1beta1' as const,
+        kind: 'PodMetrics' as const,
+        metadata: { name: p.metadata?.name ?? '', namespace: p.metadata?.namespace ?? '' },
+        timestamp,
+        window,
+        containers: Object.entries(this.podUsage.get(objectKey(p)) ?? {}).map(([name, u]) => ({ name, usage: { ...u } })),
+      }));
+    return {
+      ...(usage ? { node: { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: node }, timestamp, window, usage: { ...usage } } } : {}),
+      pods,
+    };
   }
 
   // ---- ApiClient ----

@@ -14,9 +14,9 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Any, AnyJson } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any } from "@bufbuild/protobuf/wkt";
-import type { DeleteOptions, DeleteOptionsJson, ListMeta, ListMetaJson, Status, StatusJson } from "../../meta/v1/meta_pb";
+import type { Any, AnyJson, Duration, DurationJson, Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { DeleteOptions, DeleteOptionsJson, ListMeta, ListMetaJson, ObjectMeta, ObjectMetaJson, Status, StatusJson } from "../../meta/v1/meta_pb";
 import { file_berth_meta_v1_meta } from "../../meta/v1/meta_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file berth/api/v1/resources.proto.
  */
 export const file_berth_api_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEi0AEKDlBvZExvZ3NSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIOCgZmb2xsb3cYBCABKAgSEAoIcHJldmlvdXMYBSABKAgSFwoKdGFpbF9saW5lcxgGIAEoBUgAiAEBEhIKCnRpbWVzdGFtcHMYByABKAgSGgoNc2luY2Vfc2Vjb25kcxgIIAEoBUgBiAEBQg0KC190YWlsX2xpbmVzQhAKDl9zaW5jZV9zZWNvbmRzIisKC1BvZExvZ0NodW5rEg4KBnN0cmVhbRgBIAEoCRIMCgRkYXRhGAIgASgMIpsBChFFeGVjU3RyZWFtUmVxdWVzdBIoCgVzdGFydBgBIAEoCzIXLmJlcnRoLmFwaS52MS5FeGVjU3RhcnRIABIPCgVzdGRpbhgCIAEoDEgAEiwKBnJlc2l6ZRgDIAEoCzIaLmJlcnRoLmFwaS52MS5UZXJtaW5hbFNpemVIABIVCgtjbG9zZV9zdGRpbhgEIAEoCEgAQgYKBGtpbmQibAoJRXhlY1N0YXJ0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIPCgdjb21tYW5kGAQgAygJEg0KBXN0ZGluGAUgASgIEgsKA3R0eRgGIAEoCCIqCgxUZXJtaW5hbFNpemUSDAoEY29scxgBIAEoDRIMCgRyb3dzGAIgASgNIlUKEkV4ZWNTdHJlYW1SZXNwb25zZRIQCgZzdGRvdXQYASABKAxIABIQCgZzdGRlcnIYAiABKAxIABITCglleGl0X2NvZGUYAyABKAVIAEIGCgRraW5kInUKC1Jlc291cmNlUmVmEg0KBWdyb3VwGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEAoIcmVzb3VyY2UYAyABKAkSEQoJbmFtZXNwYWNlGAQgASgJEgwKBG5hbWUYBSABKAkSEwoLc3VicmVzb3VyY2UYBiABKAkiwwEKDUNyZWF0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEAoIbWFuaWZlc3QYBiABKAwSDwoHZHJ5X3J1bhgDIAMoCRIYChBmaWVsZF92YWxpZGF0aW9uGAQgASgJEhUKDWZpZWxkX21hbmFnZXIYBSABKAkSEAoIZW5jb2RpbmcYByABKAkiYAoKR2V0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSGAoQcmVzb3VyY2VfdmVyc2lvbhgCIAEoCRIQCghlbmNvZGluZxgDIAEoCSKyAQoLTGlzdFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEg0KBWxpbWl0GAQgASgFEhAKCGNvbnRpbnVlGAUgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBiABKAkSEAoIZW5jb2RpbmcYByABKAkiwwEKDVVwZGF0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEAoIbWFuaWZlc3QYBiABKAwSDwoHZHJ5X3J1bhgDIAMoCRIYChBmaWVsZF92YWxpZGF0aW9uGAQgASgJEhUKDWZpZWxkX21hbmFnZXIYBSABKAkSEAoIZW5jb2RpbmcYByABKAkirQEKDFBhdGNoUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSEgoKcGF0Y2hfdHlwZRgCIAEoCRINCgVwYXRjaBgDIAEoDBIPCgdkcnlfcnVuGAQgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBSABKAkSFQoNZmllbGRfbWFuYWdlchgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSJ4Cg1EZWxldGVSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhItCgdvcHRpb25zGAIgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zEhAKCGVuY29kaW5nGAMgASgJIqABChdEZWxldGVDb2xsZWN0aW9uUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSLQoHb3B0aW9ucxgEIAEoCzIcLmJlcnRoLm1ldGEudjEuRGVsZXRlT3B0aW9ucyLKAQoMV2F0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRIYChByZXNvdXJjZV92ZXJzaW9uGAQgASgJEh0KFWFsbG93X3dhdGNoX2Jvb2ttYXJrcxgFIAEoCBIXCg90aW1lb3V0X3NlY29uZHMYBiABKAUSEAoIZW5jb2RpbmcYByABKAkiXQoOT2JqZWN0UmVzcG9uc2USJAoGb2JqZWN0GAEgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCgh3YXJuaW5ncxgCIAMoCRITCgtvYmplY3RfanNvbhgDIAEoDCKVAQoMTGlzdFJlc3BvbnNlEhMKC2FwaV92ZXJzaW9uGAEgASgJEgwKBGtpbmQYAiABKAkSKQoIbWV0YWRhdGEYAyABKAsyFy5iZXJ0aC5tZXRhLnYxLkxpc3RNZXRhEiMKBWl0ZW1zGAQgAygLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRISCgppdGVtc19qc29uGAUgASgMInwKCldhdGNoRXZlbnQSDAoEdHlwZRgBIAEoCRIkCgZvYmplY3QYAiABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EiUKBnN0YXR1cxgDIAEoCzIVLmJlcnRoLm1ldGEudjEuU3RhdHVzEhMKC29iamVjdF9qc29uGAQgASgMIhMKEUdldFZlcnNpb25SZXF1ZXN0IqABCgtWZXJzaW9uSW5mbxINCgVtYWpvchgBIAEoCRINCgVtaW5vchgCIAEoCRITCgtnaXRfdmVyc2lvbhgDIAEoCRISCgpnaXRfY29tbWl0GAQgASgJEhIKCmJ1aWxkX2RhdGUYBSABKAkSEgoKZ29fdmVyc2lvbhgGIAEoCRIQCghjb21waWxlchgHIAEoCRIQCghwbGF0Zm9ybRgIIAEoCSIWChRMaXN0UmVzb3VyY2VzUmVxdWVzdCKsAQoLQVBJUmVzb3VyY2USDAoEbmFtZRgBIAEoCRIVCg1zaW5ndWxhcl9uYW1lGAIgASgJEhIKCm5hbWVzcGFjZWQYAyABKAgSDQoFZ3JvdXAYBCABKAkSDwoHdmVyc2lvbhgFIAEoCRIMCgRraW5kGAYgASgJEg0KBXZlcmJzGAcgAygJEhMKC3Nob3J0X25hbWVzGAggAygJEhIKCmNhdGVnb3JpZXMYCSADKAkiPAoMUmVzb3VyY2VMaXN0EiwKCXJlc291cmNlcxgBIAMoCzIZLmJlcnRoLmFwaS52MS5BUElSZXNvdXJjZTKzBAoJUmVzb3VyY2VzEkMKBkNyZWF0ZRIbLmJlcnRoLmFwaS52MS5DcmVhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KA0dldBIYLmJlcnRoLmFwaS52MS5HZXRSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEj0KBExpc3QSGS5iZXJ0aC5hcGkudjEuTGlzdFJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEkMKBlVwZGF0ZRIbLmJlcnRoLmFwaS52MS5VcGRhdGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkEKBVBhdGNoEhouYmVydGguYXBpLnYxLlBhdGNoUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJDCgZEZWxldGUSGy5iZXJ0aC5hcGkudjEuRGVsZXRlUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJVChBEZWxldGVDb2xsZWN0aW9uEiUuYmVydGguYXBpLnYxLkRlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0GhouYmVydGguYXBpLnYxLkxpc3RSZXNwb25zZRI/CgVXYXRjaBIaLmJlcnRoLmFwaS52MS5XYXRjaFJlcXVlc3QaGC5iZXJ0aC5hcGkudjEuV2F0Y2hFdmVudDABMqYBCglEaXNjb3ZlcnkSSAoKR2V0VmVyc2lvbhIfLmJlcnRoLmFwaS52MS5HZXRWZXJzaW9uUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5WZXJzaW9uSW5mbxJPCg1MaXN0UmVzb3VyY2VzEiIuYmVydGguYXBpLnYxLkxpc3RSZXNvdXJjZXNSZXF1ZXN0GhouYmVydGguYXBpLnYxLlJlc291cmNlTGlzdDKdAQoJTm9kZVByb3h5EkEKBExvZ3MSHC5iZXJ0aC5hcGkudjEuUG9kTG9nc1JlcXVlc3QaGS5iZXJ0aC5hcGkudjEuUG9kTG9nQ2h1bmswARJNCgRFeGVjEh8uYmVydGguYXBpLnYxLkV4ZWNTdHJlYW1SZXF1ZXN0GiAuYmVydGguYXBpLnYxLkV4ZWNTdHJlYW1SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_any, file_berth_meta_v1_meta]);
+  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEi0AEKDlBvZExvZ3NSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIOCgZmb2xsb3cYBCABKAgSEAoIcHJldmlvdXMYBSABKAgSFwoKdGFpbF9saW5lcxgGIAEoBUgAiAEBEhIKCnRpbWVzdGFtcHMYByABKAgSGgoNc2luY2Vfc2Vjb25kcxgIIAEoBUgBiAEBQg0KC190YWlsX2xpbmVzQhAKDl9zaW5jZV9zZWNvbmRzIisKC1BvZExvZ0NodW5rEg4KBnN0cmVhbRgBIAEoCRIMCgRkYXRhGAIgASgMIpsBChFFeGVjU3RyZWFtUmVxdWVzdBIoCgVzdGFydBgBIAEoCzIXLmJlcnRoLmFwaS52MS5FeGVjU3RhcnRIABIPCgVzdGRpbhgCIAEoDEgAEiwKBnJlc2l6ZRgDIAEoCzIaLmJlcnRoLmFwaS52MS5UZXJtaW5hbFNpemVIABIVCgtjbG9zZV9zdGRpbhgEIAEoCEgAQgYKBGtpbmQibAoJRXhlY1N0YXJ0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIPCgdjb21tYW5kGAQgAygJEg0KBXN0ZGluGAUgASgIEgsKA3R0eRgGIAEoCCIqCgxUZXJtaW5hbFNpemUSDAoEY29scxgBIAEoDRIMCgRyb3dzGAIgASgNIlUKEkV4ZWNTdHJlYW1SZXNwb25zZRIQCgZzdGRvdXQYASABKAxIABIQCgZzdGRlcnIYAiABKAxIABITCglleGl0X2NvZGUYAyABKAVIAEIGCgRraW5kIiAKEE5vZGVTdGF0c1JlcXVlc3QSDAoEbm9kZRgBIAEoCSJkChFOb2RlU3RhdHNSZXNwb25zZRInCgRub2RlGAEgASgLMhkuYmVydGguYXBpLnYxLk5vZGVNZXRyaWNzEiYKBHBvZHMYAiADKAsyGC5iZXJ0aC5hcGkudjEuUG9kTWV0cmljcyKaAgoLTm9kZU1ldHJpY3MSEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIrCghtZXRhZGF0YRgDIAEoCzIZLmJlcnRoLm1ldGEudjEuT2JqZWN0TWV0YRItCgl0aW1lc3RhbXAYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBndpbmRvdxgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzCgV1c2FnZRgGIAMoCzIkLmJlcnRoLmFwaS52MS5Ob2RlTWV0cmljcy5Vc2FnZUVudHJ5GiwKClVzYWdlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLqAQoKUG9kTWV0cmljcxITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEisKCG1ldGFkYXRhGAMgASgLMhkuYmVydGgubWV0YS52MS5PYmplY3RNZXRhEi0KCXRpbWVzdGFtcBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoGd2luZG93GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjIKCmNvbnRhaW5lcnMYBiADKAsyHi5iZXJ0aC5hcGkudjEuQ29udGFpbmVyTWV0cmljcyKIAQoQQ29udGFpbmVyTWV0cmljcxIMCgRuYW1lGAEgASgJEjgKBXVzYWdlGAIgAygLMikuYmVydGguYXBpLnYxLkNvbnRhaW5lck1ldHJpY3MuVXNhZ2VFbnRyeRosCgpVc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEidQoLUmVzb3VyY2VSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghyZXNvdXJjZRgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCRITCgtzdWJyZXNvdXJjZRgGIAEoCSLDAQoNQ3JlYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCRIQCghlbmNvZGluZxgHIAEoCSJgCgpHZXRSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIYChByZXNvdXJjZV92ZXJzaW9uGAIgASgJEhAKCGVuY29kaW5nGAMgASgJIrIBCgtMaXN0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSDQoFbGltaXQYBCABKAUSEAoIY29udGludWUYBSABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSLDAQoNVXBkYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCRIQCghlbmNvZGluZxgHIAEoCSKtAQoMUGF0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhISCgpwYXRjaF90eXBlGAIgASgJEg0KBXBhdGNoGAMgASgMEg8KB2RyeV9ydW4YBCADKAkSGAoQZmllbGRfdmFsaWRhdGlvbhgFIAEoCRIVCg1maWVsZF9tYW5hZ2VyGAYgASgJEhAKCGVuY29kaW5nGAcgASgJIngKDURlbGV0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEi0KB29wdGlvbnMYAiABKAsyHC5iZXJ0aC5tZXRhLnYxLkRlbGV0ZU9wdGlvbnMSEAoIZW5jb2RpbmcYAyABKAkioAEKF0RlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRItCgdvcHRpb25zGAQgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zIsoBCgxXYXRjaFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkSHQoVYWxsb3dfd2F0Y2hfYm9va21hcmtzGAUgASgIEhcKD3RpbWVvdXRfc2Vjb25kcxgGIAEoBRIQCghlbmNvZGluZxgHIAEoCSJdCg5PYmplY3RSZXNwb25zZRIkCgZvYmplY3QYASABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhAKCHdhcm5pbmdzGAIgAygJEhMKC29iamVjdF9qc29uGAMgASgMIpUBCgxMaXN0UmVzcG9uc2USEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIpCghtZXRhZGF0YRgDIAEoCzIXLmJlcnRoLm1ldGEudjEuTGlzdE1ldGESIwoFaXRlbXMYBCADKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhIKCml0ZW1zX2pzb24YBSABKAwifAoKV2F0Y2hFdmVudBIMCgR0eXBlGAEgASgJEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSJQoGc3RhdHVzGAMgASgLMhUuYmVydGgubWV0YS52MS5TdGF0dXMSEwoLb2JqZWN0X2pzb24YBCABKAwiEwoRR2V0VmVyc2lvblJlcXVlc3QioAEKC1ZlcnNpb25JbmZvEg0KBW1ham9yGAEgASgJEg0KBW1pbm9yGAIgASgJEhMKC2dpdF92ZXJzaW9uGAMgASgJEhIKCmdpdF9jb21taXQYBCABKAkSEgoKYnVpbGRfZGF0ZRgFIAEoCRISCgpnb192ZXJzaW9uGAYgASgJEhAKCGNvbXBpbGVyGAcgASgJEhAKCHBsYXRmb3JtGAggASgJIhYKFExpc3RSZXNvdXJjZXNSZXF1ZXN0IqwBCgtBUElSZXNvdXJjZRIMCgRuYW1lGAEgASgJEhUKDXNpbmd1bGFyX25hbWUYAiABKAkSEgoKbmFtZXNwYWNlZBgDIAEoCBINCgVncm91cBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJEgwKBGtpbmQYBiABKAkSDQoFdmVyYnMYByADKAkSEwoLc2hvcnRfbmFtZXMYCCADKAkSEgoKY2F0ZWdvcmllcxgJIAMoCSI8CgxSZXNvdXJjZUxpc3QSLAoJcmVzb3VyY2VzGAEgAygLMhkuYmVydGguYXBpLnYxLkFQSVJlc291cmNlMrMECglSZXNvdXJjZXMSQwoGQ3JlYXRlEhsuYmVydGguYXBpLnYxLkNyZWF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoDR2V0EhguYmVydGguYXBpLnYxLkdldFJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoETGlzdBIZLmJlcnRoLmFwaS52MS5MaXN0UmVxdWVzdBoaLmJlcnRoLmFwaS52MS5MaXN0UmVzcG9uc2USQwoGVXBkYXRlEhsuYmVydGguYXBpLnYxLlVwZGF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USQQoFUGF0Y2gSGi5iZXJ0aC5hcGkudjEuUGF0Y2hSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkMKBkRlbGV0ZRIbLmJlcnRoLmFwaS52MS5EZWxldGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlElUKEERlbGV0ZUNvbGxlY3Rpb24SJS5iZXJ0aC5hcGkudjEuRGVsZXRlQ29sbGVjdGlvblJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEj8KBVdhdGNoEhouYmVydGguYXBpLnYxLldhdGNoUmVxdWVzdBoYLmJlcnRoLmFwaS52MS5XYXRjaEV2ZW50MAEypgEKCURpc2NvdmVyeRJICgpHZXRWZXJzaW9uEh8uYmVydGguYXBpLnYxLkdldFZlcnNpb25SZXF1ZXN0GhkuYmVydGguYXBpLnYxLlZlcnNpb25JbmZvEk8KDUxpc3RSZXNvdXJjZXMSIi5iZXJ0aC5hcGkudjEuTGlzdFJlc291cmNlc1JlcXVlc3QaGi5iZXJ0aC5hcGkudjEuUmVzb3VyY2VMaXN0MucBCglOb2RlUHJveHkSQQoETG9ncxIcLmJlcnRoLmFwaS52MS5Qb2RMb2dzUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5Qb2RMb2dDaHVuazABEk0KBEV4ZWMSHy5iZXJ0aC5hcGkudjEuRXhlY1N0cmVhbVJlcXVlc3QaIC5iZXJ0aC5hcGkudjEuRXhlY1N0cmVhbVJlc3BvbnNlKAEwARJICgVTdGF0cxIeLmJlcnRoLmFwaS52MS5Ob2RlU3RhdHNSZXF1ZXN0Gh8uYmVydGguYXBpLnYxLk5vZGVTdGF0c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_timestamp, file_berth_meta_v1_meta]);
 
 /**
  * @generated from message berth.api.v1.PodLogsRequest
@@ -464,6 +464,323 @@ export const ExecStreamResponseSchema: GenMessage<ExecStreamResponse, {jsonType:
   messageDesc(file_berth_api_v1_resources, 5);
 
 /**
+ * @generated from message berth.api.v1.NodeStatsRequest
+ */
+export type NodeStatsRequest = Message<"berth.api.v1.NodeStatsRequest"> & {
+  /**
+   * The node's name.
+   *
+   * @generated from field: string node = 1;
+   */
+  node: string;
+};
+
+/**
+ * @generated from message berth.api.v1.NodeStatsRequest
+ */
+export type NodeStatsRequestJson = {
+  /**
+   * The node's name.
+   *
+   * @generated from field: string node = 1;
+   */
+  node?: string;
+};
+
+/**
+ * Describes the message berth.api.v1.NodeStatsRequest.
+ * Use `create(NodeStatsRequestSchema)` to create a new message.
+ */
+export const NodeStatsRequestSchema: GenMessage<NodeStatsRequest, {jsonType: NodeStatsRequestJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 6);
+
+/**
+ * @generated from message berth.api.v1.NodeStatsResponse
+ */
+export type NodeStatsResponse = Message<"berth.api.v1.NodeStatsResponse"> & {
+  /**
+   * The node's usage; absent until its kubelet has taken two samples.
+   *
+   * @generated from field: berth.api.v1.NodeMetrics node = 1;
+   */
+  node?: NodeMetrics | undefined;
+
+  /**
+   * The pods running on the node that have usage (a container needs two samples too).
+   *
+   * @generated from field: repeated berth.api.v1.PodMetrics pods = 2;
+   */
+  pods: PodMetrics[];
+};
+
+/**
+ * @generated from message berth.api.v1.NodeStatsResponse
+ */
+export type NodeStatsResponseJson = {
+  /**
+   * The node's usage; absent until its kubelet has taken two samples.
+   *
+   * @generated from field: berth.api.v1.NodeMetrics node = 1;
+   */
+  node?: NodeMetricsJson;
+
+  /**
+   * The pods running on the node that have usage (a container needs two samples too).
+   *
+   * @generated from field: repeated berth.api.v1.PodMetrics pods = 2;
+   */
+  pods?: PodMetricsJson[];
+};
+
+/**
+ * Describes the message berth.api.v1.NodeStatsResponse.
+ * Use `create(NodeStatsResponseSchema)` to create a new message.
+ */
+export const NodeStatsResponseSchema: GenMessage<NodeStatsResponse, {jsonType: NodeStatsResponseJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 7);
+
+/**
+ * The usage of a node: metrics.k8s.io/v1beta1 NodeMetrics.
+ *
+ * @generated from message berth.api.v1.NodeMetrics
+ */
+export type NodeMetrics = Message<"berth.api.v1.NodeMetrics"> & {
+  /**
+   * "metrics.k8s.io/v1beta1".
+   *
+   * @generated from field: string api_version = 1;
+   */
+  apiVersion: string;
+
+  /**
+   * "NodeMetrics".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * The node's name.
+   *
+   * @generated from field: berth.meta.v1.ObjectMeta metadata = 3;
+   */
+  metadata?: ObjectMeta | undefined;
+
+  /**
+   * When the usage was measured (the end of the window).
+   *
+   * @generated from field: google.protobuf.Timestamp timestamp = 4;
+   */
+  timestamp?: Timestamp | undefined;
+
+  /**
+   * The time the CPU usage is averaged over.
+   *
+   * @generated from field: google.protobuf.Duration window = 5;
+   */
+  window?: Duration | undefined;
+
+  /**
+   * Quantities by resource: "cpu" in cores ("250m", "12345678n"), "memory" the working set
+   * in bytes ("5Mi", "123456Ki").
+   *
+   * @generated from field: map<string, string> usage = 6;
+   */
+  usage: { [key: string]: string };
+};
+
+/**
+ * The usage of a node: metrics.k8s.io/v1beta1 NodeMetrics.
+ *
+ * @generated from message berth.api.v1.NodeMetrics
+ */
+export type NodeMetricsJson = {
+  /**
+   * "metrics.k8s.io/v1beta1".
+   *
+   * @generated from field: string api_version = 1;
+   */
+  apiVersion?: string;
+
+  /**
+   * "NodeMetrics".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind?: string;
+
+  /**
+   * The node's name.
+   *
+   * @generated from field: berth.meta.v1.ObjectMeta metadata = 3;
+   */
+  metadata?: ObjectMetaJson;
+
+  /**
+   * When the usage was measured (the end of the window).
+   *
+   * @generated from field: google.protobuf.Timestamp timestamp = 4;
+   */
+  timestamp?: TimestampJson;
+
+  /**
+   * The time the CPU usage is averaged over.
+   *
+   * @generated from field: google.protobuf.Duration window = 5;
+   */
+  window?: DurationJson;
+
+  /**
+   * Quantities by resource: "cpu" in cores ("250m", "12345678n"), "memory" the working set
+   * in bytes ("5Mi", "123456Ki").
+   *
+   * @generated from field: map<string, string> usage = 6;
+   */
+  usage?: { [key: string]: string };
+};
+
+/**
+ * Describes the message berth.api.v1.NodeMetrics.
+ * Use `create(NodeMetricsSchema)` to create a new message.
+ */
+export const NodeMetricsSchema: GenMessage<NodeMetrics, {jsonType: NodeMetricsJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 8);
+
+/**
+ * The usage of a pod, per container: metrics.k8s.io/v1beta1 PodMetrics.
+ *
+ * @generated from message berth.api.v1.PodMetrics
+ */
+export type PodMetrics = Message<"berth.api.v1.PodMetrics"> & {
+  /**
+   * "metrics.k8s.io/v1beta1".
+   *
+   * @generated from field: string api_version = 1;
+   */
+  apiVersion: string;
+
+  /**
+   * "PodMetrics".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * The pod's namespace and name.
+   *
+   * @generated from field: berth.meta.v1.ObjectMeta metadata = 3;
+   */
+  metadata?: ObjectMeta | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp timestamp = 4;
+   */
+  timestamp?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration window = 5;
+   */
+  window?: Duration | undefined;
+
+  /**
+   * @generated from field: repeated berth.api.v1.ContainerMetrics containers = 6;
+   */
+  containers: ContainerMetrics[];
+};
+
+/**
+ * The usage of a pod, per container: metrics.k8s.io/v1beta1 PodMetrics.
+ *
+ * @generated from message berth.api.v1.PodMetrics
+ */
+export type PodMetricsJson = {
+  /**
+   * "metrics.k8s.io/v1beta1".
+   *
+   * @generated from field: string api_version = 1;
+   */
+  apiVersion?: string;
+
+  /**
+   * "PodMetrics".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind?: string;
+
+  /**
+   * The pod's namespace and name.
+   *
+   * @generated from field: berth.meta.v1.ObjectMeta metadata = 3;
+   */
+  metadata?: ObjectMetaJson;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp timestamp = 4;
+   */
+  timestamp?: TimestampJson;
+
+  /**
+   * @generated from field: google.protobuf.Duration window = 5;
+   */
+  window?: DurationJson;
+
+  /**
+   * @generated from field: repeated berth.api.v1.ContainerMetrics containers = 6;
+   */
+  containers?: ContainerMetricsJson[];
+};
+
+/**
+ * Describes the message berth.api.v1.PodMetrics.
+ * Use `create(PodMetricsSchema)` to create a new message.
+ */
+export const PodMetricsSchema: GenMessage<PodMetrics, {jsonType: PodMetricsJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 9);
+
+/**
+ * @generated from message berth.api.v1.ContainerMetrics
+ */
+export type ContainerMetrics = Message<"berth.api.v1.ContainerMetrics"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * As NodeMetrics.usage.
+   *
+   * @generated from field: map<string, string> usage = 2;
+   */
+  usage: { [key: string]: string };
+};
+
+/**
+ * @generated from message berth.api.v1.ContainerMetrics
+ */
+export type ContainerMetricsJson = {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name?: string;
+
+  /**
+   * As NodeMetrics.usage.
+   *
+   * @generated from field: map<string, string> usage = 2;
+   */
+  usage?: { [key: string]: string };
+};
+
+/**
+ * Describes the message berth.api.v1.ContainerMetrics.
+ * Use `create(ContainerMetricsSchema)` to create a new message.
+ */
+export const ContainerMetricsSchema: GenMessage<ContainerMetrics, {jsonType: ContainerMetricsJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 10);
+
+/**
  * ResourceRef names a collection (empty name) or an object.
  *
  * @generated from message berth.api.v1.ResourceRef
@@ -566,7 +883,7 @@ export type ResourceRefJson = {
  * Use `create(ResourceRefSchema)` to create a new message.
  */
 export const ResourceRefSchema: GenMessage<ResourceRef, {jsonType: ResourceRefJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 6);
+  messageDesc(file_berth_api_v1_resources, 11);
 
 /**
  * @generated from message berth.api.v1.CreateRequest
@@ -675,7 +992,7 @@ export type CreateRequestJson = {
  * Use `create(CreateRequestSchema)` to create a new message.
  */
 export const CreateRequestSchema: GenMessage<CreateRequest, {jsonType: CreateRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 7);
+  messageDesc(file_berth_api_v1_resources, 12);
 
 /**
  * @generated from message berth.api.v1.GetRequest
@@ -730,7 +1047,7 @@ export type GetRequestJson = {
  * Use `create(GetRequestSchema)` to create a new message.
  */
 export const GetRequestSchema: GenMessage<GetRequest, {jsonType: GetRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 8);
+  messageDesc(file_berth_api_v1_resources, 13);
 
 /**
  * @generated from message berth.api.v1.ListRequest
@@ -841,7 +1158,7 @@ export type ListRequestJson = {
  * Use `create(ListRequestSchema)` to create a new message.
  */
 export const ListRequestSchema: GenMessage<ListRequest, {jsonType: ListRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 9);
+  messageDesc(file_berth_api_v1_resources, 14);
 
 /**
  * @generated from message berth.api.v1.UpdateRequest
@@ -940,7 +1257,7 @@ export type UpdateRequestJson = {
  * Use `create(UpdateRequestSchema)` to create a new message.
  */
 export const UpdateRequestSchema: GenMessage<UpdateRequest, {jsonType: UpdateRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 10);
+  messageDesc(file_berth_api_v1_resources, 15);
 
 /**
  * @generated from message berth.api.v1.PatchRequest
@@ -1041,7 +1358,7 @@ export type PatchRequestJson = {
  * Use `create(PatchRequestSchema)` to create a new message.
  */
 export const PatchRequestSchema: GenMessage<PatchRequest, {jsonType: PatchRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 11);
+  messageDesc(file_berth_api_v1_resources, 16);
 
 /**
  * @generated from message berth.api.v1.DeleteRequest
@@ -1092,7 +1409,7 @@ export type DeleteRequestJson = {
  * Use `create(DeleteRequestSchema)` to create a new message.
  */
 export const DeleteRequestSchema: GenMessage<DeleteRequest, {jsonType: DeleteRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 12);
+  messageDesc(file_berth_api_v1_resources, 17);
 
 /**
  * @generated from message berth.api.v1.DeleteCollectionRequest
@@ -1149,7 +1466,7 @@ export type DeleteCollectionRequestJson = {
  * Use `create(DeleteCollectionRequestSchema)` to create a new message.
  */
 export const DeleteCollectionRequestSchema: GenMessage<DeleteCollectionRequest, {jsonType: DeleteCollectionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 13);
+  messageDesc(file_berth_api_v1_resources, 18);
 
 /**
  * @generated from message berth.api.v1.WatchRequest
@@ -1252,7 +1569,7 @@ export type WatchRequestJson = {
  * Use `create(WatchRequestSchema)` to create a new message.
  */
 export const WatchRequestSchema: GenMessage<WatchRequest, {jsonType: WatchRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 14);
+  messageDesc(file_berth_api_v1_resources, 19);
 
 /**
  * ObjectResponse carries one object, plus warnings such as dropped unknown fields.
@@ -1307,7 +1624,7 @@ export type ObjectResponseJson = {
  * Use `create(ObjectResponseSchema)` to create a new message.
  */
 export const ObjectResponseSchema: GenMessage<ObjectResponse, {jsonType: ObjectResponseJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 15);
+  messageDesc(file_berth_api_v1_resources, 20);
 
 /**
  * @generated from message berth.api.v1.ListResponse
@@ -1382,7 +1699,7 @@ export type ListResponseJson = {
  * Use `create(ListResponseSchema)` to create a new message.
  */
 export const ListResponseSchema: GenMessage<ListResponse, {jsonType: ListResponseJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 16);
+  messageDesc(file_berth_api_v1_resources, 21);
 
 /**
  * WatchEvent is one change: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.
@@ -1457,7 +1774,7 @@ export type WatchEventJson = {
  * Use `create(WatchEventSchema)` to create a new message.
  */
 export const WatchEventSchema: GenMessage<WatchEvent, {jsonType: WatchEventJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 17);
+  messageDesc(file_berth_api_v1_resources, 22);
 
 /**
  * @generated from message berth.api.v1.GetVersionRequest
@@ -1476,7 +1793,7 @@ export type GetVersionRequestJson = {
  * Use `create(GetVersionRequestSchema)` to create a new message.
  */
 export const GetVersionRequestSchema: GenMessage<GetVersionRequest, {jsonType: GetVersionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 18);
+  messageDesc(file_berth_api_v1_resources, 23);
 
 /**
  * @generated from message berth.api.v1.VersionInfo
@@ -1573,7 +1890,7 @@ export type VersionInfoJson = {
  * Use `create(VersionInfoSchema)` to create a new message.
  */
 export const VersionInfoSchema: GenMessage<VersionInfo, {jsonType: VersionInfoJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 19);
+  messageDesc(file_berth_api_v1_resources, 24);
 
 /**
  * @generated from message berth.api.v1.ListResourcesRequest
@@ -1592,7 +1909,7 @@ export type ListResourcesRequestJson = {
  * Use `create(ListResourcesRequestSchema)` to create a new message.
  */
 export const ListResourcesRequestSchema: GenMessage<ListResourcesRequest, {jsonType: ListResourcesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 20);
+  messageDesc(file_berth_api_v1_resources, 25);
 
 /**
  * APIResource describes one resource as api-resources prints it.
@@ -1703,7 +2020,7 @@ export type APIResourceJson = {
  * Use `create(APIResourceSchema)` to create a new message.
  */
 export const APIResourceSchema: GenMessage<APIResource, {jsonType: APIResourceJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 21);
+  messageDesc(file_berth_api_v1_resources, 26);
 
 /**
  * @generated from message berth.api.v1.ResourceList
@@ -1730,7 +2047,7 @@ export type ResourceListJson = {
  * Use `create(ResourceListSchema)` to create a new message.
  */
 export const ResourceListSchema: GenMessage<ResourceList, {jsonType: ResourceListJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 22);
+  messageDesc(file_berth_api_v1_resources, 27);
 
 /**
  * Resources serves create, read, update, patch, delete and watch of every kind.
@@ -1859,8 +2176,8 @@ export const Discovery: GenService<{
   serviceDesc(file_berth_api_v1_resources, 1);
 
 /**
- * NodeProxy reaches what only a node has: container logs and exec. The apiserver relays
- * to the pod's kubelet over NATS, so clients never dial nodes.
+ * NodeProxy reaches what only a node has: container logs, exec and resource usage. The
+ * apiserver relays to the node's kubelet over NATS, so clients never dial nodes.
  *
  * @generated from service berth.api.v1.NodeProxy
  */
@@ -1892,6 +2209,20 @@ export const NodeProxy: GenService<{
     methodKind: "bidi_streaming";
     input: typeof ExecStreamRequestSchema;
     output: typeof ExecStreamResponseSchema;
+  },
+  /**
+   * Stats returns a node's resource usage as its kubelet measured it over its last sampling
+   * window (about 10 s): the node's own, and every pod's on it per container, shaped like
+   * metrics.k8s.io's NodeMetrics and PodMetrics (`berth top node`, `berth top pod`). The
+   * kubelet samples on its own, so the answer is immediate. NOT_FOUND for a node that does
+   * not exist; UNAVAILABLE when its kubelet does not answer within 5 s.
+   *
+   * @generated from rpc berth.api.v1.NodeProxy.Stats
+   */
+  stats: {
+    methodKind: "unary";
+    input: typeof NodeStatsRequestSchema;
+    output: typeof NodeStatsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_berth_api_v1_resources, 2);
