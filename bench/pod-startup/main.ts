@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import type { KubeObject } from '@berth/api';
 import { freePort, startControlPlane } from '@berth/testing';
+import { cpuBetween, formatCpu, sampleCpu } from '../cpu-by-process';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const PODS_N = Number(process.env['BENCH_PODS'] ?? 50);
@@ -84,29 +85,46 @@ async function main(): Promise<void> {
 
     // floor: the same containers (pause with a static IP on a user network + busybox joined to it) via dockerode
     const net = 'bench-floor';
-    await docker.createNetwork({ Name: net, Driver: 'bridge', IPAM: { Config: [{ Subnet: '10.249.0.0/24', Gateway: '10.249.0.1' }] } });
-    const floor: number[] = [];
-    for (let i = 0; i < PODS_N; i++) {
-      const t0 = performance.now();
-      const pause = await docker.createContainer({ name: `bench-floor-${i}-pause`, Image: 'berth/pause:3.9', Hostname: `f${i}`, HostConfig: { NetworkMode: net, IpcMode: 'shareable' }, NetworkingConfig: { EndpointsConfig: { [net]: { IPAMConfig: { IPv4Address: `10.249.0.${10 + i}` } } } } });
+    await docker.createNetwork({ Name: net, Driver: 'bridge', IPAM: { Config: [{ Subnet: '10.249.0.0/22', Gateway: '10.249.0.1' }] } });
+    const floorPod = async (i: number): Promise<void> => {
+      const pause = await docker.createContainer({ name: `bench-floor-${i}-pause`, Image: 'berth/pause:3.9', Hostname: `f${i}`, HostConfig: { NetworkMode: net, IpcMode: 'shareable' }, NetworkingConfig: { EndpointsConfig: { [net]: { IPAMConfig: { IPv4Address: `10.249.${Math.floor((10 + i) / 250)}.${(10 + i) % 250}` } } } } });
       await pause.start();
       const app = await docker.createContainer({ name: `bench-floor-${i}-c`, Image: 'busybox:latest', Cmd: ['sleep', '3600'], HostConfig: { NetworkMode: `container:${pause.id}`, IpcMode: `container:${pause.id}` } });
       await app.start();
+    };
+    const floorRemove = async (n: number): Promise<void> => {
+      const ids = (await docker.listContainers({ all: true, filters: { name: ['bench-floor-'] } })).map((c) => c.Id);
+      for (let i = 0; i < ids.length; i += 16) await Promise.all(ids.slice(i, i + 16).map((id) => docker.getContainer(id).remove({ force: true })));
+      void n;
+    };
+    const floor: number[] = [];
+    for (let i = 0; i < PODS_N; i++) {
+      const t0 = performance.now();
+      await floorPod(i);
       floor.push(performance.now() - t0);
     }
-    for (let i = 0; i < PODS_N; i++) {
-      await docker.getContainer(`bench-floor-${i}-c`).remove({ force: true });
-      await docker.getContainer(`bench-floor-${i}-pause`).remove({ force: true });
-    }
+    await floorRemove(PODS_N);
+    // the floor of the burst: BURST such pairs by dockerode, 16 at a time (the kubelet's pod workers)
+    const fcpu0 = sampleCpu();
+    const ft0 = performance.now();
+    let nextFloor = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (nextFloor < BURST) await floorPod(nextFloor++);
+    }));
+    const floorBurstMs = performance.now() - ft0;
+    const floorBurstCpu = cpuBetween(fcpu0, sampleCpu());
+    await floorRemove(BURST);
     await docker.getNetwork(net).remove();
 
     // burst: BURST pods created at once, until all are Running
     const names = Array.from({ length: BURST }, (_, i) => `burst-${i}`);
+    const cpu0 = sampleCpu();
     const t0 = performance.now();
     const all = Promise.all(names.map(runningOf));
     await Promise.all(names.map((n) => client.create(PODS, 'default', podSpec(n))));
     await all;
     const burstMs = performance.now() - t0;
+    const burstCpu = cpuBetween(cpu0, sampleCpu());
     abort.abort();
     await del(names);
 
@@ -114,6 +132,9 @@ async function main(): Promise<void> {
     console.log(`pod startup, ${PODS_N} sequential pods (create → Running seen by a watch): p50 ${f(pct(lat, 50))}, p99 ${f(pct(lat, 99))}`);
     console.log(`floor (bare dockerode, same containers): p50 ${f(pct(floor, 50))}, p99 ${f(pct(floor, 99))}; ratio p50 ${(pct(lat, 50) / pct(floor, 50)).toFixed(2)}×`);
     console.log(`${BURST} pods at once: all Running in ${(burstMs / 1000).toFixed(2)} s`);
+    console.log(`  CPU during the burst, ${formatCpu(burstCpu)}`);
+    console.log(`floor of the burst (bare dockerode, 16 at a time): ${(floorBurstMs / 1000).toFixed(2)} s; ratio ${(burstMs / floorBurstMs).toFixed(2)}×`);
+    console.log(`  CPU during the floor burst, ${formatCpu(floorBurstCpu)}`);
   } finally {
     await new Promise<void>((r) => {
       kubelet.once('exit', () => r());
