@@ -12,12 +12,12 @@ if [ "${BERTH_NEED_DOCKER:-0}" = 1 ]; then
   command -v iptables >/dev/null || need+=(iptables)
   command -v ip >/dev/null || need+=(iproute2)
   PATH=$PATH:/usr/sbin command -v nft >/dev/null || need+=(nftables)   # kube-proxy --proxy-mode nftables
+  PATH=$PATH:/usr/sbin command -v conntrack >/dev/null || need+=(conntrack)   # kube-proxy clears stale flows
 fi
 if [ "${BERTH_NEED_CLUSTER:-0}" = 1 ]; then   # deploy/local/cluster.sh: image builds and node namespaces
   command -v gcc >/dev/null || need+=(gcc libc6-dev)
   command -v curl >/dev/null || need+=(curl)
   command -v nsenter >/dev/null || need+=(util-linux)
-  PATH=$PATH:/usr/sbin command -v conntrack >/dev/null || need+=(conntrack)   # kube-proxy clears stale UDP flows
   [ -x /bin/busybox ] || need+=(busybox-static)
 fi
 if [ ${#need[@]} -gt 0 ]; then

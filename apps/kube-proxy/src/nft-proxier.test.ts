@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { coreV1, discoveryV1 } from '@berth/api-types';
-import { FakeNft, type Conntrack } from '@berth/iptables';
+import { FakeNft, FakeConntrack } from '@berth/iptables';
 import { NFT, NFT_FAMILY, NFT_TABLE, traceNft, type NftRuleset, type NftSet, type ProxyState } from '@berth/proxy-rules';
 import { cleanupNft } from './cleanup';
 import { resolveProxyMode } from './kube-proxy';
@@ -149,17 +149,21 @@ describe('NftProxier with FakeNft', () => {
     assert.equal(traceNft(rs, { src: POD, dst: '10.96.0.10', dport: 80, proto: 'tcp' }).dnatTo, '10.244.1.2:8080');
   });
 
-  test('UDP endpoints that go away have their conntrack entries cleared', async () => {
-    const cleared: string[] = [];
-    const conntrack: Conntrack = { available: async () => true, clearUdpNat: async (a, b) => void cleared.push(`${a}->${b}`) };
+  test('endpoints that go away: their UDP entries and unanswered TCP attempts are cleared from conntrack', async () => {
+    const conntrack = new FakeConntrack();
     const { proxier, holder } = setup(
-      { services: [service('dns', '10.96.0.10', { protocol: 'UDP' })], endpointSlices: [slice('dns', ['10.244.1.1', '10.244.1.2'], 'UDP')] },
+      {
+        services: [service('dns', '10.96.0.10', { protocol: 'UDP' }), service('web', '10.96.0.11'), service('api', '10.96.0.12')],
+        endpointSlices: [slice('dns', ['10.244.1.1', '10.244.1.2'], 'UDP'), slice('web', ['10.244.1.3', '10.244.1.4', '10.244.1.5']), slice('api', ['10.244.1.6'])],
+      },
       { conntrack },
     );
     await proxier.syncProxyRules();
-    holder.state = { ...holder.state, endpointSlices: [slice('dns', ['10.244.1.2'], 'UDP')] };
+    assert.deepEqual(conntrack.cleared, []);
+    // 10.244.1.4 leaves web but now serves api: its pending attempts may still be answered.
+    holder.state = { ...holder.state, endpointSlices: [slice('dns', ['10.244.1.2'], 'UDP'), slice('web', ['10.244.1.5']), slice('api', ['10.244.1.4'])] };
     await proxier.syncProxyRules();
-    assert.deepEqual(cleared, ['10.96.0.10->10.244.1.1']);
+    assert.deepEqual(conntrack.cleared, ['udp 10.96.0.10->10.244.1.1', 'tcp-unreplied 10.244.1.3', 'tcp-unreplied 10.244.1.6']);
   });
 
   test('cleanupNft removes the table, and says whether there was one', async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import type { coreV1, discoveryV1 } from '@berth/api-types';
-import { ExecNft, createTestNetns, listNetns, spawnInNetns, type TestNetns } from '@berth/iptables';
+import { ExecConntrack, ExecNft, createTestNetns, listNetns, spawnInNetns, type TestNetns } from '@berth/iptables';
 import type { ProxyState } from '@berth/proxy-rules';
 import { cleanupNft } from './cleanup';
 import { NftProxier } from './nft-proxier';
@@ -48,12 +48,12 @@ for (const ip of process.argv.slice(1)) {
 // Connects `count` times; prints one JSON line per attempt: {ok, data | code, ms}.
 const CLIENT = `
 const net = require('node:net');
-const [host, port, count, timeout] = process.argv.slice(1);
+const [host, port, count, timeout, localPort] = process.argv.slice(1);
 (async () => {
   for (let i = 0; i < Number(count); i++) {
     const t0 = Date.now();
     const r = await new Promise((resolve) => {
-      const s = net.connect({ host, port: Number(port), timeout: Number(timeout ?? 3000) });
+      const s = net.connect({ host, port: Number(port), timeout: Number(timeout ?? 3000), ...(localPort ? { localPort: Number(localPort) } : {}) });
       let data = '';
       s.on('data', (d) => (data += d));
       s.on('end', () => resolve({ ok: true, data: data.trim() }));
@@ -83,8 +83,8 @@ describe('kube-proxy nftables mode on real nft in a network namespace', () => {
     },
   };
 
-  const connect = async (host: string, port: number, count = 1, timeoutMs = 3000): Promise<Attempt[]> => {
-    const out = await ns.exec('node', ['-e', CLIENT, host, String(port), String(count), String(timeoutMs)]);
+  const connect = async (host: string, port: number, count = 1, timeoutMs = 3000, localPort?: number): Promise<Attempt[]> => {
+    const out = await ns.exec('node', ['-e', CLIENT, host, String(port), String(count), String(timeoutMs), ...(localPort ? [String(localPort)] : [])]);
     return out.trim().split('\n').map((l) => JSON.parse(l) as Attempt);
   };
   const table = async (): Promise<string> => (await nft.listTable('ip', 'kube-proxy')) ?? '';
@@ -104,7 +104,7 @@ describe('kube-proxy nftables mode on real nft in a network namespace', () => {
       server?.once('exit', (code) => reject(new Error(`test server exited ${String(code)}`)));
     });
     nft = new ExecNft({ netns: ns.name });
-    proxier = new NftProxier({ nft, state: () => holder.state, nodeIPs: () => [NODE_IP], clusterCidr: '10.244.0.0/16' });
+    proxier = new NftProxier({ nft, conntrack: new ExecConntrack({ netns: ns.name }), state: () => holder.state, nodeIPs: () => [NODE_IP], clusterCidr: '10.244.0.0/16' });
   });
 
   after(async () => {
@@ -180,6 +180,22 @@ describe('kube-proxy nftables mode on real nft in a network namespace', () => {
     assert.doesNotMatch(t, /sticky|empty|10\.96\.0\.5[12]/);
     const [a] = await connect('10.96.0.52', 80, 1, 1000);
     assert.equal(a?.code, 'TIMEOUT', 'no rule catches it any more');
+  });
+
+  test('an endpoint that died unanswered does not black-hole a client that reuses its source port', async () => {
+    // The endpoint's pod is gone: its address no longer answers, though it is still routed (a bridge, on a node).
+    await ns.exec('ip', ['addr', 'del', `${EPS[2]}/32`, 'dev', 'pods0']);
+    await ns.exec('ip', ['route', 'add', `${EPS[2]}/32`, 'dev', 'node0']);
+    const [lost] = await connect('10.96.0.50', 80, 1, 500, 40123);
+    assert.equal(lost?.code, 'TIMEOUT', JSON.stringify(lost));
+    assert.match(await ns.exec('conntrack', ['-L', '-p', 'tcp', '--dst-nat', EPS[2] as string]), /SYN_SENT .*UNREPLIED/);
+    // Without the clearing, the next SYN from port 40123 would match that entry and go to the dead endpoint again.
+    holder.state = { services: [service('web', '10.96.0.50', 30080)], endpointSlices: [slice('web', [EPS[0] as string])] };
+    await proxier.syncProxyRules();
+    // Only the unanswered attempt is cleared; finished connections (TIME_WAIT) are left to expire.
+    assert.doesNotMatch(await ns.exec('conntrack', ['-L', '-p', 'tcp', '--dst-nat', EPS[2] as string]), /SYN_SENT/);
+    const [again] = await connect('10.96.0.50', 80, 1, 2000, 40123);
+    assert.deepEqual({ ok: again?.ok, data: again?.data }, { ok: true, data: EPS[0] });
   });
 
   test('cleanup removes the table, then the namespace is removed', async () => {

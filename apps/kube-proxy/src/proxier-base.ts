@@ -155,7 +155,7 @@ export abstract class ProxierBase {
       this.needFullSync = false;
       if (full) this.lastFullSync = Date.now();
       this.succeeded = true;
-      await this.clearStaleUdp(previousPorts, ports);
+      await this.clearStaleConntrack(previousPorts, ports);
       const result: SyncResult = { mode: this.mode, full, ...applied, durationMs: performance.now() - started };
       this.lastSync = result;
       this.logger.debug({ ...result }, 'synced proxy rules');
@@ -171,21 +171,29 @@ export abstract class ProxierBase {
     }
   }
 
-  /** conntrack -D for UDP endpoints that stopped being used, so clients do not stay pinned to them. */
-  private async clearStaleUdp(before: ServicePort[], after: ServicePort[]): Promise<void> {
+  /**
+   * conntrack -D for endpoints that stopped being used: UDP entries (no connection end,
+   * so clients stay pinned to a deleted endpoint), and TCP attempts that were never
+   * answered (a client reusing that source port would be sent to the dead endpoint again).
+   */
+  private async clearStaleConntrack(before: ServicePort[], after: ServicePort[]): Promise<void> {
     const ct = this.base.conntrack;
     if (!ct) return;
     const now = new Map<string, Set<string>>();
-    for (const sp of after) if (sp.protocol === 'udp') now.set(sp.name, new Set(usableEndpoints(sp).map((e) => e.ip)));
+    for (const sp of after) now.set(`${sp.name}/${sp.protocol}`, new Set(usableEndpoints(sp).map((e) => e.ip)));
+    const tcpGone = new Set<string>();
     for (const sp of before) {
-      if (sp.protocol !== 'udp') continue;
-      const keep = now.get(sp.name);
+      const keep = now.get(`${sp.name}/${sp.protocol}`);
       for (const ep of usableEndpoints(sp)) {
         if (keep?.has(ep.ip)) continue;
+        if (sp.protocol === 'tcp') tcpGone.add(ep.ip);
+        if (sp.protocol !== 'udp') continue;
         for (const ip of [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs]) {
           await ct.clearUdpNat(ip, ep.ip).catch((err: unknown) => this.logger.warn({ err, ip, endpoint: ep.ip }, 'conntrack -D failed'));
         }
       }
     }
+    const inUse = new Set([...now.values()].flatMap((ips) => [...ips]));
+    for (const ip of [...tcpGone].sort()) if (!inUse.has(ip)) await ct.clearTcpUnreplied(ip).catch((err: unknown) => this.logger.warn({ err, endpoint: ip }, 'conntrack -D failed'));
   }
 }

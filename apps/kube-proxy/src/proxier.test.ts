@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { coreV1, discoveryV1 } from '@berth/api-types';
-import { FakeIptables, type Conntrack } from '@berth/iptables';
+import { FakeIptables, FakeConntrack } from '@berth/iptables';
 import { tracePacket, type ProxyState, type RuleSet } from '@berth/proxy-rules';
 import { Proxier, type SyncResult } from './proxier';
 
@@ -110,17 +110,21 @@ describe('Proxier with FakeIptables', () => {
     assert.equal(t.dnatTo, '10.244.1.2:8080');
   });
 
-  test('UDP endpoints that go away have their conntrack entries cleared', async () => {
-    const cleared: string[] = [];
-    const conntrack: Conntrack = { available: async () => true, clearUdpNat: async (a, b) => void cleared.push(`${a}->${b}`) };
+  test('endpoints that go away: their UDP entries and unanswered TCP attempts are cleared from conntrack', async () => {
+    const conntrack = new FakeConntrack();
     const { proxier, holder } = setup(
-      { services: [service('dns', '10.96.0.10', 'UDP')], endpointSlices: [slice('dns', ['10.244.1.1', '10.244.1.2'], 'UDP')] },
+      {
+        services: [service('dns', '10.96.0.10', 'UDP'), service('web', '10.96.0.11'), service('api', '10.96.0.12')],
+        endpointSlices: [slice('dns', ['10.244.1.1', '10.244.1.2'], 'UDP'), slice('web', ['10.244.1.3', '10.244.1.4', '10.244.1.5']), slice('api', ['10.244.1.6'])],
+      },
       { conntrack },
     );
     await proxier.syncProxyRules();
-    holder.state = { ...holder.state, endpointSlices: [slice('dns', ['10.244.1.2'], 'UDP')] };
+    assert.deepEqual(conntrack.cleared, []);
+    // 10.244.1.4 leaves web but now serves api: its pending attempts may still be answered.
+    holder.state = { ...holder.state, endpointSlices: [slice('dns', ['10.244.1.2'], 'UDP'), slice('web', ['10.244.1.5']), slice('api', ['10.244.1.4'])] };
     await proxier.syncProxyRules();
-    assert.deepEqual(cleared, ['10.96.0.10->10.244.1.1']);
+    assert.deepEqual(conntrack.cleared, ['udp 10.96.0.10->10.244.1.1', 'tcp-unreplied 10.244.1.3', 'tcp-unreplied 10.244.1.6']);
   });
 
   test('bursts of change requests are coalesced and syncs are at least minInterval apart', async () => {

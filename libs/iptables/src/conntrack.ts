@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 import { run } from './exec';
 
-/** Removes conntrack entries that would keep sending UDP to endpoints that are gone. */
+/** Removes conntrack entries that would keep sending packets to endpoints that are gone. */
 export interface Conntrack {
   /** False when the `conntrack` tool is not installed (then clearing is skipped). */
   available(): Promise<boolean>;
   /** Deletes UDP entries originally to `origDst` that were DNATed to `dnatTo` (an IP). */
   clearUdpNat(origDst: string, dnatTo: string): Promise<void>;
+  /**
+   * Deletes TCP entries DNATed to `dnatTo` that never got an answer (SYN_SENT). A client
+   * that reuses the source port of such an attempt would match the entry and be sent to
+   * the dead endpoint again, renewing it: a black hole that feeds itself (Kubernetes
+   * issue 101607). Established connections are left alone, so graceful shutdown holds.
+   */
+  clearTcpUnreplied(dnatTo: string): Promise<void>;
 }
 
 /**
@@ -32,5 +39,27 @@ export class ExecConntrack implements Conntrack {
     if (!(await this.available())) return;
     // Exit 1 with "0 flow entries have been deleted" is not an error.
     await run('conntrack', ['-D', '-p', 'udp', '--orig-dst', origDst, '--dst-nat', dnatTo], this.opts);
+  }
+
+  async clearTcpUnreplied(dnatTo: string): Promise<void> {
+    if (!(await this.available())) return;
+    await run('conntrack', ['-D', '-p', 'tcp', '--state', 'SYN_SENT', '--dst-nat', dnatTo], this.opts);
+  }
+}
+
+/** Records what would be cleared, as "udp ORIG->DNAT" and "tcp-unreplied DNAT" lines. */
+export class FakeConntrack implements Conntrack {
+  readonly cleared: string[] = [];
+
+  async available(): Promise<boolean> {
+    return true;
+  }
+
+  async clearUdpNat(origDst: string, dnatTo: string): Promise<void> {
+    this.cleared.push(`udp ${origDst}->${dnatTo}`);
+  }
+
+  async clearTcpUnreplied(dnatTo: string): Promise<void> {
+    this.cleared.push(`tcp-unreplied ${dnatTo}`);
   }
 }

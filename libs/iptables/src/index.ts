@@ -12,6 +12,6 @@ export { ExecIptables, type ExecIptablesOptions } from './exec-iptables';
 export { FakeIptables } from './fake-iptables';
 export { run, runChecked, netnsExec, type RunOptions, type RunResult } from './exec';
 export { createTestNetns, listNetns, spawnInNetns, type TestNetns } from './netns';
-export { ExecConntrack, type Conntrack } from './conntrack';
+export { ExecConntrack, FakeConntrack, type Conntrack } from './conntrack';
 export { ExecNft, NftError, nftAvailable, type Nft, type ExecNftOptions } from './nft';
 export { FakeNft, type FakeNftChain, type FakeNftSet, type FakeNftTable } from './fake-nft';
