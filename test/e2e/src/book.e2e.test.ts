@@ -59,7 +59,7 @@ describe('a cluster brought up by `berth cluster up`', { timeout: 40 * MINUTE },
     for (const n of NODES) for (const p of ['dockerd', 'kubelet', 'kube-proxy']) assert.match(status.stdout, new RegExp(`^${n}/${p}\\s+running$`, 'm'));
   });
 
-  test('chapter 3: a pod runs, and its logs come back through the apiserver', async () => {
+  test('chapter 3: a pod runs; logs, exec and top reach it through the apiserver', async () => {
     assert.equal(await berthOk('create', '-f', 'pod/db.yml'), 'pod/db created\n');
     await until('db Running', ['get', 'pod', 'db', '-o', 'jsonpath={.status.phase}'], (s) => s === 'Running');
     assert.match(await berthOk('get', 'pods'), /^db\s+1\/1\s+Running\s+0\s+\d+s\n/m);
@@ -69,6 +69,11 @@ describe('a cluster brought up by `berth cluster up`', { timeout: 40 * MINUTE },
     assert.match(await berthOk('exec', 'db', '--', 'ps', 'aux'), /mongod/);
     const exec = await sh('node', [BERTH, 'exec', '-i', 'db', '--', 'sh', '-c', 'read x; echo "got $x"; exit 3'], { input: 'hi\n' });
     assert.deepEqual(exec, { code: 3, stdout: 'got hi\n', stderr: 'command terminated with exit code 3\n' });
+    // kubectl top: the kubelets' CPU and memory samples, through the apiserver and NATS.
+    const top = await until('top pod db', ['top', 'pod', 'db'], (s) => /^db\s+\d+m\s+\d+Mi\s*$/m.test(s), MINUTE);
+    assert.match(top, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    const nodes = await until('top node', ['top', 'node'], (s) => NODES.every((n) => new RegExp(`^${n}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm').test(s)), MINUTE);
+    assert.match(nodes, /^NAME\s+CPU\(cores\)\s+CPU\(%\)\s+MEMORY\(bytes\)\s+MEMORY\(%\)/);
     assert.equal(await berthOk('delete', '-f', 'pod/db.yml'), 'pod "db" deleted\n');
   });
 
