@@ -24,6 +24,10 @@ subnet=${BERTH_NODE_SUBNET:-172.31.0}
 api_port=${BERTH_API_PORT:-6443}; etcd_port=${BERTH_ETCD_PORT:-2379}; nats_port=${BERTH_NATS_PORT:-4222}
 cluster_cidr=10.244.0.0/16; service_cidr=10.96.0.0/12
 bridge=$cluster-br; host_ip=$subnet.1
+# The host's guard routes for the pod and service CIDRs: a packet sent there from the host
+# (a typo'd curl, a stray process) must never leave the machine by its default route. One
+# metric per cluster, so that down removes only its own.
+guard_metric=$((4000 + ${subnet##*.}))
 run=$home/run; logs=$home/logs; pki=$home/pki
 DOCKER=/usr/bin/docker; [ -x "$DOCKER" ] || DOCKER=$(command -v docker || echo docker)
 version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$root/package.json" | head -1)
@@ -96,6 +100,7 @@ down() {
   while iptables -w -D DOCKER-USER -i "$bridge" -m comment --comment "$cluster-cluster" -j ACCEPT 2>/dev/null; do :; done
   while iptables -w -D DOCKER-USER -o "$bridge" -m comment --comment "$cluster-cluster" -j ACCEPT 2>/dev/null; do :; done
   ip link del "$bridge" 2>/dev/null && say "bridge $bridge removed" || true
+  for cidr in $cluster_cidr $service_cidr; do ip route del unreachable "$cidr" metric "$guard_metric" 2>/dev/null || true; done
   if [ "$purge" = --purge ]; then
     rm -rf "$home/etcd" "$home/nats" "$home/pki" "$home/config" "$home/logs" "$home/nodes" "$run"
     say "removed the cluster's data in $home"
@@ -167,6 +172,7 @@ host_network() {
     ip addr add "$host_ip/24" dev "$bridge"
   fi
   ip link set "$bridge" up
+  for cidr in $cluster_cidr $service_cidr; do ip route replace unreachable "$cidr" metric "$guard_metric"; done
   # The host's FORWARD policy is DROP (dockerd) and br_netfilter sees bridged frames: let the nodes talk.
   for dir in -i -o; do
     iptables -w -C DOCKER-USER "$dir" "$bridge" -m comment --comment "$cluster-cluster" -j ACCEPT 2>/dev/null \

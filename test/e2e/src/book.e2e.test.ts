@@ -57,6 +57,8 @@ describe('a cluster brought up by `berth cluster up`', { timeout: 40 * MINUTE },
     const status = await clusterScript('status');
     for (const c of ['etcd', 'nats', 'apiserver', 'scheduler', 'controller-manager']) assert.match(status.stdout, new RegExp(`^${c}\\s+running$`, 'm'));
     for (const n of NODES) for (const p of ['dockerd', 'kubelet', 'kube-proxy']) assert.match(status.stdout, new RegExp(`^${n}/${p}\\s+running$`, 'm'));
+    // The host never sends pod or service traffic out by its default route.
+    for (const ip of ['10.244.0.5', '10.96.0.1']) assert.match((await sh('ip', ['route', 'get', ip])).stderr, /No route to host/, ip);
   });
 
   test('chapter 3: a pod runs; logs, exec and top reach it through the apiserver', async () => {

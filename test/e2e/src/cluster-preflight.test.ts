@@ -27,6 +27,7 @@ describe('cluster up refuses a machine it cannot use', () => {
       assert.deepEqual(errors, [`error: port ${etcdPort} (for etcd) is already in use: stop what holds it (ss -ltnp 'sport = :${etcdPort}'), or set BERTH_ETCD_PORT`]);
       assert.doesNotMatch(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout, /bpre-/);
       assert.notEqual(spawnSync('ip', ['link', 'show', 'bpre-br']).status, 0, 'no bridge');
+      assert.doesNotMatch(spawnSync('ip', ['route', 'show'], { encoding: 'utf8' }).stdout, /metric 4078/, 'no guard route');
       assert.equal(spawnSync('docker', ['ps', '-aq', '--filter', 'label=berth.cluster=bpre'], { encoding: 'utf8' }).stdout.trim(), '');
     } finally {
       blocker.close();
