@@ -369,6 +369,40 @@ describe('nodes, auth, logs and exec, info', () => {
     assert.equal((await berth(api, ['logs', 'nope'])).stderr, 'Error from server (NotFound): pods "nope" not found\n');
   });
 
+  test("logs by selector, of a deployment's pod, with --prefix and --all-containers, as kubectl picks them", async () => {
+    const api = fakeApi();
+    const pod = (name: string, containers: string[]): string =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {app: web}}\nspec:\n  containers:\n${containers.map((c) => `  - {name: ${c}, image: nginx}\n`).join('')}`;
+    await berth(api, ['apply', '-f', '-'], { stdin: [pod('web-b', ['web']), pod('web-a', ['web', 'sidecar'])].join('---\n') });
+    await berth(api, ['create', 'deployment', 'web', '--image=nginx']);
+    const asked: Array<{ name: string; container?: string; tailLines?: number }> = [];
+    Object.assign(api, {
+      logs: async function* (opts: { name: string; container?: string; tailLines?: number }) {
+        asked.push(opts);
+        yield { stream: 'stdout', data: Buffer.from(`${opts.name} ${opts.container ?? '-'} one\n${opts.name} two`) };
+      },
+    });
+    // A selector: every pod, the last 10 lines of each; a pod of two containers needs -c or --all-containers.
+    let r = await berth(api, ['logs', '-l', 'app=web', '--prefix', '-c', 'web']);
+    assert.equal(r.stdout, '[pod/web-a/web] web-a web one\n[pod/web-a/web] web-a two\n[pod/web-b/web] web-b web one\n[pod/web-b/web] web-b two\n');
+    assert.deepEqual(asked.map((a) => a.tailLines), [10, 10]);
+    asked.length = 0;
+    r = await berth(api, ['logs', '-l', 'app=web', '--all-containers', '--tail', '1']);
+    assert.deepEqual(asked.map((a) => `${a.name}/${a.container ?? ''}:${a.tailLines ?? ''}`), ['web-a/web:1', 'web-a/sidecar:1', 'web-b/web:1']);
+    assert.equal((await berth(api, ['logs', '-l', 'app=web', '-f', '--all-containers', '--max-log-requests', '2'])).stderr, 'error: you are attempting to follow 3 log streams, but maximum allowed concurrency is 2, use --max-log-requests to increase the limit\n');
+    assert.deepEqual(await berth(api, ['logs', '-l', 'app=none']), { code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
+    assert.equal((await berth(api, ['logs', 'web-a', '-l', 'app=web'])).stderr, 'error: only a selector (-l) or a POD name is allowed\n');
+    // A workload: the first of its pods; "Found N pods" when there was a choice.
+    asked.length = 0;
+    await berth(api, ['apply', '-f', '-'], { stdin: pod('web-c', ['web']).replace('{app: web}', '{app: web, extra: x}') });
+    r = await berth(api, ['logs', 'deployment/web']);
+    assert.equal(r.code, 0, r.stderr);
+    // Equal in every other respect (unscheduled, same age): by name.
+    assert.equal(r.stderr, 'Found 3 pods, using pod/web-a\n');
+    assert.deepEqual(asked.map((a) => a.name), ['web-a']);
+    assert.equal((await berth(api, ['logs', 'deployment/nope'])).stderr, 'Error from server (NotFound): deployments.apps "nope" not found\n');
+  });
+
   test('exec: the command runs through the NodeProxy; output, stdin and the exit code as kubectl has them', async () => {
     const api = fakeApi();
     await berth(api, ['create', '-f', 'pod/db.yml']);

@@ -6,16 +6,10 @@ import type { CommandContext, Output } from './context';
 import { CliError, ExitCodeError, UsageError } from './errors';
 import { boolFlag, intFlag, type Opts } from './flags';
 import { action, type ContextFactory } from './program';
+import { podForTarget, podsForSelector } from './pods-for';
 import { resolveType, typeOf } from './resources';
 
-/** The pod a `logs`/`exec` argument names: `db`, `pod/db`, `deployment/web` is refused for now. */
-export function podName(arg: string): string {
-  const slash = arg.indexOf('/');
-  if (slash < 0) return arg;
-  const info = resolveType(arg.slice(0, slash));
-  if (info.kind !== 'Pod') throw new CliError(`berth can only read logs of and exec into pods for now, not ${info.resource}`);
-  return arg.slice(slash + 1);
-}
+const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 /** `--since 5s|2m|3h` in seconds. */
 function sinceSeconds(v: string): number {
@@ -31,7 +25,8 @@ export function registerLogsExec(program: Command, ctx: ContextFactory): void {
     .description('Print the logs for a container in a pod')
     .argument('[args...]')
     .option('-c, --container <name>', 'Print the logs of this container')
-    .option('--tail <lines>', 'Lines of recent log file to display (-1: all)', '-1')
+    .option('--tail <lines>', 'Lines of recent log file to display (default -1, all; 10 with a selector)')
+    .option('--max-log-requests <n>', 'Maximum number of concurrent logs to follow with a selector (default 5)')
     .option('--since <duration>', 'Only return logs newer than a relative duration like 5s, 2m, or 3h')
     .option('--since-time <time>', 'Only return logs after a specific date (RFC3339)')
     .option('-l, --selector <selector>', 'Label selector');
@@ -39,28 +34,50 @@ export function registerLogsExec(program: Command, ctx: ContextFactory): void {
   boolFlag(logs, '-p, --previous', 'Print the logs for the previous instance of the container');
   boolFlag(logs, '--timestamps', 'Include timestamps on each line');
   boolFlag(logs, '--all-containers', 'Get all containers\' logs in the pod(s)');
+  boolFlag(logs, '--prefix', 'Prefix each log line with the log source (pod name and container name)');
   action(logs, ctx, async (c, args: string[], opts: Opts) => {
-    intFlag(opts['tail'], 'tail');
     const [target] = args;
-    if (!target && !opts['selector']) throw new UsageError('expected POD or TYPE/NAME is a required argument for the logs command', 'berth logs');
+    const selector = typeof opts['selector'] === 'string' ? opts['selector'] : undefined;
+    if (!target && !selector) throw new UsageError('expected POD or TYPE/NAME is a required argument for the logs command', 'berth logs');
+    if (target && selector) throw new CliError('only a selector (-l) or a POD name is allowed');
     if (args.length > 2) throw new UsageError('expected at most 2 arguments: POD [CONTAINER]', 'berth logs');
-    if (!target) throw new CliError('berth logs -l is not supported yet: name the pod');
     const client = c.client();
     if (!client.logs) throw new CliError('this client cannot read logs');
-    const tail = Number(opts['tail'] ?? -1);
+    // As kubectl: all lines of one pod, the last 10 of each when a selector picks the pods.
+    const tail = intFlag(opts['tail'], 'tail') ?? (selector ? 10 : -1);
+    const maxRequests = intFlag(opts['maxLogRequests'], 'max-log-requests') ?? 5;
     const since = opts['since'] === undefined ? undefined : sinceSeconds(String(opts['since']));
-    const chunks = client.logs({
-      namespace: c.namespace,
-      name: podName(target),
-      ...(typeof opts['container'] === 'string' ? { container: opts['container'] } : args[1] ? { container: args[1] } : {}),
-      ...(opts['follow'] ? { follow: true } : {}),
-      ...(opts['previous'] ? { previous: true } : {}),
-      ...(opts['timestamps'] ? { timestamps: true } : {}),
-      ...(tail >= 0 ? { tailLines: tail } : {}),
-      ...(since !== undefined ? { sinceSeconds: since } : {}),
+    const named = typeof opts['container'] === 'string' ? opts['container'] : args[1];
+    const allContainers = Boolean(opts['allContainers']);
+
+    const pods = selector ? await podsForSelector(c, selector) : [await c.client().get<KubeObject>(PODS, c.namespace, await podForTarget(c, target ?? ''))];
+    if (selector && pods.length === 0) c.stderr.write(`No resources found in ${c.namespace} namespace.\n`);
+    const streams = pods.flatMap((pod) => {
+      const names = ((pod['spec'] as PodSpecNames | undefined)?.containers ?? []).map((x) => x.name);
+      const containers = allContainers ? names : [named ?? (names.length === 1 ? names[0] : undefined)];
+      return containers.map((container) => ({ pod: pod.metadata?.name ?? '', container }));
     });
-    // Like kubectl, the container's stdout and stderr both go to stdout.
-    for await (const chunk of chunks) c.stdout.write(Buffer.from(chunk.data).toString('utf8'));
+    if (opts['follow'] && streams.length > maxRequests) {
+      throw new CliError(`you are attempting to follow ${streams.length} log streams, but maximum allowed concurrency is ${maxRequests}, use --max-log-requests to increase the limit`);
+    }
+    const read = async (s: { pod: string; container: string | undefined }): Promise<void> => {
+      const chunks = client.logs?.({
+        namespace: c.namespace,
+        name: s.pod,
+        ...(s.container ? { container: s.container } : {}),
+        ...(opts['follow'] ? { follow: true } : {}),
+        ...(opts['previous'] ? { previous: true } : {}),
+        ...(opts['timestamps'] ? { timestamps: true } : {}),
+        ...(tail >= 0 ? { tailLines: tail } : {}),
+        ...(since !== undefined ? { sinceSeconds: since } : {}),
+      });
+      // Like kubectl, the container's stdout and stderr both go to stdout, whole lines when prefixed.
+      const out = lineWriter(c.stdout, opts['prefix'] ? `[pod/${s.pod}/${s.container ?? ''}] ` : '');
+      for await (const chunk of chunks ?? []) out.write(chunk.data);
+      out.end();
+    };
+    if (opts['follow']) await Promise.all(streams.map(read));
+    else for (const s of streams) await read(s);
   });
 
   const exec = program
@@ -84,7 +101,7 @@ export function registerLogsExec(program: Command, ctx: ContextFactory): void {
     if (!target) throw new UsageError('pod or type/name must be specified', 'berth exec');
     if (command.length === 0) throw new UsageError('you must specify at least one command for the container', 'berth exec');
     await runExec(c, {
-      name: podName(target),
+      name: await podForTarget(c, target),
       command,
       ...(typeof opts['container'] === 'string' ? { container: opts['container'] } : {}),
       stdin: Boolean(opts['stdin']),
@@ -146,6 +163,27 @@ function byteWriter(out: Output): { write(data: Uint8Array): void; end(): void }
       if (rest) out.write(rest);
     },
   };
+}
+
+/**
+ * Log text to `out`: with a prefix, whole lines each starting with it (kubectl --prefix),
+ * so concurrent streams do not interleave mid-line; without one, as it comes.
+ */
+function lineWriter(out: Output, prefix: string): { write(data: Uint8Array): void; end(): void } {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  const emit = (text: string, last: boolean): void => {
+    if (!prefix) {
+      if (text) out.write(text);
+      return;
+    }
+    partial += text;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) out.write(`${prefix}${l}\n`);
+    if (last && partial) out.write(`${prefix}${partial}\n`);
+  };
+  return { write: (data) => emit(decoder.write(Buffer.from(data)), false), end: () => emit(decoder.end(), true) };
 }
 
 /** Exec input the command side pushes (stdin, its end, resizes) and the client reads. */
