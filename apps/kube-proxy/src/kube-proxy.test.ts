@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '@berth/api';
 import { FakeApi } from '@berth/client/testing';
-import { FakeIptables, FakeNft } from '@berth/iptables';
+import { FakeConntrack, FakeIptables, FakeNft } from '@berth/iptables';
 import { createLogger } from '@berth/observability';
 import { NFT_FAMILY, NFT_TABLE } from '@berth/proxy-rules';
 import { compileProxyConfig } from './config';
@@ -45,7 +45,8 @@ describe('startKubeProxy', () => {
   test('auto mode with an Nft runs the nftables proxier: informers → table ip kube-proxy, changes applied incrementally', async () => {
     const api = seeded();
     const nft = new FakeNft();
-    const proxy = await startKubeProxy(config(), logger, { client: api, nft });
+    const conntrack = new FakeConntrack();
+    const proxy = await startKubeProxy(config(), logger, { client: api, nft, conntrack });
     try {
       assert.equal(proxy.mode, 'nftables');
       await waitFor(() => proxy.proxier.isReady(), 'the first sync');
@@ -56,6 +57,8 @@ describe('startKubeProxy', () => {
       await api.update(ENDPOINT_SLICES, 'default', { ...(await api.get(ENDPOINT_SLICES, 'default', 'web-x')), endpoints: (slice(['10.244.1.2']) as { endpoints: unknown }).endpoints } as KubeObject);
       await waitFor(() => table()?.chains.get(chain)?.rules[0] === 'meta l4proto tcp dnat to 10.244.1.2:8080', 'the endpoint change');
       assert.equal(proxy.proxier.lastSync?.full, false);
+      await waitFor(() => conntrack.cleared.length > 0, 'the conntrack clearing');
+      assert.deepEqual(conntrack.cleared, ['tcp-unreplied 10.244.1.1']);
     } finally {
       await proxy.stop();
     }

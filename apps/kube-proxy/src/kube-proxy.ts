@@ -3,7 +3,7 @@ import type { KubeObject } from '@berth/api';
 import type { coreV1, discoveryV1 } from '@berth/api-types';
 import { InformerFactory, type ApiClient, type ResourceType } from '@berth/client';
 import { apiClientFromFiles } from '@berth/grpc';
-import { ExecConntrack, ExecIptables, ExecNft, nftAvailable, type Iptables, type Nft } from '@berth/iptables';
+import { ExecConntrack, ExecIptables, ExecNft, nftAvailable, type Conntrack, type Iptables, type Nft } from '@berth/iptables';
 import { createMetricsRegistry, startHealthServer, type Logger } from '@berth/observability';
 import { isIPv4 } from '@berth/proxy-rules';
 import { cleanupNft, cleanupRules } from './cleanup';
@@ -77,7 +77,7 @@ async function cleanupOtherMode(mode: ProxyMode, iptables: Iptables, nft: Nft, l
 export async function startKubeProxy(
   config: ProxyConfig,
   logger: Logger,
-  deps: { client?: ApiClient; iptables?: Iptables; nft?: Nft } = {},
+  deps: { client?: ApiClient; iptables?: Iptables; nft?: Nft; conntrack?: Conntrack } = {},
 ): Promise<KubeProxy> {
   const client =
     deps.client ??
@@ -111,7 +111,7 @@ export async function startKubeProxy(
     clusterCidr: config.clusterCidr,
     masqueradeAll: config.masqueradeAll,
     localhostNodePorts: config.localhostNodePorts,
-    ...(config.dryRun ? {} : { conntrack: new ExecConntrack() }),
+    ...(deps.conntrack ? { conntrack: deps.conntrack } : config.dryRun || injected ? {} : { conntrack: new ExecConntrack() }),
     minSyncIntervalMs: config.minSyncPeriodMs,
     maxSyncIntervalMs: config.syncPeriodMs,
     onSync: (result, err) => {

@@ -155,11 +155,12 @@ export abstract class ProxierBase {
       this.needFullSync = false;
       if (full) this.lastFullSync = Date.now();
       this.succeeded = true;
-      await this.clearStaleConntrack(previousPorts, ports);
       const result: SyncResult = { mode: this.mode, full, ...applied, durationMs: performance.now() - started };
       this.lastSync = result;
       this.logger.debug({ ...result }, 'synced proxy rules');
       this.base.onSync?.(result);
+      // After the rules: no new flow goes to a departed endpoint, so what is cleared stays cleared.
+      await this.clearStaleConntrack(previousPorts, ports);
       return result;
     } catch (err) {
       // We no longer know what is in the kernel: the next sync rewrites everything.
