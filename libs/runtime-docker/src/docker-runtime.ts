@@ -26,6 +26,7 @@ import {
   type ImageInfo,
   type LogChunk,
   type LogOptions,
+  type PodRef,
   type SandboxConfig,
   type SandboxInfo,
 } from '@berth/runtime';
@@ -67,6 +68,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly ips: IpPool;
   private readonly pauseImage: string;
   private readonly inspectCache = new Map<string, { state: string; info: ContainerInfo }>();
+  /** Each sandbox's pod, so creating a container in it needs no inspect. */
+  private readonly sandboxPods = new Map<string, PodRef>();
   private readonly listeners = new Set<(podUid: string) => void>();
   /** Containers with an event since their last inspect: dockerd's list may lag behind its events. */
   private readonly dirty = new Set<string>();
@@ -138,10 +141,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async runSandbox(config: SandboxConfig): Promise<SandboxInfo> {
     const name = sandboxRuntimeName(config.pod, config.attempt);
-    await this.removeByName(name);
     const ip = this.ips.allocate();
     try {
-      const c = await this.docker.createContainer({
+      const c = await this.createReplacing(name, {
         name,
         Image: this.pauseImage,
         // Kubernetes truncates hostnames to 63 characters (a DNS label).
@@ -170,6 +172,7 @@ export class DockerRuntime implements ContainerRuntime {
       const info = await c.inspect();
       const sandbox = this.sandboxFromInspect(info);
       await this.writeSandboxFiles(sandbox.id, config, sandbox.ip);
+      this.sandboxPods.set(sandbox.id, sandbox.pod);
       return sandbox;
     } catch (err) {
       this.ips.release(ip);
@@ -190,6 +193,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async removeSandbox(id: string): Promise<void> {
+    this.sandboxPods.delete(id);
     await this.stopSandbox(id);
     await this.removeContainer(id);
     await rm(this.sandboxDir(id), { recursive: true, force: true });
@@ -257,11 +261,13 @@ export class DockerRuntime implements ContainerRuntime {
   // ---- containers ----
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
-    const sandbox = await this.docker.getContainer(sandboxId).inspect();
-    const pod = podRefFromLabels(sandbox.Config.Labels ?? {});
+    let pod = this.sandboxPods.get(sandboxId);
+    if (!pod) {
+      pod = podRefFromLabels((await this.docker.getContainer(sandboxId).inspect()).Config.Labels ?? {});
+      this.sandboxPods.set(sandboxId, pod);
+    }
     const name = containerRuntimeName(pod, config.name, config.attempt);
-    await this.removeByName(name);
-    const c = await this.docker.createContainer({
+    const c = await this.createReplacing(name, {
       name,
       Image: config.image,
       Entrypoint: config.command && config.command.length > 0 ? config.command : undefined,
@@ -510,7 +516,7 @@ export class DockerRuntime implements ContainerRuntime {
       while (!abort.signal.aborted) {
         try {
           const stream = (await this.docker.getEvents({
-            filters: { type: ['container'], label: [`${LABEL_MANAGED_BY}=${this.opts.nodeName}`], event: ['start', 'die', 'oom', 'destroy'] },
+            filters: { type: ['container'], label: [`${LABEL_MANAGED_BY}=${this.opts.nodeName}`], event: ['die', 'oom', 'destroy'] },
           })) as unknown as Readable;
           abort.signal.addEventListener('abort', () => stream.destroy(), { once: true });
           let rest = '';
@@ -548,7 +554,21 @@ export class DockerRuntime implements ContainerRuntime {
     return f;
   }
 
-  /** Removes a leftover container with this name (a crashed create, a kubelet killed mid-way). */
+  /**
+   * Creates a container, replacing a leftover of the same name (a crashed create, a kubelet
+   * killed mid-way) when Docker reports the name taken: one call in the usual case.
+   */
+  private async createReplacing(name: string, spec: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+    try {
+      return await this.docker.createContainer({ ...spec, name });
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+      await this.removeByName(name);
+      return this.docker.createContainer({ ...spec, name });
+    }
+  }
+
+  /** Removes a leftover container with this name. */
   private async removeByName(name: string): Promise<void> {
     try {
       await this.docker.getContainer(name).remove({ force: true, v: true });
