@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import type { Output, Terminal } from './commands/context';
 import { runCli } from './commands/program';
+import { pushQueue } from './commands/push-queue';
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -27,33 +28,15 @@ function runEditor(file: string, env: Record<string, string | undefined>): Promi
 /** Standard input as it arrives, until end-of-file or `signal`; reading stops afterwards. */
 async function* stdinChunks(signal: AbortSignal): AsyncIterable<Uint8Array> {
   const stdin = process.stdin;
-  const chunks: Buffer[] = [];
-  let ended = false;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const onData = (d: Buffer): void => {
-    chunks.push(d);
-    notify();
-  };
-  const onEnd = (): void => {
-    ended = true;
-    notify();
-  };
+  const q = pushQueue<Buffer>();
+  const onData = (d: Buffer): void => q.push(d);
+  const onEnd = (): void => q.end();
   stdin.on('data', onData);
   stdin.once('end', onEnd);
   stdin.once('error', onEnd);
   signal.addEventListener('abort', onEnd, { once: true });
   try {
-    for (;;) {
-      const chunk = chunks.shift();
-      if (chunk) yield chunk;
-      else if (ended) return;
-      else await new Promise<void>((resolve) => (wake = resolve));
-    }
+    yield* q.values;
   } finally {
     stdin.off('data', onData);
     stdin.off('end', onEnd);

@@ -7,6 +7,7 @@ import { CliError, ExitCodeError, UsageError } from './errors';
 import { boolFlag, intFlag, type Opts } from './flags';
 import { action, type ContextFactory } from './program';
 import { podForTarget, podsForSelector } from './pods-for';
+import { pushQueue } from './push-queue';
 import { resolveType, typeOf } from './resources';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -186,36 +187,6 @@ function lineWriter(out: Output, prefix: string): { write(data: Uint8Array): voi
   return { write: (data) => emit(decoder.write(Buffer.from(data)), false), end: () => emit(decoder.end(), true) };
 }
 
-/** Exec input the command side pushes (stdin, its end, resizes) and the client reads. */
-function inputQueue(): { input: AsyncIterable<ExecInput>; push(m: ExecInput): void; end(): void } {
-  const items: ExecInput[] = [];
-  let ended = false;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  return {
-    push: (m) => {
-      if (ended) return;
-      items.push(m);
-      notify();
-    },
-    end: () => {
-      ended = true;
-      notify();
-    },
-    input: (async function* () {
-      for (;;) {
-        const m = items.shift();
-        if (m) yield m;
-        else if (ended) return;
-        else await new Promise<void>((resolve) => (wake = resolve));
-      }
-    })(),
-  };
-}
 
 /**
  * Runs the command in the pod as `kubectl exec` does: the pod must exist and not have
@@ -237,7 +208,7 @@ async function runExec(c: CommandContext, o: { name: string; container?: string;
     tty = false;
     if (!o.quiet) c.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
   }
-  const q = inputQueue();
+  const q = pushQueue<ExecInput>();
   const done = new AbortController();
   if (o.stdin) {
     void (async () => {
@@ -262,7 +233,7 @@ async function runExec(c: CommandContext, o: { name: string; container?: string;
   const err = byteWriter(c.stderr);
   let exitCode = 0;
   try {
-    for await (const ev of client.exec({ namespace: c.namespace, name: o.name, container, command: o.command, stdin: o.stdin, tty }, q.input)) {
+    for await (const ev of client.exec({ namespace: c.namespace, name: o.name, container, command: o.command, stdin: o.stdin, tty }, q.values)) {
       if (ev.type === 'exit') exitCode = ev.exitCode;
       else if (ev.type === 'stderr') err.write(ev.data);
       else out.write(ev.data);
