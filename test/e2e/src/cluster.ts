@@ -50,6 +50,8 @@ export async function sh(cmd: string, args: string[], opts: { cwd?: string; time
       clearTimeout(timer);
       resolve({ code: code ?? 1, stdout, stderr });
     });
+    // A command that exits without reading its stdin (ip route get) must not fail the test.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
