@@ -109,6 +109,7 @@ export async function startKubeProxy(
     state: () => ({ services: services.store.list(), endpointSlices: slices.store.list() }),
     nodeIPs,
     clusterCidr: config.clusterCidr,
+    nodeName: config.nodeName,
     masqueradeAll: config.masqueradeAll,
     localhostNodePorts: config.localhostNodePorts,
     ...(deps.conntrack ? { conntrack: deps.conntrack } : config.dryRun || injected ? {} : { conntrack: new ExecConntrack() }),

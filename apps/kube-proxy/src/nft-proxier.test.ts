@@ -149,21 +149,36 @@ describe('NftProxier with FakeNft', () => {
     assert.equal(traceNft(rs, { src: POD, dst: '10.96.0.10', dport: 80, proto: 'tcp' }).dnatTo, '10.244.1.2:8080');
   });
 
-  test('endpoints that go away: their UDP entries and unanswered TCP attempts are cleared from conntrack', async () => {
+  test('endpoints that go away: their UDP entries (service IP and node port) and unanswered TCP attempts are cleared from conntrack', async () => {
     const conntrack = new FakeConntrack();
     const { proxier, holder } = setup(
       {
-        services: [service('dns', '10.96.0.10', { protocol: 'UDP' }), service('web', '10.96.0.11'), service('api', '10.96.0.12')],
+        services: [service('dns', '10.96.0.10', { protocol: 'UDP', nodePort: 30053 }), service('web', '10.96.0.11'), service('api', '10.96.0.12')],
         endpointSlices: [slice('dns', ['10.244.1.1', '10.244.1.2'], 'UDP'), slice('web', ['10.244.1.3', '10.244.1.4', '10.244.1.5']), slice('api', ['10.244.1.6'])],
       },
       { conntrack },
     );
     await proxier.syncProxyRules();
-    assert.deepEqual(conntrack.cleared, []);
+    // A UDP service seen with endpoints for the first time: what was sent before had no DNAT.
+    assert.deepEqual(conntrack.cleared, ['udp-to 10.96.0.10', 'udp-to :30053']);
+    conntrack.cleared.length = 0;
     // 10.244.1.4 leaves web but now serves api: its pending attempts may still be answered.
     holder.state = { ...holder.state, endpointSlices: [slice('dns', ['10.244.1.2'], 'UDP'), slice('web', ['10.244.1.5']), slice('api', ['10.244.1.4'])] };
     await proxier.syncProxyRules();
-    assert.deepEqual(conntrack.cleared, ['udp 10.96.0.10->10.244.1.1', 'tcp-unreplied 10.244.1.3', 'tcp-unreplied 10.244.1.6']);
+    assert.deepEqual(conntrack.cleared, ['udp 10.96.0.10->10.244.1.1', 'udp :30053->10.244.1.1', 'tcp-unreplied 10.244.1.3', 'tcp-unreplied 10.244.1.6']);
+  });
+
+  test('a UDP service that had no endpoints and gets one: its entries are cleared once', async () => {
+    const conntrack = new FakeConntrack();
+    const { proxier, holder } = setup({ services: [service('dns', '10.96.0.10', { protocol: 'UDP' })], endpointSlices: [] }, { conntrack });
+    await proxier.syncProxyRules();
+    assert.deepEqual(conntrack.cleared, []);
+    holder.state = { ...holder.state, endpointSlices: [slice('dns', ['10.244.1.1'], 'UDP')] };
+    await proxier.syncProxyRules();
+    assert.deepEqual(conntrack.cleared, ['udp-to 10.96.0.10']);
+    holder.state = { ...holder.state, endpointSlices: [slice('dns', ['10.244.1.1', '10.244.1.2'], 'UDP')] };
+    await proxier.syncProxyRules();
+    assert.deepEqual(conntrack.cleared, ['udp-to 10.96.0.10'], 'more endpoints: nothing to clear');
   });
 
   test('cleanupNft removes the table, and says whether there was one', async () => {

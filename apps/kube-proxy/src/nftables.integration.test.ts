@@ -17,23 +17,23 @@ import { setupNode } from './node-setup';
 const NODE_IP = '192.168.77.2';
 const EPS = ['10.244.1.10', '10.244.1.11', '10.244.1.12'];
 
-function service(name: string, ip: string, nodePort: number, affinity = false): coreV1.ServiceJson {
+function service(name: string, ip: string, nodePort: number, affinity = false, protocol = 'TCP'): coreV1.ServiceJson {
   return {
     metadata: { name, namespace: 'default' },
     spec: {
       type: 'NodePort',
       clusterIP: ip,
-      ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort }],
+      ports: [{ name: 'http', port: 80, protocol, nodePort }],
       ...(affinity ? { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } } : {}),
     },
   };
 }
-function slice(svc: string, ips: string[]): discoveryV1.EndpointSliceJson {
+function slice(svc: string, ips: string[], protocol = 'TCP'): discoveryV1.EndpointSliceJson {
   return {
     metadata: { name: `${svc}-x`, namespace: 'default', labels: { 'kubernetes.io/service-name': svc } },
     addressType: 'IPv4',
     endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false } })),
-    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    ports: [{ name: 'http', port: 8080, protocol }],
   };
 }
 
@@ -196,6 +196,22 @@ describe('kube-proxy nftables mode on real nft in a network namespace', () => {
     assert.doesNotMatch(await ns.exec('conntrack', ['-L', '-p', 'tcp', '--dst-nat', EPS[2] as string]), /SYN_SENT/);
     const [again] = await connect('10.96.0.50', 80, 1, 2000, 40123);
     assert.deepEqual({ ok: again?.ok, data: again?.data }, { ok: true, data: EPS[0] });
+  });
+
+  test('a UDP endpoint that goes away: entries to it through the ClusterIP and the node port are cleared', async () => {
+    const udp = service('dns', '10.96.0.53', 30053, false, 'UDP');
+    holder.state = { services: [...holder.state.services, udp], endpointSlices: [...holder.state.endpointSlices, slice('dns', [EPS[0] as string], 'UDP')] };
+    await proxier.syncProxyRules();
+    // No server listens: the datagrams leave entries all the same, DNATed to the endpoint.
+    const send = "const s=require('dgram').createSocket('udp4');s.send('x',Number(process.argv[2]),process.argv[1],()=>s.close())";
+    await ns.exec('node', ['-e', send, NODE_IP, '30053']);
+    await ns.exec('node', ['-e', send, '10.96.0.53', '80']);
+    const toEndpoint = (): Promise<string> => ns.exec('conntrack', ['-L', '-p', 'udp', '--dst-nat', EPS[0] as string]);
+    assert.match(await toEndpoint(), /dport=30053/);
+    assert.match(await toEndpoint(), /dst=10\.96\.0\.53/);
+    holder.state = { ...holder.state, endpointSlices: [...holder.state.endpointSlices.filter((s) => s.metadata?.name !== 'dns-x'), slice('dns', [EPS[1] as string], 'UDP')] };
+    await proxier.syncProxyRules();
+    assert.doesNotMatch(await toEndpoint(), /udp/);
   });
 
   test('cleanup removes the table, then the namespace is removed', async () => {

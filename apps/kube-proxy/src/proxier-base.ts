@@ -35,6 +35,8 @@ export interface BaseProxierOptions {
   /** The node's addresses; read at every sync (they come from the Node object). */
   nodeIPs: () => string[];
   clusterCidr: string;
+  /** This node's name (BuildOptions.nodeName). */
+  nodeName?: string;
   masqueradeAll?: boolean;
   localhostNodePorts?: boolean;
   conntrack?: Conntrack;
@@ -144,6 +146,7 @@ export abstract class ProxierBase {
     const build: BuildOptions = {
       nodeIPs: this.base.nodeIPs(),
       clusterCidr: this.base.clusterCidr,
+      ...(this.base.nodeName ? { nodeName: this.base.nodeName } : {}),
       ...(this.base.masqueradeAll ? { masqueradeAll: true } : {}),
       ...(this.base.localhostNodePorts ? { localhostNodePorts: true } : {}),
     };
@@ -173,28 +176,45 @@ export abstract class ProxierBase {
   }
 
   /**
-   * conntrack -D for endpoints that stopped being used: UDP entries (no connection end,
-   * so clients stay pinned to a deleted endpoint), and TCP attempts that were never
-   * answered (a client reusing that source port would be sent to the dead endpoint again).
+   * conntrack -D, as kube-proxy's conntrack cleanup does:
+   * - UDP entries DNATed to endpoints that stopped being used, to the service's IPs and its
+   *   node port (UDP has no connection end, so clients stay pinned to a deleted endpoint);
+   * - every UDP entry to the IPs and node port of a UDP service that just got endpoints
+   *   (what was sent while it had none was not DNATed, and would stay that way);
+   * - TCP attempts to departed endpoints that were never answered (a client reusing that
+   *   source port would be sent to the dead endpoint again).
    */
   private async clearStaleConntrack(before: ServicePort[], after: ServicePort[]): Promise<void> {
     const ct = this.base.conntrack;
     if (!ct) return;
+    const warn = (what: Record<string, unknown>) => (err: unknown) => this.logger.warn({ err, ...what }, 'conntrack -D failed');
+    const key = (sp: ServicePort): string => `${sp.name}/${sp.protocol}`;
     const now = new Map<string, Set<string>>();
-    for (const sp of after) now.set(`${sp.name}/${sp.protocol}`, new Set(usableEndpoints(sp).map((e) => e.ip)));
+    for (const sp of after) now.set(key(sp), new Set(usableEndpoints(sp).map((e) => e.ip)));
+    const served = new Set(before.filter((sp) => usableEndpoints(sp).length > 0).map(key));
     const tcpGone = new Set<string>();
     for (const sp of before) {
-      const keep = now.get(`${sp.name}/${sp.protocol}`);
+      const keep = now.get(key(sp));
       for (const ep of usableEndpoints(sp)) {
         if (keep?.has(ep.ip)) continue;
         if (sp.protocol === 'tcp') tcpGone.add(ep.ip);
         if (sp.protocol !== 'udp') continue;
-        for (const ip of [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs]) {
-          await ct.clearUdpNat(ip, ep.ip).catch((err: unknown) => this.logger.warn({ err, ip, endpoint: ep.ip }, 'conntrack -D failed'));
-        }
+        for (const ip of serviceIPs(sp)) await ct.clearUdpNat(ip, ep.ip).catch(warn({ ip, endpoint: ep.ip }));
+        if (sp.nodePort !== undefined) await ct.clearUdpPortNat(sp.nodePort, ep.ip).catch(warn({ nodePort: sp.nodePort, endpoint: ep.ip }));
       }
     }
+    for (const sp of after) {
+      if (sp.protocol !== 'udp' || served.has(key(sp)) || (now.get(key(sp))?.size ?? 0) === 0) continue;
+      for (const ip of serviceIPs(sp)) await ct.clearUdpTo({ ip }).catch(warn({ ip }));
+      if (sp.nodePort !== undefined) await ct.clearUdpTo({ port: sp.nodePort }).catch(warn({ nodePort: sp.nodePort }));
+    }
     const inUse = new Set([...now.values()].flatMap((ips) => [...ips]));
-    for (const ip of [...tcpGone].sort()) if (!inUse.has(ip)) await ct.clearTcpUnreplied(ip).catch((err: unknown) => this.logger.warn({ err, endpoint: ip }, 'conntrack -D failed'));
+    for (const ip of [...tcpGone].sort()) if (!inUse.has(ip)) await ct.clearTcpUnreplied(ip).catch(warn({ endpoint: ip }));
   }
+
+}
+
+/** The addresses a service port answers on (besides node ports). */
+function serviceIPs(sp: ServicePort): string[] {
+  return [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs];
 }

@@ -7,6 +7,14 @@ export interface Conntrack {
   available(): Promise<boolean>;
   /** Deletes UDP entries originally to `origDst` that were DNATed to `dnatTo` (an IP). */
   clearUdpNat(origDst: string, dnatTo: string): Promise<void>;
+  /** Deletes UDP entries originally to node port `port` that were DNATed to `dnatTo`. */
+  clearUdpPortNat(port: number, dnatTo: string): Promise<void>;
+  /**
+   * Deletes every UDP entry originally to `origDst`, or to node port `port`: for a UDP
+   * service that just got endpoints, whatever a client sent while it had none (or before
+   * the rules existed) left an entry without DNAT that would keep its flow from them.
+   */
+  clearUdpTo(target: { ip: string } | { port: number }): Promise<void>;
   /**
    * Deletes TCP entries DNATed to `dnatTo` that never got an answer (SYN_SENT). A client
    * that reuses the source port of such an attempt would match the entry and be sent to
@@ -41,13 +49,27 @@ export class ExecConntrack implements Conntrack {
     await run('conntrack', ['-D', '-p', 'udp', '--orig-dst', origDst, '--dst-nat', dnatTo], this.opts);
   }
 
+  async clearUdpPortNat(port: number, dnatTo: string): Promise<void> {
+    if (!(await this.available())) return;
+    await run('conntrack', ['-D', '-p', 'udp', '--orig-port-dst', String(port), '--dst-nat', dnatTo], this.opts);
+  }
+
+  async clearUdpTo(target: { ip: string } | { port: number }): Promise<void> {
+    if (!(await this.available())) return;
+    const match = 'ip' in target ? ['--orig-dst', target.ip] : ['--orig-port-dst', String(target.port)];
+    await run('conntrack', ['-D', '-p', 'udp', ...match], this.opts);
+  }
+
   async clearTcpUnreplied(dnatTo: string): Promise<void> {
     if (!(await this.available())) return;
     await run('conntrack', ['-D', '-p', 'tcp', '--state', 'SYN_SENT', '--dst-nat', dnatTo], this.opts);
   }
 }
 
-/** Records what would be cleared, as "udp ORIG->DNAT" and "tcp-unreplied DNAT" lines. */
+/**
+ * Records what would be cleared, as lines: "udp ORIG->DNAT", "udp :PORT->DNAT", "udp-to ORIG",
+ * "udp-to :PORT" and "tcp-unreplied DNAT".
+ */
 export class FakeConntrack implements Conntrack {
   readonly cleared: string[] = [];
 
@@ -57,6 +79,14 @@ export class FakeConntrack implements Conntrack {
 
   async clearUdpNat(origDst: string, dnatTo: string): Promise<void> {
     this.cleared.push(`udp ${origDst}->${dnatTo}`);
+  }
+
+  async clearUdpPortNat(port: number, dnatTo: string): Promise<void> {
+    this.cleared.push(`udp :${port}->${dnatTo}`);
+  }
+
+  async clearUdpTo(target: { ip: string } | { port: number }): Promise<void> {
+    this.cleared.push(`udp-to ${'ip' in target ? target.ip : `:${target.port}`}`);
   }
 
   async clearTcpUnreplied(dnatTo: string): Promise<void> {
