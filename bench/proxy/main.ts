@@ -26,6 +26,8 @@ import { Proxier } from '../../apps/kube-proxy/src/proxier';
 import type { ProxierBase, ProxyMode } from '../../apps/kube-proxy/src/proxier-base';
 
 const ENDPOINTS = 5;
+/** The endpoints' nodes; the benchmark's proxier runs on node-0 and so holds 1 in NODES hairpin entries. */
+const NODES = 100;
 const CHANGES = 20;
 const TIMEOUT_MS = Number(process.env['BENCH_PROXY_TIMEOUT_S'] ?? '600') * 1000;
 
@@ -47,11 +49,16 @@ function makeState(n: number): { services: coreV1.ServiceJson[]; slices: discove
   return { services, slices };
 }
 
+function ipNumber(a: string): number {
+  return a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
 function slice(name: string, ips: string[]): discoveryV1.EndpointSliceJson {
   return {
     metadata: { name: `${name}-a`, namespace: 'bench', labels: { 'kubernetes.io/service-name': name } },
     addressType: 'IPv4',
-    endpoints: ips.map((a) => ({ addresses: [a], conditions: { ready: true } })),
+    // Spread over NODES nodes, as a cluster of 10,000 services would be; the proxier is on node-0.
+    endpoints: ips.map((a) => ({ addresses: [a], conditions: { ready: true }, nodeName: `node-${ipNumber(a) % NODES}` })),
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
   };
 }
@@ -65,6 +72,9 @@ interface RunResult {
   services: number;
   rules: number;
   fullMs: number;
+  /** Of fullMs / resyncMs, the time inside nft or iptables-restore. */
+  fullToolMs: number;
+  resyncToolMs: number;
   fullBytes: number;
   resyncMs: number;
   incP50: number;
@@ -74,11 +84,32 @@ interface RunResult {
   idleCpuMs: number;
 }
 
+/** Time spent inside the kernel-facing tool (nft / iptables-restore), summed until reset. */
+const toolTime = { ms: 0 };
+
+/** Wraps an Nft or Iptables so every call's wall time is added to toolTime. */
+function timed<T extends object>(inner: T): T {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return async (...args: unknown[]) => {
+        const t0 = performance.now();
+        try {
+          return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          toolTime.ms += performance.now() - t0;
+        }
+      };
+    },
+  });
+}
+
 function makeProxier(mode: ProxyMode, ns: TestNetns, state: () => ProxyState): ProxierBase {
-  const common = { state, nodeIPs: () => ['192.168.77.2'], clusterCidr: '10.244.0.0/16', minSyncIntervalMs: 1000 };
+  const common = { state, nodeIPs: () => ['192.168.77.2'], clusterCidr: '10.244.0.0/16', nodeName: 'node-0', minSyncIntervalMs: 1000 };
   return mode === 'nftables'
-    ? new NftProxier({ ...common, nft: new ExecNft({ netns: ns.name, timeoutMs: TIMEOUT_MS }) })
-    : new Proxier({ ...common, iptables: new ExecIptables({ netns: ns.name, lockWaitSeconds: 60, timeoutMs: TIMEOUT_MS }) });
+    ? new NftProxier({ ...common, nft: timed(new ExecNft({ netns: ns.name, timeoutMs: TIMEOUT_MS })) })
+    : new Proxier({ ...common, iptables: timed(new ExecIptables({ netns: ns.name, lockWaitSeconds: 60, timeoutMs: TIMEOUT_MS })) });
 }
 
 async function runOne(mode: ProxyMode, n: number): Promise<RunResult> {
@@ -87,8 +118,10 @@ async function runOne(mode: ProxyMode, n: number): Promise<RunResult> {
     const { services, slices } = makeState(n);
     const holder: { state: ProxyState } = { state: { services, endpointSlices: slices } };
     const proxier = makeProxier(mode, ns, () => holder.state);
+    toolTime.ms = 0;
     const full = await proxier.syncProxyRules();
-    log(`${mode} ${n}: full sync ${(full.durationMs / 1000).toFixed(2)} s, ${full.rules} rules, ${full.restoreBytes} bytes`);
+    const fullToolMs = toolTime.ms;
+    log(`${mode} ${n}: full sync ${(full.durationMs / 1000).toFixed(2)} s (${tool(mode)} ${(fullToolMs / 1000).toFixed(2)} s), ${full.rules} rules, ${full.restoreBytes} bytes`);
     const lat: number[] = [];
     const bytes: number[] = [];
     for (let c = 0; c < CHANGES; c++) {
@@ -109,8 +142,10 @@ async function runOne(mode: ProxyMode, n: number): Promise<RunResult> {
     bytes.sort((a, b) => a - b);
     log(`${mode} ${n}: incremental p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, bytes p50 ${pct(bytes, 50)}`);
     proxier.forceFullSync();
+    toolTime.ms = 0;
     const resync = await proxier.syncProxyRules();
-    log(`${mode} ${n}: forced full resync ${(resync.durationMs / 1000).toFixed(2)} s`);
+    const resyncToolMs = toolTime.ms;
+    log(`${mode} ${n}: forced full resync ${(resync.durationMs / 1000).toFixed(2)} s (${tool(mode)} ${(resyncToolMs / 1000).toFixed(2)} s)`);
     // Idle: the loop is running with nothing to do (after its first sync and the garbage
     // collection of the phases above have settled). Process CPU: the proxier's and V8's.
     proxier.start();
@@ -127,6 +162,8 @@ async function runOne(mode: ProxyMode, n: number): Promise<RunResult> {
       services: n,
       rules: full.rules,
       fullMs: full.durationMs,
+      fullToolMs,
+      resyncToolMs,
       fullBytes: full.restoreBytes,
       resyncMs: resync.durationMs,
       incP50: pct(lat, 50),
@@ -138,6 +175,10 @@ async function runOne(mode: ProxyMode, n: number): Promise<RunResult> {
   } finally {
     await ns.remove();
   }
+}
+
+function tool(mode: ProxyMode): string {
+  return mode === 'nftables' ? 'nft' : 'iptables-restore';
 }
 
 function log(msg: string): void {
@@ -176,7 +217,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const rows = results.map(
     (r) =>
-      `| ${r.mode} | ${r.services.toLocaleString('en-US')} × ${ENDPOINTS} | ${r.rules.toLocaleString('en-US')} | ${fmtS(r.fullMs)} (${(r.fullBytes / 1e6).toFixed(1)} MB) | ${fmtS(r.resyncMs)} | ${r.incP50.toFixed(0)} / ${r.incP99.toFixed(0)} ms | ${r.bytesP50.toLocaleString('en-US')} B (max ${r.bytesMax.toLocaleString('en-US')}) | ${r.idleCpuMs.toFixed(0)} ms / 5 s |`,
+      `| ${r.mode} | ${r.services.toLocaleString('en-US')} × ${ENDPOINTS} | ${r.rules.toLocaleString('en-US')} | ${fmtS(r.fullMs)} (${fmtS(r.fullToolMs)} in ${tool(r.mode)}; ${(r.fullBytes / 1e6).toFixed(1)} MB) | ${fmtS(r.resyncMs)} (${fmtS(r.resyncToolMs)} in ${tool(r.mode)}) | ${r.incP50.toFixed(0)} / ${r.incP99.toFixed(0)} ms | ${r.bytesP50.toLocaleString('en-US')} B (max ${r.bytesMax.toLocaleString('en-US')}) | ${r.idleCpuMs.toFixed(0)} ms / 5 s |`,
   );
   const table = [
     `| mode | services | rules | first full sync (bytes written) | forced full resync | endpoint change → live, p50 / p99 (${CHANGES} changes) | bytes written per change | CPU idle |`,

@@ -18,6 +18,12 @@ export interface BuildOptions {
   localhostNodePorts?: boolean;
   /** Use MASQUERADE --random-fully (default true; the kernels we run support it). */
   randomFully?: boolean;
+  /**
+   * This node's name. A pod reaching itself through its service is DNATed on its own node,
+   * so the nftables mode keeps hairpin entries only for endpoints on this node (and those
+   * whose node is not known); unset, for every endpoint.
+   */
+  nodeName?: string;
 }
 
 /**

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { BuildOptions } from '../build-rules';
 import { slice, svc } from '../test-fixtures';
 import { buildNftRuleset } from './build';
+import { NFT } from './model';
 import { traceNft, traceNftAll, type AffinityTable } from './trace';
 
 // The same services and packets as trace-packet.test.ts (the iptables mode): both modes
@@ -67,6 +68,25 @@ describe('traceNft', () => {
     const other = traceNft(rs, { src: '10.244.1.11', dst: '10.96.0.10', dport: 80, proto: 'tcp' }, { random: () => 0.9 });
     assert.equal(other.dnatTo, '10.244.3.13:8080');
     assert.equal(other.masquerade, false);
+  });
+
+  test('hairpin entries only for endpoints on this node (and those of no known node)', () => {
+    const state = {
+      services: [svc('web', { clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, targetPort: 8080 }] })],
+      endpointSlices: [
+        slice('web', [{ name: 'http', port: 8080 }], [
+          { ip: '10.244.1.11', nodeName: 'node-1' },
+          { ip: '10.244.2.12', nodeName: 'node-2' },
+        ]),
+      ],
+    };
+    const onNode1 = buildNftRuleset(state, { ...opts, nodeName: 'node-1' });
+    assert.deepEqual([...(onNode1.sets.get(NFT.hairpin)?.elements.keys() ?? [])], ['10.244.1.11 . 10.244.1.11']);
+    const self = traceNft(onNode1, { src: '10.244.1.11', dst: '10.96.0.10', dport: 80, proto: 'tcp' }, { random: () => 0 });
+    assert.equal(self.dnatTo, '10.244.1.11:8080');
+    assert.equal(self.masquerade, true);
+    const everyNode = buildNftRuleset(state, opts);
+    assert.equal(everyNode.sets.get(NFT.hairpin)?.elements.size, 2);
   });
 
   test('NodePort on the node address reaches the endpoint, masqueraded', () => {
