@@ -19,6 +19,19 @@ describe('apiserver config', () => {
     assert.deepEqual(c.tls, { certFile: 'c.pem', keyFile: 'k.pem', clientCaFile: 'ca.pem' });
   });
 
+  test('--service-account-key-file (or BERTH_SERVICE_ACCOUNT_KEY_FILE) needs TLS with a client CA', () => {
+    const tls = ['--tls-cert-file', 'c.pem', '--tls-private-key-file', 'k.pem'];
+    assert.equal(compileApiserverConfig([...tls, '--client-ca-file', 'ca.pem'], {}).serviceAccountKeyFile, undefined);
+    const c = compileApiserverConfig([...tls, '--client-ca-file', 'ca.pem', '--service-account-key-file', 'sa.pub'], {});
+    assert.equal(c.serviceAccountKeyFile, 'sa.pub');
+    assert.deepEqual(c.tls, { certFile: 'c.pem', keyFile: 'k.pem', clientCaFile: 'ca.pem' });
+    const fromEnv = compileApiserverConfig(tls, { BERTH_CLIENT_CA_FILE: 'ca.pem', BERTH_SERVICE_ACCOUNT_KEY_FILE: 'sa.key' });
+    assert.equal(fromEnv.serviceAccountKeyFile, 'sa.key');
+    assert.equal(compileApiserverConfig([...tls, '--client-ca-file', 'ca.pem', '--service-account-key-file', 'flag.pub'], { BERTH_SERVICE_ACCOUNT_KEY_FILE: 'env.pub' }).serviceAccountKeyFile, 'flag.pub');
+    assert.throws(() => compileApiserverConfig([...tls, '--service-account-key-file', 'sa.pub'], {}), (e: unknown) => e instanceof ConfigError && /--service-account-key-file needs TLS with --client-ca-file/.test(e.message));
+    assert.throws(() => compileApiserverConfig(['--insecure', '--service-account-key-file', 'sa.pub'], {}), /--service-account-key-file needs TLS/);
+  });
+
   test('the advertise address defaults to a specific bind address, never a wildcard or loopback', () => {
     const tls = ['--tls-cert-file', 'c.pem', '--tls-private-key-file', 'k.pem'];
     assert.deepEqual(compileApiserverConfig([...tls, '--bind-address', '172.31.0.1:6443'], {}).advertise, { ip: '172.31.0.1', port: 6443 });

@@ -13,6 +13,12 @@ export interface ApiserverConfig {
   /** NATS URL for the Events stream; empty disables events. */
   natsUrl: string;
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /**
+   * PEM key verifying service-account tokens (--service-account-key-file: SPKI public or
+   * PKCS#8 private key). Set, callers may authenticate with a bearer token instead of a
+   * client certificate; it needs TLS with a client CA.
+   */
+  serviceAccountKeyFile?: string;
   logLevel: string;
   /** Events kept per resource for resuming watches (kube-apiserver's --default-watch-cache-size). */
   watchCacheSize: number;
@@ -38,6 +44,7 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
       'tls-cert-file': { type: 'string' },
       'tls-private-key-file': { type: 'string' },
       'client-ca-file': { type: 'string' },
+      'service-account-key-file': { type: 'string' },
       insecure: { type: 'boolean' },
       'log-level': { type: 'string' },
       'default-watch-cache-size': { type: 'string' },
@@ -66,6 +73,12 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
   if (!insecure && (!certFile || !keyFile)) {
     throw new ConfigError('--tls-cert-file and --tls-private-key-file are required (or --insecure, for tests on loopback only)');
   }
+  const serviceAccountKeyFile = values['service-account-key-file'] ?? env['BERTH_SERVICE_ACCOUNT_KEY_FILE'];
+  // Tokens are an alternative to client certificates: without TLS or a client CA there is
+  // nothing to authenticate against and the flag would silently do nothing.
+  if (serviceAccountKeyFile && (insecure || !clientCaFile)) {
+    throw new ConfigError('--service-account-key-file needs TLS with --client-ca-file (callers authenticate with a client certificate or a service-account token)');
+  }
   if (insecure && !/^(127\.|localhost:|\[::1\]:)/.test(bindAddress)) {
     throw new ConfigError(`--insecure serves plaintext and is allowed on loopback only, not on ${bindAddress}`);
   }
@@ -92,6 +105,7 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
     etcdServers,
     natsUrl: values['nats-url'] ?? env['BERTH_NATS_URL'] ?? '',
     ...(insecure ? {} : { tls: { certFile: certFile ?? '', keyFile: keyFile ?? '', ...(clientCaFile ? { clientCaFile } : {}) } }),
+    ...(serviceAccountKeyFile ? { serviceAccountKeyFile } : {}),
     logLevel: values['log-level'] ?? env['BERTH_LOG_LEVEL'] ?? 'info',
   };
 }

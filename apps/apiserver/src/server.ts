@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isNotFound, type KubeObject } from '@berth/api';
 import { createApiServer } from '@berth/grpc';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@berth/observability';
 import { Registry, type EventSource, type NodeExecSource, type NodeLogSource, type NodeStatsSource } from '@berth/registry';
 import { EtcdStorage } from '@berth/storage';
+import { createAuthenticator, parseServiceAccountKey } from './authenticator';
 import type { ApiserverConfig } from './config';
 import { connectEventSource } from './nats-events';
 import { natsNodeExec } from './node-exec';
@@ -71,14 +74,30 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
       stops.push(() => clearInterval(timer));
     }
     const metrics = createMetricsRegistry('apiserver');
+    const clientCa = config.tls?.clientCaFile ? readFileSync(config.tls.clientCaFile) : undefined;
+    // With a service-account key, a caller without a client certificate gets past TLS and must
+    // show a token instead: every call is authenticated (authenticator.ts). Without one, TLS
+    // alone turns away callers without a certificate of the client CA, as before.
+    const authenticate =
+      config.serviceAccountKeyFile && clientCa
+        ? createAuthenticator({ clientCa, serviceAccountKey: readServiceAccountKey(config.serviceAccountKeyFile), getSecret: secretLookup(registry) })
+        : undefined;
     const credentials = config.tls
       ? {
           cert: readFileSync(config.tls.certFile),
           key: readFileSync(config.tls.keyFile),
-          ...(config.tls.clientCaFile ? { clientCa: readFileSync(config.tls.clientCaFile) } : {}),
+          ...(clientCa ? { clientCa } : {}),
+          ...(authenticate ? { clientCertOptional: true } : {}),
         }
       : undefined;
-    const api = await createApiServer({ backend: registry, address: config.bindAddress, tls: credentials, logger, observe: requestMetrics(metrics) });
+    const api = await createApiServer({
+      backend: registry,
+      address: config.bindAddress,
+      tls: credentials,
+      logger,
+      observe: requestMetrics(metrics),
+      ...(authenticate ? { authenticate } : {}),
+    });
     stops.push(() => api.stop());
     let ready = true;
     const health: HealthServer = await startHealthServer({ port: config.healthPort, metrics, ready: () => ready });
@@ -92,4 +111,30 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     await stopAll();
     throw err;
   }
+}
+
+function readServiceAccountKey(file: string): KeyObject {
+  try {
+    return parseServiceAccountKey(readFileSync(file));
+  } catch (err) {
+    throw new Error(`--service-account-key-file ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Secrets for token authentication: from the watch cache (no storage round trip per call; a
+ * deleted Secret stops authenticating as soon as the cache sees the delete), from storage
+ * when the cache does not have it yet (a Secret just created).
+ */
+function secretLookup(registry: Registry): (namespace: string, name: string) => Promise<KubeObject | undefined> {
+  return async (namespace, name) => {
+    const cached = registry.store('', 'secrets').getCached(namespace, name);
+    if (cached) return cached;
+    try {
+      return await registry.get({}, { group: '', version: 'v1', resource: 'secrets', namespace, name, subresource: '' }, {});
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
 }

@@ -10,8 +10,20 @@ export interface TlsFiles {
   serverName?: string;
 }
 
+/** How the client proves who it is besides a client certificate. */
+export interface ClientAuthFiles {
+  /**
+   * A file holding a bearer token, e.g. a pod's service-account token
+   * (/var/run/secrets/kubernetes.io/serviceaccount/token); read once, surrounding whitespace dropped.
+   */
+  tokenFile?: string;
+  /** The token itself (wins over tokenFile). */
+  token?: string;
+}
+
 /** The API client a component uses: apiserver addresses and, unless plaintext on loopback, TLS files. */
-export function apiClientFromFiles(apiservers: string[], tls?: TlsFiles): GrpcApiClient {
+export function apiClientFromFiles(apiservers: string[], tls?: TlsFiles, auth: ClientAuthFiles = {}): GrpcApiClient {
+  const token = auth.token ?? (auth.tokenFile ? readFileSync(auth.tokenFile, 'utf8').trim() : undefined);
   return new GrpcApiClient({
     addresses: apiservers,
     ...(tls
@@ -24,5 +36,6 @@ export function apiClientFromFiles(apiservers: string[], tls?: TlsFiles): GrpcAp
           },
         }
       : {}),
+    ...(token !== undefined ? { token } : {}),
   });
 }

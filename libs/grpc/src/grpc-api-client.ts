@@ -53,6 +53,11 @@ export interface GrpcApiClientOptions {
   addresses: string[];
   /** Without it the connection is plaintext (tests, local development). */
   tls?: GrpcClientTls;
+  /**
+   * A bearer token (a service account's token) sent as `authorization: Bearer <token>` on
+   * every call, streams included: how a pod authenticates instead of with a client certificate.
+   */
+  token?: string;
   /** Deadline of each unary call (default 30 s). Watches have none: they end by signal or server timeout. */
   timeoutMs?: number;
   /** How long to wait for a connection to one address before trying the next (default 5 s). */
@@ -84,6 +89,7 @@ export class GrpcApiClient implements ApiClient {
   private readonly timeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly maxAttempts: number;
+  private readonly token: string | undefined;
   private nextEndpoint = 0;
 
   constructor(opts: GrpcApiClientOptions) {
@@ -99,6 +105,10 @@ export class GrpcApiClient implements ApiClient {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
     this.maxAttempts = Math.max(opts.maxAttempts ?? 3, this.endpoints.length);
+    if (opts.token !== undefined && !/^[\x21-\x7e]+$/.test(opts.token)) {
+      throw new Error('GrpcApiClient: the token must be non-empty printable ASCII without spaces');
+    }
+    this.token = opts.token;
   }
 
   async create<T extends KubeObject>(type: ResourceType, namespace: string, obj: T, opts: WriteOptions = {}): Promise<T> {
@@ -242,7 +252,7 @@ export class GrpcApiClient implements ApiClient {
         [lastError, lastAddress] = [this.connectTimeoutError(), ep.address];
         continue;
       }
-      const messages = serverStream(ep.client, apiV1.Resources.method.watch, req);
+      const messages = serverStream(ep.client, apiV1.Resources.method.watch, req, this.metadata());
       const onAbort = (): void => messages.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
       let received = false;
@@ -282,7 +292,7 @@ export class GrpcApiClient implements ApiClient {
       ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}),
       ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
     });
-    const messages = serverStream(ep.client, apiV1.NodeProxy.method.logs, req);
+    const messages = serverStream(ep.client, apiV1.NodeProxy.method.logs, req, this.metadata());
     const onAbort = (): void => messages.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -312,7 +322,7 @@ export class GrpcApiClient implements ApiClient {
     const ep = this.endpointOrder()[0] as Endpoint;
     if ((await this.connect(ep)) === 'timeout') throw fromGrpcError(this.connectTimeoutError(), ep.address);
     const method = apiV1.NodeProxy.method.exec;
-    const call = ep.client.makeBidiStreamRequest(methodPath(method), serializer(method.input), responseDeserializer(method.output), new grpc.Metadata(), {});
+    const call = ep.client.makeBidiStreamRequest(methodPath(method), serializer(method.input), responseDeserializer(method.output), this.metadata(), {});
     const messages = readMessages<apiV1.ExecStreamResponse>(call);
     let over = false;
     const finish = (): void => {
@@ -472,7 +482,7 @@ export class GrpcApiClient implements ApiClient {
         continue;
       }
       try {
-        return await unaryCall(ep.client, method, req, this.timeoutMs);
+        return await unaryCall(ep.client, method, req, this.metadata(), this.timeoutMs);
       } catch (err) {
         lastError = err;
         const retriable =
@@ -481,6 +491,13 @@ export class GrpcApiClient implements ApiClient {
       }
     }
     throw fromGrpcError(lastError, lastAddress);
+  }
+
+  /** The metadata sent with each call: the bearer token, when there is one. */
+  private metadata(): grpc.Metadata {
+    const md = new grpc.Metadata();
+    if (this.token) md.set('authorization', `Bearer ${this.token}`);
+    return md;
   }
 
   /** Addresses to try for one call: the next in rotation first, ones that failed to connect last. */
@@ -527,6 +544,7 @@ function unaryCall<I extends DescMessage, O extends DescMessage>(
   client: grpc.Client,
   method: DescMethodUnary<I, O>,
   req: MessageShape<I>,
+  metadata: grpc.Metadata,
   timeoutMs: number,
 ): Promise<MessageShape<O>> {
   return new Promise((resolve, reject) => {
@@ -535,7 +553,7 @@ function unaryCall<I extends DescMessage, O extends DescMessage>(
       serializer(method.input),
       responseDeserializer(method.output),
       req,
-      new grpc.Metadata(),
+      metadata,
       { deadline: Date.now() + timeoutMs },
       (err, res) => (err || res === undefined ? reject(err ?? new Error('empty response')) : resolve(res)),
     );
@@ -551,13 +569,14 @@ function serverStream<I extends DescMessage, O extends DescMessage>(
   client: grpc.Client,
   method: DescMethodServerStreaming<I, O>,
   req: MessageShape<I>,
+  metadata: grpc.Metadata,
 ): MessageStream<MessageShape<O>> {
   const stream = client.makeServerStreamRequest(
     methodPath(method),
     serializer(method.input),
     responseDeserializer(method.output),
     req,
-    new grpc.Metadata(),
+    metadata,
     {},
   );
   const reader = readMessages<MessageShape<O>>(stream);

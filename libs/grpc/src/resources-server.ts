@@ -44,13 +44,20 @@ export interface ApiServicesOptions {
    * got past a server built with a larger limit.
    */
   maxMessageBytes?: number;
-  /** Who is calling (e.g. from the TLS peer certificate); a thrown StatusError rejects the call. */
+  /**
+   * Who is calling (e.g. from the TLS peer certificate or a bearer token); a thrown
+   * StatusError rejects the call. It runs first on every call, before the request is looked at.
+   */
   authenticate?: (call: CallInfo) => Promise<RequestContext['user']> | RequestContext['user'];
   /** Called once per finished call, e.g. to feed a request counter and latency histogram. */
   observe?: (call: CallObservation) => void;
 }
 
-/** What authenticate sees of a call: its metadata (bearer tokens) and TLS peer (client certs). */
+/**
+ * What authenticate sees of a call: its metadata (bearer tokens) and TLS peer (client certs).
+ * getAuthContext().sslPeerCertificate is set only for a client certificate that the TLS layer
+ * verified against the client CA; one it could not verify is not shown at all.
+ */
 export type CallInfo = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'metadata' | 'getPeer' | 'getAuthContext' | 'getPath'>;
 
 /** One finished call, for metrics. */
@@ -115,9 +122,10 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
       const ac = new AbortController();
       call.on('cancelled', () => ac.abort());
       const run = async (): Promise<O> => {
+        const ctx = await context(call, ac.signal);
         const req = call.request;
         if (isMalformedRequest(req)) throw malformed(req);
-        return fn(req, await context(call, ac.signal));
+        return fn(req, ctx);
       };
       run().then(
         (res) => {
@@ -221,9 +229,10 @@ async function serveWatch(
   const onCancel = (): void => ac.abort();
   call.on('cancelled', onCancel);
   try {
+    const ctx = await context(call, ac.signal);
     const req = call.request;
     if (isMalformedRequest(req)) throw malformed(req);
-    const events = backend.watch(await context(call, ac.signal), refOf(req.ref), {
+    const events = backend.watch(ctx, refOf(req.ref), {
       ...(req.labelSelector ? { labelSelector: req.labelSelector } : {}),
       ...(req.fieldSelector ? { fieldSelector: req.fieldSelector } : {}),
       ...(req.resourceVersion ? { resourceVersion: req.resourceVersion } : {}),
@@ -260,10 +269,11 @@ async function serveLogs(
   const onCancel = (): void => ac.abort();
   call.on('cancelled', onCancel);
   try {
+    const ctx = await context(call, ac.signal);
     const req = call.request;
     if (isMalformedRequest(req)) throw malformed(req);
     if (!backend.logs) throw newStatusError('ServiceUnavailable', 'logs are not available: this apiserver has no node tunnel (start it with --nats-url)');
-    const chunks = backend.logs(await context(call, ac.signal), {
+    const chunks = backend.logs(ctx, {
       namespace: req.namespace,
       name: req.name,
       ...(req.container ? { container: req.container } : {}),
@@ -315,6 +325,7 @@ async function serveExec(
   call.on('cancelled', onCancel);
   const requests = readMessages<Req<apiV1.ExecStreamRequest>>(call);
   try {
+    const ctx = await context(call, ac.signal);
     const first = await requests.next();
     if (first === undefined) throw badRequest('the exec stream ended before its start message');
     if (isMalformedRequest(first)) throw malformed(first);
@@ -336,7 +347,7 @@ async function serveExec(
       }
     })();
     const output = backend.exec(
-      await context(call, ac.signal),
+      ctx,
       {
         namespace: start.namespace,
         name: start.name,
@@ -496,8 +507,12 @@ export interface CreateApiServerOptions extends ApiServicesOptions {
   address: string;
   /** Explicit credentials; otherwise `tls` (or plaintext when neither is given: tests only). */
   credentials?: grpc.ServerCredentials;
-  /** The serving certificate; with clientCa, clients must present a certificate it signed. */
-  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  /**
+   * The serving certificate; with clientCa, clients must present a certificate it signed,
+   * unless clientCertOptional: then the TLS layer asks for one but also lets callers without
+   * one (or with one it cannot verify) through, and `authenticate` (required then) decides.
+   */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer; clientCertOptional?: boolean };
 }
 
 /** A started API server. */
@@ -513,12 +528,15 @@ export interface RunningApiServer {
 /** Creates a grpc.Server with the API services, binds it and starts serving. */
 export async function createApiServer(opts: CreateApiServerOptions): Promise<RunningApiServer> {
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (opts.tls?.clientCertOptional && !opts.authenticate) {
+    throw new Error('tls.clientCertOptional lets callers without a certificate in: it needs an authenticate hook');
+  }
   const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes });
   addApiServices(server, opts.backend, opts);
   const credentials =
     opts.credentials ??
     (opts.tls
-      ? tlsServerCredentials(opts.tls.clientCa ?? null, opts.tls.cert, opts.tls.key, opts.tls.clientCa !== undefined)
+      ? tlsServerCredentials(opts.tls.clientCa ?? null, opts.tls.cert, opts.tls.key, opts.tls.clientCa !== undefined && !opts.tls.clientCertOptional)
       : grpc.ServerCredentials.createInsecure());
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(opts.address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
@@ -542,7 +560,28 @@ export async function createApiServer(opts: CreateApiServerOptions): Promise<Run
   };
 }
 
-/** TLS credentials for the server; with `requireClientCert`, clients must present a cert signed by `ca`. */
+/**
+ * TLS credentials for the server. With a `ca` and `requireClientCert` (the default), clients
+ * must present a certificate signed by `ca`; with a `ca` and not `requireClientCert`, they are
+ * asked for one but may go without (or present one that does not verify, which the call's
+ * auth context then does not show): the caller's `authenticate` hook must decide.
+ */
 export function tlsServerCredentials(ca: Buffer | null, cert: Buffer, key: Buffer, requireClientCert = ca !== null): grpc.ServerCredentials {
+  if (ca !== null && !requireClientCert) return new OptionalClientCertCredentials(ca, cert, key);
   return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], requireClientCert);
+}
+
+/**
+ * createSsl's credentials, except that a client certificate is requested but not required
+ * (Node's requestCert without rejectUnauthorized): grpc-js's createSsl can only require one
+ * or not ask at all, and a client that is not asked never sends its certificate.
+ */
+class OptionalClientCertCredentials extends grpc.ServerCredentials {
+  constructor(ca: Buffer, cert: Buffer, key: Buffer) {
+    super({ requestCert: true, rejectUnauthorized: false }, { ca, cert: [cert], key: [key] });
+  }
+
+  _equals(other: grpc.ServerCredentials): boolean {
+    return other === this;
+  }
 }

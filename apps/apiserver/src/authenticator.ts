@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+import { createPublicKey, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
+import { newStatusError, type KubeObject, type RequestContext, type StatusError } from '@berth/api';
+import { verifyServiceAccountToken } from '@berth/certs';
+
+/** Who a call is from, as the registry sees it. */
+export type User = NonNullable<RequestContext['user']>;
+
+/**
+ * What the authenticator looks at of a call: @berth/grpc's CallInfo is one. The auth context
+ * shows a client certificate only when the TLS layer verified it against the client CA.
+ */
+export interface AuthenticationRequest {
+  metadata: { get(key: string): Array<string | Buffer> };
+  getAuthContext(): { sslPeerCertificate?: { raw?: Buffer } | undefined } | null | undefined;
+}
+
+/** A Secret by namespace and name, or undefined when there is none (other failures throw). */
+export type SecretLookup = (namespace: string, name: string) => Promise<KubeObject | undefined>;
+
+export interface AuthenticatorOptions {
+  /** The client CA bundle, PEM (--client-ca-file): client certificates must be issued by one of its CAs. */
+  clientCa: string | Buffer;
+  /** Verifies service-account tokens (see parseServiceAccountKey). */
+  serviceAccountKey: KeyObject;
+  /** Where the Secret a token names is read: deleting it revokes the token. */
+  getSecret: SecretLookup;
+  /** The clock for certificate validity (tests). */
+  now?: () => number;
+}
+
+export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
+const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
+const SA_UID_ANNOTATION = 'kubernetes.io/service-account.uid';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+
+/** Kubernetes' answer to every failed authentication: no hint of what was wrong. */
+export function unauthorized(): StatusError {
+  return newStatusError('Unauthorized', 'Unauthorized');
+}
+
+/**
+ * Authenticates each call as kube-apiserver does with client certificates and legacy
+ * service-account tokens:
+ * - a client certificate (verified by the TLS layer, and again here: issued and signed by a
+ *   CA of the bundle, within its validity, good for client auth) → the user is its CN, the
+ *   groups its O values; a certificate that fails → Unauthorized;
+ * - else `authorization: Bearer <token>` → the token's signature and claims, then the
+ *   Secret it names: it must exist (not being deleted), be a service-account-token Secret
+ *   of the same service account (name and uid annotations) and hold exactly this token, so
+ *   deleting the Secret revokes the token → system:serviceaccount:<ns>:<name>;
+ * - neither → Unauthorized.
+ * Errors other than "not authenticated" (the Secret could not be read) are thrown as they are.
+ */
+export function createAuthenticator(opts: AuthenticatorOptions): (req: AuthenticationRequest) => Promise<User> {
+  const cas = parseCaBundle(opts.clientCa);
+  const now = opts.now ?? Date.now;
+  return async (req) => {
+    const raw = req.getAuthContext()?.sslPeerCertificate?.raw;
+    if (raw && raw.length > 0) {
+      const user = certificateUser(raw, cas, now());
+      if (!user) throw unauthorized();
+      return user;
+    }
+    const token = bearerToken(req.metadata.get('authorization'));
+    if (token === undefined) throw unauthorized();
+    const user = await serviceAccountUser(token, opts.serviceAccountKey, opts.getSecret);
+    if (!user) throw unauthorized();
+    return user;
+  };
+}
+
+/**
+ * The key of --service-account-key-file: a PEM SPKI public key or PKCS#8 private key (its
+ * public half is used). Tokens are ES256, so it must be an EC P-256 key.
+ */
+export function parseServiceAccountKey(pem: string | Buffer): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (err) {
+    throw new Error(`not a PEM public key (SPKI) or private key (PKCS#8): ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new Error(`service-account tokens are ES256: want an EC P-256 key, not ${key.asymmetricKeyType ?? 'unknown'} ${key.asymmetricKeyDetails?.namedCurve ?? ''}`.trim());
+  }
+  return key;
+}
+
+/** The CA certificates of a PEM bundle (at least one). */
+export function parseCaBundle(pem: string | Buffer): X509Certificate[] {
+  const blocks = pem.toString().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const cas = blocks.map((b) => new X509Certificate(b)).filter((c) => c.ca);
+  if (cas.length === 0) throw new Error('the client CA file holds no CA certificate');
+  return cas;
+}
+
+/** The user of a client certificate (DER), or undefined when it is not one of ours or not usable. */
+export function certificateUser(raw: Buffer, cas: X509Certificate[], now: number): User | undefined {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(raw);
+  } catch {
+    return undefined;
+  }
+  if (cert.ca) return undefined;
+  const issuer = cas.find((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey));
+  if (!issuer || !within(cert, now) || !within(issuer, now)) return undefined;
+  const eku = cert.keyUsage as string[] | undefined;
+  if (eku && !eku.includes(CLIENT_AUTH) && !eku.includes(ANY_EXTENDED_KEY_USAGE)) return undefined;
+  const subject = cert.toLegacyObject().subject as unknown as Record<string, string | string[] | undefined>;
+  const cn = subject['CN'];
+  if (typeof cn !== 'string' || cn === '') return undefined;
+  const o = subject['O'];
+  return { name: cn, groups: o === undefined ? [] : typeof o === 'string' ? [o] : [...o] };
+}
+
+function within(cert: X509Certificate, now: number): boolean {
+  const from = Date.parse(cert.validFrom);
+  const to = Date.parse(cert.validTo);
+  return Number.isFinite(from) && Number.isFinite(to) && from <= now && now <= to;
+}
+
+/** The token of an `authorization: Bearer <token>` header (the first one), as Kubernetes reads it. */
+export function bearerToken(values: Array<string | Buffer>): string | undefined {
+  const header = values.find((v): v is string => typeof v === 'string');
+  if (header === undefined) return undefined;
+  const m = /^bearer +(\S+) *$/i.exec(header.trim());
+  return m?.[1];
+}
+
+/** The service account a token speaks for, if it verifies and its Secret still holds it. */
+async function serviceAccountUser(token: string, key: KeyObject, getSecret: SecretLookup): Promise<User | undefined> {
+  const sa = await verifyServiceAccountToken(token, key);
+  if (!sa) return undefined;
+  const { namespace, secretName, serviceAccountName, serviceAccountUid } = sa.claims;
+  if (!serviceAccountUid) return undefined;
+  const secret = await getSecret(namespace, secretName);
+  if (!secret || secret.metadata?.deletionTimestamp) return undefined;
+  if (secret['type'] !== SERVICE_ACCOUNT_TOKEN_TYPE) return undefined;
+  const annotations = secret.metadata?.annotations ?? {};
+  if (annotations[SA_UID_ANNOTATION] !== serviceAccountUid || annotations[SA_NAME_ANNOTATION] !== serviceAccountName) return undefined;
+  const stored = (secret['data'] as Record<string, unknown> | undefined)?.['token'];
+  if (typeof stored !== 'string' || !sameBytes(Buffer.from(stored, 'base64'), Buffer.from(token))) return undefined;
+  return { name: sa.username, groups: [...sa.groups] };
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
