@@ -177,7 +177,7 @@ export function registerConfig(program: Command, ctx: ContextFactory, storeFor: 
   const setCredentials = sub('set-credentials', 'Set a user entry in kubeconfig (--client-certificate, --client-key, --token)')
     .option('--client-certificate <file>', 'Path to the client certificate')
     .option('--client-key <file>', 'Path to the client key')
-    .option('--token <token>', 'Bearer token (stored; Berth authenticates with client certificates)')
+    .option('--token <token>', 'Bearer token for the user entry (e.g. a service account token)')
     .option('--username <name>', 'Username for basic authentication (stored only)')
     .option('--password <password>', 'Password for basic authentication (stored only)');
   boolFlag(setCredentials, '--embed-certs', 'Embed the client certificate and key in the kubeconfig');

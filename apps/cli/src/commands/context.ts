@@ -59,6 +59,8 @@ export interface ConnectionInfo {
   /** host:port the gRPC client dials. */
   address: string;
   tls?: { ca: Buffer; cert?: Buffer; key?: Buffer; serverName?: string };
+  /** Bearer token (--token, or the user's token / tokenFile), e.g. a service account's. */
+  token?: string;
   timeoutMs?: number;
 }
 

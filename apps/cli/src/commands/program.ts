@@ -55,6 +55,7 @@ export interface GlobalOptions {
   kubeconfig?: string;
   server?: string;
   requestTimeout?: string;
+  token?: string;
   as?: string;
 }
 
@@ -87,8 +88,20 @@ export function action(
     for (let p = self.parent; p?.parent; p = p.parent) {
       for (const [k, v] of Object.entries(p.opts())) if (opts[k] === undefined && v !== undefined) opts[k] = v;
     }
+    // The same for a global flag the subcommand declares too (config set-credentials --token).
+    const root = self.parent ? rootOf(self) : undefined;
+    for (const o of root ? self.options : []) {
+      const k = o.attributeName();
+      if (opts[k] === undefined && root?.opts()[k] !== undefined) opts[k] = root.opts()[k];
+    }
     await fn(contextFactory(), Array.isArray(args) ? args : [String(args)], opts, self);
   });
+}
+
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
 }
 
 /** Reads the kubeconfig files in effect, per the global flags and $KUBECONFIG. */
@@ -135,7 +148,7 @@ function makeContextFactory(program: Command, deps: CliDeps, argv: string[]): Co
     let conn: ConnectionInfo | undefined;
     let client: CliClient | undefined = deps.client;
     const connection = (): ConnectionInfo =>
-      (conn ??= connectionFor(resolved(), { server: g.server, requestTimeout: g.requestTimeout }));
+      (conn ??= connectionFor(resolved(), { server: g.server, requestTimeout: g.requestTimeout, ...(g.token ? { token: g.token } : {}) }));
     const ctx: CommandContext = {
       client: () => {
         if (client) return client;
@@ -145,6 +158,7 @@ function makeContextFactory(program: Command, deps: CliDeps, argv: string[]): Co
           : new GrpcApiClient({
               addresses: [c.address],
               ...(c.tls ? { tls: c.tls } : {}),
+              ...(c.token ? { token: c.token } : {}),
               ...(c.timeoutMs ? { timeoutMs: c.timeoutMs } : {}),
               connectTimeoutMs: 5000,
               maxAttempts: 1,
@@ -199,6 +213,7 @@ export function buildProgram(deps: CliDeps, argv: string[]): { program: Command;
     .option('--context <name>', 'The name of the kubeconfig context to use')
     .option('--kubeconfig <file>', 'Path to the kubeconfig file to use for CLI requests (default ~/.berth/config)')
     .option('-s, --server <url>', 'The address and port of the Berth API server')
+    .option('--token <token>', 'Bearer token for authentication to the API server (e.g. a service account\'s)')
     .option('--request-timeout <duration>', 'The length of time to wait before giving up on a single server request (0: no timeout)', '0')
     .addOption(new Option('--as <user>', 'Username to impersonate for the operation (accepted; Berth has no authorization yet)').hideHelp());
   const handle = makeContextFactory(program, deps, argv);

@@ -71,12 +71,12 @@ function material(data: unknown, file: unknown, what: string, read: (p: string) 
 }
 
 /**
- * Where and how to connect, from the resolved context and the --server and
- * --request-timeout flags. Reads the certificate files the config names.
+ * Where and how to connect, from the resolved context and the --server, --token and
+ * --request-timeout flags. Reads the certificate and token files the config names.
  */
 export function connectionFor(
   ctx: ResolvedContext,
-  opts: { server?: string; requestTimeout?: string; readFile?: (p: string) => Buffer } = {},
+  opts: { server?: string; token?: string; requestTimeout?: string; readFile?: (p: string) => Buffer } = {},
 ): ConnectionInfo {
   const read = opts.readFile ?? ((p: string) => readFileSync(p));
   const server = opts.server || ctx.cluster?.server;
@@ -92,7 +92,9 @@ export function connectionFor(
   const key = material(user['client-key-data'], user['client-key'], 'client-key', read);
   const parsed = parseServerUrl(server, Boolean(ca || cert || cluster['insecure-skip-tls-verify']));
   const timeoutMs = parseRequestTimeout(opts.requestTimeout);
-  const info: ConnectionInfo = { server, address: parsed.address, ...(timeoutMs ? { timeoutMs } : {}) };
+  // --token wins over the kubeconfig's token, which wins over its tokenFile (client-go's order).
+  const token = opts.token || (typeof user.token === 'string' && user.token) || material(undefined, user.tokenFile, 'tokenFile', read)?.toString().trim() || undefined;
+  const info: ConnectionInfo = { server, address: parsed.address, ...(timeoutMs ? { timeoutMs } : {}), ...(token ? { token } : {}) };
   if (!parsed.secure) return info;
   if (!ca) {
     const why = cluster['insecure-skip-tls-verify']

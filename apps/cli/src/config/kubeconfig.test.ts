@@ -138,6 +138,14 @@ describe('connection', () => {
     assert.throws(() => connectionFor(noCa), /the cluster has no certificate-authority/);
     assert.throws(() => connectionFor(resolveContext(parseKubeconfig('', 'x'))), /no server configured/);
     assert.equal(connectionFor(resolveContext(parseKubeconfig('', 'x')), { server: 'http://127.0.0.1:9' }).tls, undefined);
+    assert.equal(conn.token, 'secret', "the user's token");
+    assert.equal(connectionFor(ctx, { token: 'flag' }).token, 'flag');
+    const withToken = (user: string): ReturnType<typeof resolveContext> =>
+      resolveContext(parseKubeconfig(MINIKUBE.replace('certificate-authority: ca.crt', 'certificate-authority-data: Y2E=').replace(/users:[\s\S]*?(?=contexts:|$)/, `users:\n- name: minikube\n  user: ${user}\n`), 'x'));
+    assert.equal(connectionFor(withToken('{token: abc}')).token, 'abc');
+    assert.equal(connectionFor(withToken('{tokenFile: /sa/token}'), { readFile: (p) => Buffer.from(p === '/sa/token' ? 'from-file\n' : '') }).token, 'from-file');
+    assert.equal(connectionFor(withToken('{token: abc}'), { token: 'flag' }).token, 'flag', '--token wins');
+    assert.throws(() => connectionFor(withToken('{tokenFile: /nope/token}')), /unable to read tokenFile \/nope\/token: no such file or directory/);
     const missingFile = resolveContext(parseKubeconfig(MINIKUBE.replace('ca.crt', '/nope/ca.crt'), 'x'));
     assert.throws(() => connectionFor(missingFile), /unable to read certificate-authority \/nope\/ca.crt: no such file or directory/);
   });

@@ -20,6 +20,8 @@ export interface UserEntry {
   'client-key'?: string;
   'client-key-data'?: string;
   token?: string;
+  /** A file holding the token (client-go's tokenFile), read at each use. */
+  tokenFile?: string;
   username?: string;
   password?: string;
   [field: string]: unknown;
