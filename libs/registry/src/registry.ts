@@ -41,6 +41,7 @@ import type { EventSource, NodeExecSource, NodeLogSource, NodeStatsSource } from
 import { strategyFor } from './kind-strategies';
 import { ResourceStore, type AdmitFn } from './resource-store';
 import { replicasFromScale, scaleOf } from './scale';
+import { serviceAccountAdmission } from './service-account-admission';
 import { ServiceAllocator, type ServiceAllocatorOptions } from './service-allocator';
 import { kubernetesEndpoints, kubernetesEndpointSlice, type ApiserverEndpoint } from './kubernetes-endpoints';
 
@@ -56,7 +57,7 @@ export interface RegistryOptions {
   version?: Partial<VersionInfo>;
   /** Events each resource's watch cache keeps for watches that resume (default 10,000). */
   watchCacheCapacity?: number;
-  /** Extra admission after the built-in namespace lifecycle check. */
+  /** Extra admission after the built-in namespace lifecycle and service account steps. */
   admission?: AdmitFn[];
   /** Service IP and NodePort ranges, LoadBalancer pool. */
   services?: ServiceAllocatorOptions;
@@ -73,7 +74,7 @@ export interface RegistryOptions {
 /**
  * Registry is the apiserver's ApiBackend: it routes each request to the ResourceStore of
  * its resource, implements the status, scale and binding subresources, patches, and the
- * namespace lifecycle admission. It knows nothing of gRPC or etcd.
+ * built-in admission (namespace lifecycle, service accounts). It knows nothing of gRPC or etcd.
  */
 export class Registry implements ApiBackend {
   private readonly stores = new Map<string, ResourceStore>();
@@ -84,9 +85,12 @@ export class Registry implements ApiBackend {
 
   constructor(private readonly opts: RegistryOptions) {
     this.allocator = new ServiceAllocator(opts.storage, opts.services);
-    const admit: AdmitFn = async (op, obj, old, info) => {
+    const serviceAccounts = serviceAccountAdmission((group, resource) => this.store(group, resource));
+    const admit: AdmitFn = async (op, obj, old, info, attrs) => {
       if (op === 'CREATE') await this.admitNamespaceLifecycle(obj, info);
-      for (const a of opts.admission ?? []) await a(op, obj, old, info);
+      // Pods' service account and its token (on create only).
+      await serviceAccounts(op, obj, old, info, attrs);
+      for (const a of opts.admission ?? []) await a(op, obj, old, info, attrs);
       // Last, so nothing after it can fail and leave an allocation behind.
       if (isServices(info) && op !== 'DELETE') return this.allocator.allocate(obj, old);
     };

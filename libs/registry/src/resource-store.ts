@@ -62,8 +62,23 @@ export interface AdmissionHooks {
   rollback?(): Promise<void>;
 }
 
+/** What an admission step knows of the request besides the objects (Kubernetes' admission.Attributes). */
+export interface AdmissionAttributes {
+  /**
+   * The name admission errors show. On a create with generateName it is the generateName,
+   * as in Kubernetes, where admission runs before the name is generated.
+   */
+  name: string;
+}
+
 /** Applied to every write after strategy validation: the admission chain. It may mutate `obj`. */
-export type AdmitFn = (op: 'CREATE' | 'UPDATE' | 'DELETE', obj: KubeObject, old: KubeObject | undefined, info: ResourceInfo) => Promise<AdmissionHooks | void>;
+export type AdmitFn = (
+  op: 'CREATE' | 'UPDATE' | 'DELETE',
+  obj: KubeObject,
+  old: KubeObject | undefined,
+  info: ResourceInfo,
+  attrs?: AdmissionAttributes,
+) => Promise<AdmissionHooks | void>;
 
 /**
  * Runs `write`, then the hooks' commit — or their rollback if the write failed, was a dry
@@ -163,7 +178,7 @@ export class ResourceStore {
     if (generated) meta.name = generateName(meta.generateName ?? '');
     const errors = this.strategy.validate(obj);
     if (errors.length > 0) throw invalid(this.target(meta.name ?? ''), errors);
-    const hooks = await this.admit('CREATE', obj, undefined, this.info);
+    const hooks = await this.admit('CREATE', obj, undefined, this.info, { name: generated ? (meta.generateName ?? '') : (meta.name ?? '') });
     return withHooks(hooks, dryRun, async () => {
       this.checkSize(obj);
       if (dryRun) return obj;
@@ -256,7 +271,7 @@ export class ResourceStore {
       const next = await mutate(structuredClone(current));
       const errors = validate ? this.strategy.validateUpdate(next, current) : [];
       if (errors.length > 0) throw invalid(this.target(name), errors);
-      const hooks = await this.admit('UPDATE', next, current, this.info);
+      const hooks = await this.admit('UPDATE', next, current, this.info, { name });
       const write = await withHooks(hooks, dryRun, async (): Promise<KubeObject | 'retry'> => {
         this.checkSize(next);
         if (dryRun) return next;
@@ -301,7 +316,7 @@ export class ResourceStore {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`,
         );
       }
-      await this.admit('DELETE', current, current, this.info);
+      await this.admit('DELETE', current, current, this.info, { name });
       const policy = propagationOf(options, this.strategy.defaultPropagation);
       const finalizers = new Set(meta.finalizers ?? []);
       if (policy === 'Orphan') finalizers.add('orphan');
