@@ -36,6 +36,23 @@ describe('controller-manager config', () => {
     assert.throws(() => compileControllerManagerConfig(['--insecure', '--cluster-cidr', '10.244.0.0'], {}), /--cluster-cidr/);
   });
 
+  test('service-account token files: flags, BERTH_* environment, flags first', () => {
+    const none = compileControllerManagerConfig(['--insecure'], {});
+    assert.equal(none.serviceAccountPrivateKeyFile, undefined);
+    assert.equal(none.rootCaFile, undefined);
+    const flags = compileControllerManagerConfig(['--insecure', '--service-account-private-key-file', '/pki/sa.key', '--root-ca-file', '/pki/ca.crt'], {});
+    assert.equal(flags.serviceAccountPrivateKeyFile, '/pki/sa.key');
+    assert.equal(flags.rootCaFile, '/pki/ca.crt');
+    assert.equal('serviceAccountPrivateKey' in flags.controllerOptions, false, 'paths, not contents: the manager reads the files');
+    const env = { BERTH_SERVICE_ACCOUNT_PRIVATE_KEY_FILE: '/env/sa.key', BERTH_ROOT_CA_FILE: '/env/ca.crt' };
+    const fromEnv = compileControllerManagerConfig(['--insecure'], env);
+    assert.equal(fromEnv.serviceAccountPrivateKeyFile, '/env/sa.key');
+    assert.equal(fromEnv.rootCaFile, '/env/ca.crt');
+    const both = compileControllerManagerConfig(['--insecure', '--service-account-private-key-file', '/flag/sa.key'], env);
+    assert.equal(both.serviceAccountPrivateKeyFile, '/flag/sa.key');
+    assert.equal(both.rootCaFile, '/env/ca.crt');
+  });
+
   test('--controllers: *, name and -name, as kube-controller-manager', () => {
     assert.equal(isControllerEnabled('replicaset-controller', ['*']), true);
     assert.equal(isControllerEnabled('replicaset-controller', ['*', '-replicaset-controller']), false);

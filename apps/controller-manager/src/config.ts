@@ -18,6 +18,14 @@ export interface ControllerManagerConfig {
   healthPort: number;
   /** NATS URL for events; empty drops events (tests). */
   natsUrl: string;
+  /**
+   * The key that signs service-account tokens (PEM), read by the manager at start and handed
+   * to the token controller as controllerOptions' serviceAccountPrivateKey; without it no
+   * tokens are created.
+   */
+  serviceAccountPrivateKeyFile?: string;
+  /** The cluster CA certificate (PEM) put into token Secrets as ca.crt (rootCa). */
+  rootCaFile?: string;
   /** Options handed to every controller (ControllerContext.options). */
   controllerOptions: {
     podEvictionTimeoutSeconds: number;
@@ -96,6 +104,8 @@ export function compileControllerManagerConfig(argv: string[], env: Record<strin
       'cluster-cidr': { type: 'string' },
       'node-cidr-mask-size': { type: 'string' },
       'node-monitor-grace-period': { type: 'string' },
+      'service-account-private-key-file': { type: 'string' },
+      'root-ca-file': { type: 'string' },
       'log-level': { type: 'string' },
     },
   });
@@ -128,6 +138,8 @@ export function compileControllerManagerConfig(argv: string[], env: Record<strin
   const renewDeadlineMs = parseDuration('leader-elect-renew-deadline', values['leader-elect-renew-deadline'] ?? '10s');
   const retryPeriodMs = parseDuration('leader-elect-retry-period', values['leader-elect-retry-period'] ?? '2s');
   if (renewDeadlineMs >= leaseDurationMs) throw new ConfigError('--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration');
+  const serviceAccountPrivateKeyFile = values['service-account-private-key-file'] ?? env['BERTH_SERVICE_ACCOUNT_PRIVATE_KEY_FILE'];
+  const rootCaFile = values['root-ca-file'] ?? env['BERTH_ROOT_CA_FILE'];
   return {
     apiservers,
     ...(insecure
@@ -149,6 +161,8 @@ export function compileControllerManagerConfig(argv: string[], env: Record<strin
     retryPeriodMs,
     healthPort,
     natsUrl: values['nats-url'] ?? env['BERTH_NATS_URL'] ?? '',
+    ...(serviceAccountPrivateKeyFile ? { serviceAccountPrivateKeyFile } : {}),
+    ...(rootCaFile ? { rootCaFile } : {}),
     controllerOptions: {
       podEvictionTimeoutSeconds: parseDuration('pod-eviction-timeout', values['pod-eviction-timeout'] ?? '300s') / 1000,
       clusterCidr,

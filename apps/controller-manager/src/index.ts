@@ -1,3 +1,3 @@
 // SPDX-License-Identifier: Apache-2.0
 export * from './config';
-export { enabledControllers, startControllerManager, type ControllerManager } from './manager';
+export { enabledControllers, readControllerFiles, startControllerManager, type ControllerFileOptions, type ControllerManager } from './manager';

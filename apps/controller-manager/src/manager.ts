@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { InformerFactory, LeaderElector, type ApiClient } from '@berth/client';
 import { allControllers, type ControllerDescriptor, type ControllerEventRecorder } from '@berth/controllers';
 import { connectNats, createEventRecorder, NatsEventSink, type EventSink, type NatsConnection } from '@berth/events';
 import { apiClientFromFiles } from '@berth/grpc';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@berth/observability';
-import { isControllerEnabled, validateControllers, type ControllerManagerConfig } from './config';
+import { ConfigError, isControllerEnabled, validateControllers, type ControllerManagerConfig } from './config';
 import { createControllerMetrics } from './manager-metrics';
 
 /** A running controller-manager. */
@@ -23,12 +24,42 @@ export function enabledControllers(config: ControllerManagerConfig, all: readonl
   return all.filter((c) => isControllerEnabled(c.name, config.controllers));
 }
 
+/** What the controllers get from files (they do no I/O): ControllerContext.options' PEM strings. */
+export interface ControllerFileOptions {
+  /** --service-account-private-key-file's content, for the token controller. */
+  serviceAccountPrivateKey?: string;
+  /** --root-ca-file's content, written into token Secrets as ca.crt. */
+  rootCa?: string;
+}
+
+/**
+ * Reads the files the flags name, once at start, as kube-controller-manager does; an
+ * unreadable file fails the start naming its flag.
+ */
+export async function readControllerFiles(
+  config: Pick<ControllerManagerConfig, 'serviceAccountPrivateKeyFile' | 'rootCaFile'>,
+  read: (path: string) => Promise<string> = (path) => readFile(path, 'utf8'),
+): Promise<ControllerFileOptions> {
+  const load = async (flag: string, path: string | undefined): Promise<string | undefined> => {
+    if (!path) return undefined;
+    try {
+      return await read(path);
+    } catch (err) {
+      throw new ConfigError(`--${flag}: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const serviceAccountPrivateKey = await load('service-account-private-key-file', config.serviceAccountPrivateKeyFile);
+  const rootCa = await load('root-ca-file', config.rootCaFile);
+  return { ...(serviceAccountPrivateKey !== undefined ? { serviceAccountPrivateKey } : {}), ...(rootCa !== undefined ? { rootCa } : {}) };
+}
+
 /**
  * Wires the process: API client, health/metrics server, event sink, leader election, and
  * once leading one shared InformerFactory with every enabled controller started on it.
  */
 export async function startControllerManager(config: ControllerManagerConfig, logger: Logger): Promise<ControllerManager> {
   const controllers = enabledControllers(config);
+  const files = await readControllerFiles(config);
   const client: ApiClient & { close?: () => void } = apiClientFromFiles(config.apiservers, config.tls);
   const registry = createMetricsRegistry('controller-manager');
   const metrics = createControllerMetrics(registry);
@@ -62,7 +93,7 @@ export async function startControllerManager(config: ControllerManagerConfig, lo
     for (const c of controllers) {
       const log = logger.child({ controller: c.name });
       try {
-        await c.start({ client, informers, recorder, logger: log, signal, options: { ...config.controllerOptions }, metrics });
+        await c.start({ client, informers, recorder, logger: log, signal, options: { ...config.controllerOptions, ...files }, metrics });
         log.info({}, 'controller started');
       } catch (err) {
         log.error({ err }, 'controller failed to start');

@@ -10,6 +10,7 @@ import { namespaceController } from './namespace';
 import { nodeIpamController } from './node-ipam';
 import { nodeLifecycleController } from './node-lifecycle';
 import { replicaSetController, replicationController } from './replicaset';
+import { serviceAccountController, serviceAccountTokenController } from './serviceaccount';
 import type { ControllerDescriptor } from './shared/controller-descriptor';
 import { statefulSetController } from './statefulset';
 
@@ -18,6 +19,7 @@ export * from './replicaset';
 export * from './deployment';
 export * from './garbage-collector';
 export * from './namespace';
+export * from './serviceaccount';
 export {
   cronJobController,
   daemonSetController,
@@ -42,6 +44,8 @@ export const allControllers: readonly ControllerDescriptor[] = [
   endpointSliceController,
   garbageCollectorController,
   namespaceController,
+  serviceAccountController,
+  serviceAccountTokenController,
   nodeIpamController,
   nodeLifecycleController,
 ];

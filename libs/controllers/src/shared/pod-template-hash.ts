@@ -3,8 +3,8 @@
 /** The label (and ReplicaSet name suffix) that ties a Deployment's pods to one template. */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
-/** Kubernetes' rand.SafeEncodeString alphabet: no vowels (no words), no 0/1/3 look-alikes. */
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+/** Kubernetes' utilrand alphabet (SafeEncodeString, String): no vowels (no words), no 0/1/3 look-alikes. */
+export const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** FNV-1a, 32 bits, over UTF-8 bytes. */
 export function fnv32a(data: string): number {
