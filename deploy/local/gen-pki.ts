@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Writes the cluster CA, the apiserver's serving certificate, the admin's client
-// certificate and one client certificate per --client into <dir> (each kept if it already
-// exists), then a kubeconfig for the admin.
+// certificate, one client certificate per --client and the service-account signing key pair
+// (sa.key for the controller-manager, sa.pub for the apiserver) into <dir> (each kept if it
+// already exists), then a kubeconfig for the admin.
 //   gen-pki.ts <pki-dir> <kubeconfig> <server-url> [--ip IP]... [--client FILE=CN[/ORG]]...
 // --ip adds an IP SAN to the apiserver certificate (the address nodes reach it at).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClusterCa, issueCertificate, type CertKeyPair } from '@berth/certs';
+import { createClusterCa, generateServiceAccountKeyPair, issueCertificate, type CertKeyPair } from '@berth/certs';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { ip: { type: 'string', multiple: true }, client: { type: 'string', multiple: true } } });
 const [dir = '', kubeconfig = '', server = ''] = positionals;
@@ -37,6 +38,11 @@ async function main(): Promise<void> {
       dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
       ipAddresses: ['127.0.0.1', '10.96.0.1', ...(values.ip ?? [])],
     }));
+  }
+  if (!existsSync(join(dir, 'sa.key')) || !existsSync(join(dir, 'sa.pub'))) {
+    const sa = generateServiceAccountKeyPair();
+    writeFileSync(join(dir, 'sa.key'), sa.privateKey, { mode: 0o600 });
+    writeFileSync(join(dir, 'sa.pub'), sa.publicKey);
   }
   const admin = load('admin') ?? save('admin', await issueCertificate(ca, { commonName: 'admin', organizations: ['system:masters'], usage: 'client' }));
   for (const spec of values.client ?? []) {
