@@ -2,7 +2,10 @@
 // The book's chapters 3-6 with `berth`, against a two-node cluster brought up by
 // deploy/local/cluster.sh: real etcd, NATS, dockerd per node, iptables, host-gw routes.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@berth/testing';
 import { BERTH, NODES, applyText, berth, berthOk, clusterScript, curlFromNode, kubeletPid, nodeIP, removeCluster, sh } from './cluster';
@@ -100,6 +103,31 @@ describe('a cluster brought up by `berth cluster up`', { timeout: 40 * MINUTE },
     assert.match(describe, /Liveness probe failed: HTTP probe failed with statuscode: 404/);
     assert.match(describe, /Container api failed liveness probe, will be restarted/);
     await berthOk('delete', '-f', 'pod/go-demo-2-health.yml');
+  });
+
+  test('chapter 10: the default service account and its token secret, mounted read-only in every pod', async () => {
+    await until('the default service account', ['get', 'serviceaccounts'], (s) => /^default\s+1\s+\S+$/m.test(s));
+    const secrets = await until('its token secret', ['get', 'secrets'], (s) => /^default-token-[a-z0-9]{5}\s+kubernetes\.io\/service-account-token\s+3\s+/m.test(s));
+    const token = /^(default-token-[a-z0-9]{5})/m.exec(secrets)?.[1] ?? '';
+    await applyText('apiVersion: v1\nkind: Pod\nmetadata:\n  name: sa-check\nspec:\n  containers:\n  - name: c\n    image: busybox\n    command: [sleep, "600"]\n');
+    await until('sa-check Running', ['get', 'pod', 'sa-check', '-o', 'jsonpath={.status.phase}'], (s) => s === 'Running');
+    // `kubectl exec -it $POD_NAME -- ls /var/run/secrets/kubernetes.io/serviceaccount`
+    assert.equal(await berthOk('exec', 'sa-check', '--', 'ls', '/var/run/secrets/kubernetes.io/serviceaccount'), 'ca.crt\nnamespace\ntoken\n');
+    assert.equal(await berthOk('exec', 'sa-check', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace'), 'default');
+    const describe = await berthOk('describe', 'pod', 'sa-check');
+    assert.match(describe, new RegExp(`/var/run/secrets/kubernetes.io/serviceaccount from ${token} \\(ro\\)`));
+    assert.match(describe, new RegExp(`SecretName:\\s+${token}`));
+    // The token speaks for system:serviceaccount:default:default at the API (no client certificate).
+    const jwt = Buffer.from(await berthOk('get', 'secret', token, '-o', 'jsonpath={.data.token}'), 'base64').toString();
+    const server = await berthOk('config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}');
+    const ca = await berthOk('config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}');
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'berth-e2e-sa-')), 'config');
+    writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n    certificate-authority-data: ${ca}\nusers:\n- name: sa\n  user:\n    token: ${jwt}\ncontexts:\n- name: sa\n  context: {cluster: c, user: sa, namespace: default}\ncurrent-context: sa\n`);
+    assert.match(await berthOk('--kubeconfig', kubeconfig, 'get', 'pod', 'sa-check'), /^sa-check\s+1\/1\s+Running/m);
+    const forged = await berth('--kubeconfig', kubeconfig, '--token', `${jwt.slice(0, -4)}AAAA`, 'get', 'pods');
+    assert.deepEqual({ code: forged.code, stderr: forged.stderr }, { code: 1, stderr: 'error: You must be logged in to the server (Unauthorized)\n' });
+    rmSync(dirname(kubeconfig), { recursive: true, force: true });
+    await berthOk('delete', 'pod', 'sa-check', '--grace-period', '1');
   });
 
   test('chapter 4: a ReplicaSet replaces a deleted pod', async () => {
