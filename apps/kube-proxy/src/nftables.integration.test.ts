@@ -28,6 +28,11 @@ function service(name: string, ip: string, nodePort: number, affinity = false, p
     },
   };
 }
+/** ClusterIP only, no affinity: served by the shared endpoints-tcp-<n> chains and @service-endpoints-tcp. */
+const PLAIN: coreV1.ServiceJson = {
+  metadata: { name: 'plain', namespace: 'default' },
+  spec: { type: 'ClusterIP', clusterIP: '10.96.0.55', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+};
 function slice(svc: string, ips: string[], protocol = 'TCP'): discoveryV1.EndpointSliceJson {
   return {
     metadata: { name: `${svc}-x`, namespace: 'default', labels: { 'kubernetes.io/service-name': svc } },
@@ -78,8 +83,8 @@ describe('kube-proxy nftables mode on real nft in a network namespace', () => {
   let proxier: NftProxier;
   const holder: { state: ProxyState } = {
     state: {
-      services: [service('web', '10.96.0.50', 30080), service('empty', '10.96.0.51', 30081), service('sticky', '10.96.0.52', 30082, true)],
-      endpointSlices: [slice('web', EPS.slice(0, 2)), slice('empty', []), slice('sticky', EPS)],
+      services: [service('web', '10.96.0.50', 30080), service('empty', '10.96.0.51', 30081), service('sticky', '10.96.0.52', 30082, true), PLAIN],
+      endpointSlices: [slice('web', EPS.slice(0, 2)), slice('empty', []), slice('sticky', EPS), slice('plain', EPS.slice(1, 3))],
     },
   };
 
@@ -126,6 +131,20 @@ describe('kube-proxy nftables mode on real nft in a network namespace', () => {
     assert.match(await table(), /map service-ips \{[^}]*10\.96\.0\.50 \. tcp \. 80 : goto service-[A-Z2-7]{8}-default\/web\/tcp\/http/);
   });
 
+  test('a plain ClusterIP service reaches both endpoints through the shared chain, and follows an endpoint change', async () => {
+    const attempts = await connect('10.96.0.55', 80, 20);
+    assert.ok(attempts.every((a) => a.ok), JSON.stringify(attempts));
+    assert.deepEqual([...new Set(attempts.map((a) => a.data))].sort(), EPS.slice(1, 3));
+    assert.match(await table(), /10\.96\.0\.55 \. tcp \. 80 : goto endpoints-tcp-2/);
+    const before = holder.state;
+    holder.state = { ...before, endpointSlices: [...before.endpointSlices.filter((x) => x.metadata?.name !== 'plain-x'), slice('plain', [EPS[0] as string])] };
+    const r = await proxier.syncProxyRules();
+    assert.equal(r.full, false);
+    assert.deepEqual([...new Set((await connect('10.96.0.55', 80, 5)).map((a) => a.data))], [EPS[0]]);
+    holder.state = before;
+    await proxier.syncProxyRules();
+  });
+
   test('the NodePort on the node address reaches an endpoint', async () => {
     const [a] = await connect(NODE_IP, 30080);
     assert.ok(a?.ok, JSON.stringify(a));
@@ -149,7 +168,7 @@ describe('kube-proxy nftables mode on real nft in a network namespace', () => {
 
   test('an endpoint change is applied incrementally and is live at once', async () => {
     const before = await table();
-    holder.state = { ...holder.state, endpointSlices: [slice('web', [EPS[2] as string]), slice('empty', []), slice('sticky', EPS)] };
+    holder.state = { ...holder.state, endpointSlices: [slice('web', [EPS[2] as string]), slice('empty', []), slice('sticky', EPS), slice('plain', EPS.slice(1, 3))] };
     const r = await proxier.syncProxyRules();
     assert.equal(r.full, false);
     assert.equal(r.chainsWritten, 1);

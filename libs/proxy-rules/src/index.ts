@@ -38,6 +38,8 @@ export {
   NFT,
   NFT_FAMILY,
   NFT_TABLE,
+  NFT_PROTOCOLS,
+  nftServiceEndpointsMap,
   nftRuleCount,
   nftElementCount,
   type NftRuleset,

@@ -2,7 +2,7 @@
 import type { BuildOptions } from '../build-rules';
 import { servicePorts, usableEndpoints, type ProxyState, type ServicePort } from '../proxy-state';
 import { MASQ_MARK } from '../rule-set';
-import { NFT, type NftChain, type NftElement, type NftRule, type NftRuleset, type NftSet } from './model';
+import { NFT, NFT_PROTOCOLS, nftServiceEndpointsMap, type NftChain, type NftElement, type NftRule, type NftRuleset, type NftSet } from './model';
 import { nftAffinitySetName, servicePortNameBase } from './names';
 
 /**
@@ -19,13 +19,24 @@ import { nftAffinitySetName, servicePortNameBase } from './names';
  * `masquerading`: masquerade what is marked, and hairpin connections (an endpoint reaching
  * itself through its service, @hairpin-connections).
  *
- * One deliberate difference from kube-proxy: a service chain chooses its endpoint with one
- * rule per endpoint, `numgen random mod (n-i) == 0 … dnat to <endpoint>` (rule i takes
- * 1/(n-i) of what reaches it, a uniform choice, like the iptables mode's statistic rules),
- * instead of one `numgen random mod n` lookup in an anonymous map. Each anonymous map is a
- * kernel set, and the kernel names a new anonymous set by scanning every set in the table:
- * loading 10,000 services that way took 124 s of kernel time on this project's 6.18 kernel,
- * against 2.4 s for the rule-per-endpoint form (docs/performance.md, Proxy).
+ * Two deliberate differences from kube-proxy, both because of what the kernel charges for
+ * sets, maps and rules (docs/performance.md, Proxy):
+ *
+ * - A plain service port (ClusterIP only, no session affinity: nearly all of them) has no
+ *   chain of its own. Its @service-ips element goes to a chain shared by every service port
+ *   with the same protocol and number of endpoints, `endpoints-<proto>-<n>`, whose one rule
+ *   is `dnat ip to ip daddr . th dport . numgen random mod <n> map
+ *   @service-endpoints-<proto>`: the endpoint is looked up in one map keyed by the service's
+ *   address and port and an index. 10,000 services × 5 endpoints are then 50,000 map elements and a handful of
+ *   rules instead of 10,000 chains and 50,000 rules, which nft loads in well under half the
+ *   time. (Each rule that references the map makes the kernel validate all of it, so the
+ *   rules must stay few: one such rule per service took 35 s.)
+ * - Other service ports keep a chain each, which chooses its endpoint with one rule per
+ *   endpoint, `numgen random mod (n-i) == 0 … dnat to <endpoint>` (rule i takes 1/(n-i) of
+ *   what reaches it, a uniform choice, like the iptables mode's statistic rules), instead of
+ *   one `numgen random mod n` lookup in an anonymous map: each anonymous map is a kernel set,
+ *   and the kernel names a new anonymous set by scanning every set in the table (10,000
+ *   services that way took 124 s of kernel time).
  *
  * Pure and deterministic: the same state gives the same ruleset, so golden files hold.
  */
@@ -146,6 +157,15 @@ function fixedSets(opts: BuildOptions): Map<string, NftSet> {
   );
   add({ name: NFT.hairpin, kind: 'set', type: 'ipv4_addr . ipv4_addr', comment: 'endpoint connections to itself through a service' });
   add({ name: NFT.serviceIPs, kind: 'map', type: 'ipv4_addr . inet_proto . inet_service : verdict', comment: 'ClusterIP, ExternalIP and LoadBalancer IP traffic' });
+  for (const proto of NFT_PROTOCOLS) {
+    add({
+      name: nftServiceEndpointsMap(proto),
+      kind: 'map',
+      type: `ip daddr . th dport . numgen random mod 1 : ip daddr . ${proto} dport`,
+      typeOf: true,
+      comment: `endpoints of the ${proto} service ports that share an endpoints chain`,
+    });
+  }
   add({ name: NFT.serviceNodePorts, kind: 'map', type: 'inet_proto . inet_service : verdict', comment: 'NodePort traffic' });
   add({
     name: NFT.noEndpointServices,
@@ -239,6 +259,22 @@ function buildPort(sp: ServicePort, fp: string, nodeName: string | undefined): P
     return out;
   }
 
+  // Hairpin happens on the endpoint's own node: 10,000 services × 5 endpoints are 50,000
+  // elements cluster-wide but about 500 on one node of 100, a third of a second less per full sync.
+  for (const ep of endpoints) {
+    if (!nodeName || !ep.nodeName || ep.nodeName === nodeName) out.elements.push([NFT.hairpin, `${ep.ip} . ${ep.ip}`, {}]);
+  }
+  if (sp.affinitySeconds === undefined && sp.nodePort === undefined && externalIPs.length === 0) {
+    // A plain service port: the shared chain for its protocol and endpoint count picks the
+    // endpoint from @service-endpoints-<proto> by "<clusterIP> . <port> . <index>".
+    const chain = sharedEndpointsChain(proto, endpoints.length);
+    out.elements.push([NFT.serviceIPs, `${sp.clusterIP} . ${proto} . ${sp.port}`, { value: `goto ${chain.name}` }]);
+    const map = nftServiceEndpointsMap(proto);
+    endpoints.forEach((ep, i) => out.elements.push([map, `${sp.clusterIP} . ${sp.port} . ${i}`, { value: `${ep.ip} . ${ep.port}` }]));
+    out.chains.push(chain);
+    return out;
+  }
+
   // One hash for both names (nftServiceChainName / nftExternalChainName).
   const base = servicePortNameBase(sp);
   const svcChain = `service-${base}`;
@@ -246,11 +282,6 @@ function buildPort(sp: ServicePort, fp: string, nodeName: string | undefined): P
   out.elements.push([NFT.serviceIPs, `${sp.clusterIP} . ${proto} . ${sp.port}`, { value: `goto ${svcChain}` }]);
   for (const ip of externalIPs) out.elements.push([NFT.serviceIPs, `${ip} . ${proto} . ${sp.port}`, { value: `goto ${extChain}` }]);
   if (sp.nodePort !== undefined) out.elements.push([NFT.serviceNodePorts, `${proto} . ${sp.nodePort}`, { value: `goto ${extChain}` }]);
-  // Hairpin happens on the endpoint's own node: 10,000 services × 5 endpoints are 50,000
-  // elements cluster-wide but about 500 on one node of 100, a third of a second less per full sync.
-  for (const ep of endpoints) {
-    if (!nodeName || !ep.nodeName || ep.nodeName === nodeName) out.elements.push([NFT.hairpin, `${ep.ip} . ${ep.ip}`, {}]);
-  }
 
   const rules: NftRule[] = [];
   const dnat = (ep: { ip: string; port: number }): string => `meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`;
@@ -277,4 +308,18 @@ function buildPort(sp: ServicePort, fp: string, nodeName: string | undefined): P
     out.chains.push({ name: extChain, rules: [`jump ${NFT.markMasq}`, `goto ${svcChain}`] });
   }
   return out;
+}
+
+/** One object per shared chain name, so unchanged builds compare by reference. */
+const sharedChains = new Map<string, NftChain>();
+
+/** The chain shared by the plain service ports of one protocol with `n` endpoints. */
+function sharedEndpointsChain(proto: string, n: number): NftChain {
+  const name = `endpoints-${proto}-${n}`;
+  let c = sharedChains.get(name);
+  if (!c) {
+    c = { name, rules: [`meta l4proto ${proto} dnat ip to ip daddr . th dport . numgen random mod ${n} map @${nftServiceEndpointsMap(proto)}`] };
+    sharedChains.set(name, c);
+  }
+  return c;
 }

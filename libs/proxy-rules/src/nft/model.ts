@@ -36,6 +36,8 @@ export interface NftSet {
   kind: 'set' | 'map';
   /** nft type expression: "ipv4_addr . inet_proto . inet_service : verdict" for a map. */
   type: string;
+  /** `type` is written with `typeof` (an expression, for keys nft has no type name for, e.g. numgen). */
+  typeOf?: boolean;
   /** "dynamic" sets are filled by the packet path (affinity): the proxy never writes or flushes their elements. */
   flags?: readonly string[];
   timeoutSeconds?: number;
@@ -82,6 +84,19 @@ export const NFT = {
   noEndpointServices: 'no-endpoint-services',
   noEndpointNodePorts: 'no-endpoint-nodeports',
 } as const;
+
+/** The protocols a Service port may use (lower case, as nft writes them). */
+export const NFT_PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
+
+/**
+ * The map of the endpoints of plain service ports of one protocol: "<clusterIP> . <port> .
+ * <index>" → "<endpoint IP> . <endpoint port>". One per protocol, because nft 1.0.6 cannot
+ * add a rule that maps to a transport port through a map it reads back from the kernel
+ * when the map's port is "th dport" ("conflicting protocols specified").
+ */
+export function nftServiceEndpointsMap(proto: string): string {
+  return `service-endpoints-${proto}`;
+}
 
 /** Number of rules in a ruleset. */
 export function nftRuleCount(rs: NftRuleset): number {

@@ -6,7 +6,7 @@ import { ServicePortsCache, servicePorts, type ProxyState } from '../proxy-state
 import { slice, svc } from '../test-fixtures';
 import { golden } from './build.test';
 import { buildNftRuleset, buildNftRulesetFromPorts, NftBuildCache } from './build';
-import { NFT } from './model';
+import { NFT, nftServiceEndpointsMap } from './model';
 import { diffNftRulesets, isEmptyNftDiff, renderNftFull, renderNftIncremental } from './render';
 
 const opts: BuildOptions = { nodeIPs: ['192.168.1.10'], clusterCidr: '10.244.0.0/16' };
@@ -42,11 +42,11 @@ describe('diffNftRulesets + renderNftIncremental', () => {
     assert.equal(text.split('\n').filter((l) => l.startsWith('flush chain')).length, 1);
   });
 
-  test('a new service: its chain, its map element and its addresses; nothing of the others', () => {
+  test('a new plain service: its map elements and its addresses, no chain of its own; nothing of the others', () => {
     const d = diffNftRulesets(build(state(['10.244.1.1'])), build(state(['10.244.1.1'], { extra: true })));
-    assert.deepEqual(d.addedChains.map((c) => c.name.split('-')[0]), ['service']);
+    assert.deepEqual(d.addedChains, [], 'api has one endpoint too: endpoints-tcp-1 is there already');
     assert.deepEqual(d.changedChains, []);
-    assert.deepEqual([...d.addElements.keys()].sort(), [NFT.clusterIPs, NFT.hairpin, NFT.serviceIPs].sort());
+    assert.deepEqual([...d.addElements.keys()].sort(), [NFT.clusterIPs, NFT.hairpin, NFT.serviceIPs, nftServiceEndpointsMap('tcp')].sort());
     assert.equal(d.deleteElements.size, 0);
   });
 
@@ -141,8 +141,8 @@ describe('renderNftFull', () => {
     assert.match(head, /^add table ip kube-proxy\nflush table ip kube-proxy\n/);
     assert.doesNotMatch(head, /flush set ip kube-proxy affinity-/, 'affinity entries survive');
     assert.match(head, /delete set ip kube-proxy affinity-[^\n]*__10\.244\.1\.2\/80/);
-    assert.match(head, /delete chain ip kube-proxy service-[^\n]*\/new\//);
-    assert.match(head, /delete chain ip kube-proxy service-[^\n]*\/api\//);
+    // api and new (one endpoint each, plain) shared endpoints-tcp-1; no plain service is left.
+    assert.match(head, /\ndelete chain ip kube-proxy endpoints-tcp-1\n/);
     assert.doesNotMatch(head, /delete table/);
   });
 });

@@ -36,7 +36,7 @@ export function isDynamicSet(s: NftSet): boolean {
 
 /** The declaration of a set or map, as inside "set NAME { … }" (one property per entry). */
 function setProperties(s: NftSet): string[] {
-  const props = [`type ${s.type}`];
+  const props = [`${s.typeOf ? 'typeof' : 'type'} ${s.type}`];
   if (s.flags && s.flags.length > 0) props.push(`flags ${s.flags.join(',')}`);
   if (s.timeoutSeconds !== undefined) props.push(`timeout ${s.timeoutSeconds}s`);
   if (s.comment !== undefined) props.push(`comment ${quote(s.comment)}`);

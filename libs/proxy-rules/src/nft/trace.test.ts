@@ -40,7 +40,7 @@ describe('traceNft', () => {
     assert.equal(r.dnatTo, '10.244.3.13:8080');
     assert.equal(r.masquerade, false);
     assert.equal(r.rejected, false);
-    assert.deepEqual(r.path.slice(0, 3).map((p) => p.split('-')[0]), ['nat', 'services', 'service']);
+    assert.deepEqual(r.path.slice(0, 3), ['nat-prerouting', 'services', 'endpoints-tcp-3']);
   });
 
   test('the three endpoints share the load evenly', () => {

@@ -25,7 +25,7 @@ const MAX_DEPTH = 32;
  * From the node itself (source 127.0.0.0/8 or a node IP): filter-output (before DNAT),
  * nat-output, filter-input when the destination is local, nat-postrouting. It interprets
  * the rules' own text (the subset of nft syntax the builder writes: matches, concatenated
- * set and verdict-map lookups, numgen, fib, ct, mark, update, jump/goto, dnat, masquerade,
+ * set and verdict-map lookups, numgen (a test or a map key), fib, ct, mark, update, jump/goto, dnat, masquerade,
  * reject), so it tests what is written, not the builder's intentions.
  */
 export function traceNft(rs: NftRuleset, packet: Packet, opts: NftTraceOptions = {}): TraceResult {
@@ -171,10 +171,24 @@ function runRule(ctx: Ctx, rule: string, depth: number): Verdict | 'return' {
         return { kind: 'reject' };
       case 'masquerade':
         return { kind: 'masquerade' };
-      case 'dnat':
+      case 'dnat': {
         i++;
-        if (next() !== 'to') throw new Error(`trace: unsupported dnat form: ${rule}`);
-        return { kind: 'dnat', to: next() };
+        let to = next();
+        if (to === 'ip') to = next();
+        if (to !== 'to') throw new Error(`trace: unsupported dnat form: ${rule}`);
+        if (SELECTORS[tok[i] ?? ''] === undefined) return { kind: 'dnat', to: next() };
+        // dnat ip to <concatenation> map @m: the element's "ip . port"; no element, no DNAT (the rule breaks).
+        const selectors = readSelectors(tok, i, rule);
+        i = selectors.end;
+        if (next() !== 'map') throw new Error(`trace: unsupported dnat form: ${rule}`);
+        const map = lookupSet(ctx, next(), rule);
+        const key = keyOf(ctx, selectors.list);
+        const el = key === undefined ? undefined : map.elements.get(key);
+        if (!el?.value) return { kind: 'continue' };
+        const [ip, dot, port] = el.value.split(' ');
+        if (dot !== '.' || !port) throw new Error(`trace: unsupported dnat map value ${el.value}`);
+        return { kind: 'dnat', to: `${ip as string}:${port}` };
+      }
       case 'update': {
         // update @set { ip saddr }
         i++;
@@ -200,15 +214,9 @@ function runRule(ctx: Ctx, rule: string, depth: number): Verdict | 'return' {
       continue;
     }
     // A match: one selector or a concatenation ("a . b . c"), then the operation.
-    const selectors: string[][] = [];
-    for (;;) {
-      const width = SELECTORS[tok[i] ?? ''];
-      if (width === undefined) throw new Error(`trace: unsupported expression at "${tok.slice(i).join(' ')}" in: ${rule}`);
-      selectors.push(tok.slice(i, i + width));
-      i += width;
-      if (tok[i] === '.') i++;
-      else break;
-    }
+    const read = readSelectors(tok, i, rule);
+    const selectors = read.list;
+    i = read.end;
     const op = tok[i];
     if (op === 'vmap') {
       i++;
@@ -256,6 +264,21 @@ function runRule(ctx: Ctx, rule: string, depth: number): Verdict | 'return' {
   return { kind: 'continue' };
 }
 
+/** One selector or a concatenation ("a . b . c") starting at tok[start]; `end` is the index after it. */
+function readSelectors(tok: readonly string[], start: number, rule: string): { list: string[][]; end: number } {
+  const list: string[][] = [];
+  let i = start;
+  for (;;) {
+    const width = SELECTORS[tok[i] ?? ''];
+    if (width === undefined) throw new Error(`trace: unsupported expression at "${tok.slice(i).join(' ')}" in: ${rule}`);
+    list.push(tok.slice(i, i + width));
+    i += width;
+    if (tok[i] === '.') i++;
+    else break;
+  }
+  return { list, end: i };
+}
+
 function setName(tok: string, rule: string): string {
   if (!tok.startsWith('@')) throw new Error(`trace: expected @set in: ${rule}`);
   return tok.slice(1);
@@ -290,6 +313,12 @@ function valueOf(ctx: Ctx, sel: readonly string[]): string | undefined {
   if (a === 'ct' && b === 'status') return ctx.dnatted ? 'dnat' : '';
   if (a === 'mark') return String(ctx.mark);
   if (a === 'fib') return isLocal(ctx, p.dst) ? 'local' : 'unicast';
+  if (a === 'numgen' && b === 'random' && sel[2] === 'mod') {
+    // A uniform index in [0, n), drawn as a chain of choices so traceNftAll sees every branch.
+    const n = Number(sel[3]);
+    for (let k = 0; k < n - 1; k++) if (ctx.choose(1 / (n - k))) return String(k);
+    return String(n - 1);
+  }
   throw new Error(`trace: unsupported selector ${sel.join(' ')}`);
 }
 
