@@ -14,6 +14,8 @@ import type { NodeStats } from '@berth/api';
  *   berth.tunnel.<node>.<session>      node → apiserver   output frames: stdout, stderr, exit, end, error
  *
  * Frames (logs, exec) are binary: one type byte, then the payload (raw bytes or JSON).
+ * The node sends a heartbeat frame while a session lasts, so a node that dies mid-session
+ * (no connection end reaches the apiserver over NATS) is noticed within a few heartbeats.
  */
 export const FRAME = {
   stdout: 1,
@@ -28,8 +30,14 @@ export const FRAME = {
   /** JSON {cols, rows}. */
   resize: 7,
   closeStdin: 8,
-  /** Sent first by the node once the session runs (the client may then send stdin). */
+  /**
+   * Sent first by the node once the session runs (the client may then send stdin). Its
+   * JSON body {heartbeatMs} promises a frame at least that often while the session lasts
+   * (an empty body, from older kubelets, promises nothing).
+   */
   ready: 9,
+  /** Nothing to say, but alive: sent every heartbeatMs during a session. */
+  heartbeat: 10,
 } as const;
 
 /** What `kubectl logs` asks for. */

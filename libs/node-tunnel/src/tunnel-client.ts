@@ -142,6 +142,8 @@ export class NodeTunnelClient {
     }, timeoutMs);
     let readySeen = false;
     let timedOut = false;
+    let silentMs = 0;
+    let watchdog: ReturnType<typeof setInterval> | undefined;
     try {
       for await (const m of sub) {
         const f = parseFrame(m.data);
@@ -152,14 +154,44 @@ export class NodeTunnelClient {
         if (f.type === FRAME.ready) {
           readySeen = true;
           clearTimeout(timer);
+          watchdog = this.watch(sub, f.body, (ms) => (silentMs = ms));
         }
+        if (f.type === FRAME.heartbeat) continue;
         yield f;
         if (f.type === FRAME.end || f.type === FRAME.exit) return;
       }
       if (timedOut) throw new TunnelRequestError('Unavailable', `node ${node} did not answer the ${kind} request within ${timeoutMs} ms`);
+      if (silentMs) throw new TunnelRequestError('Unavailable', `node ${node} stopped answering: nothing from its ${kind} session for ${silentMs} ms`);
     } finally {
       clearTimeout(timer);
+      clearInterval(watchdog);
       sub.unsubscribe();
     }
+  }
+
+  /**
+   * When the ready frame promises heartbeats, ends the subscription (calling `onSilent`)
+   * once three heartbeat periods pass without a message. Counted on the subscription, not
+   * on what was read: a consumer that reads slowly must not look like a dead node.
+   */
+  private watch(sub: ReturnType<NatsConnection['subscribe']>, readyBody: Uint8Array, onSilent: (ms: number) => void): ReturnType<typeof setInterval> | undefined {
+    let heartbeatMs = 0;
+    try {
+      heartbeatMs = readyBody.length > 0 ? Number((JSON.parse(Buffer.from(readyBody).toString()) as { heartbeatMs?: unknown }).heartbeatMs) || 0 : 0;
+    } catch {
+      // An older kubelet's ready frame: no heartbeats promised.
+    }
+    if (heartbeatMs <= 0) return undefined;
+    const windowMs = 3 * heartbeatMs;
+    let seen = sub.getReceived();
+    const timer = setInterval(() => {
+      const now = sub.getReceived();
+      if (now === seen) {
+        onSilent(windowMs);
+        sub.unsubscribe();
+      }
+      seen = now;
+    }, windowMs);
+    return timer;
   }
 }

@@ -31,13 +31,32 @@ export function serveNodeTunnel(opts: {
   resolve: ContainerResolver;
   /** The usage over the kubelet's last window (its StatsCollector's summary). */
   stats?: () => NodeStats | Promise<NodeStats>;
+  /** How often a session's heartbeat frame is sent (default 5 s). */
+  heartbeatMs?: number;
 }): () => void {
   const { nc, nodeName: node, runtime } = opts;
+  const heartbeatMs = opts.heartbeatMs ?? 5000;
+  /** Sends ready (with the heartbeat promise), then a heartbeat until the returned function is called. */
+  const startSession = (out: string): (() => void) => {
+    nc.publish(out, frame(FRAME.ready, { heartbeatMs }));
+    const timer = setInterval(() => {
+      try {
+        nc.publish(out, frame(FRAME.heartbeat));
+      } catch {
+        clearInterval(timer); // the connection is closed: the kubelet is stopping
+      }
+    }, heartbeatMs);
+    return () => clearInterval(timer);
+  };
   const subs: Subscription[] = [];
   const errorBody = (err: unknown): TunnelErrorBody =>
     err instanceof TunnelError ? { code: err.code, message: err.message } : { code: 'InternalError', message: err instanceof Error ? err.message : String(err) };
   const fail = (session: string, err: unknown): void => {
-    nc.publish(tunnelSubject(node, session), frame(FRAME.error, errorBody(err)));
+    try {
+      nc.publish(tunnelSubject(node, session), frame(FRAME.error, errorBody(err)));
+    } catch {
+      // The connection is closed (the kubelet is stopping): nobody is left to tell.
+    }
   };
 
   const stats = opts.stats;
@@ -66,10 +85,11 @@ export function serveNodeTunnel(opts: {
       void (async () => {
         const abort = new AbortController();
         const cancel = nc.subscribe(cancelSubject(node, req.session), { max: 1, callback: () => abort.abort() });
+        let stopBeating = (): void => {};
         try {
           const id = await opts.resolve(req.namespace, req.pod, req.container, !!req.previous);
           const out = tunnelSubject(node, req.session);
-          nc.publish(out, frame(FRAME.ready));
+          stopBeating = startSession(out);
           for await (const chunk of runtime.logs(id, {
             follow: req.follow,
             tail: req.tail,
@@ -84,6 +104,7 @@ export function serveNodeTunnel(opts: {
         } catch (err) {
           fail(req.session, err);
         } finally {
+          stopBeating();
           cancel.unsubscribe();
         }
       })();
@@ -137,17 +158,19 @@ export function serveNodeTunnel(opts: {
             session?.close();
           },
         });
+        let stopBeating = (): void => {};
         try {
           const id = await runningContainer(req);
           session = await runtime.exec(id, { command: req.command, stdin: req.stdin, tty: req.tty });
           if (closed) session.close();
           const out = tunnelSubject(node, req.session);
-          nc.publish(out, frame(FRAME.ready));
+          stopBeating = startSession(out);
           for await (const chunk of session.output) nc.publish(out, frame(chunk.stream === 'stderr' ? FRAME.stderr : FRAME.stdout, chunk.data));
           nc.publish(out, frame(FRAME.exit, { exitCode: await session.exitCode }));
         } catch (err) {
           fail(req.session, err);
         } finally {
+          stopBeating();
           input.unsubscribe();
           cancel.unsubscribe();
         }

@@ -135,6 +135,92 @@ describe('node tunnel over NATS', () => {
   });
 });
 
+describe('a node that dies mid-session', () => {
+  let nats: NatsServer;
+  let apiNc: NatsConnection;
+
+  before(async () => {
+    nats = await startNats({ jetstream: false });
+    apiNc = await connect({ servers: nats.url });
+  });
+
+  after(async () => {
+    await apiNc?.close();
+    await nats?.stop();
+  });
+
+  /** The in-memory runtime, whose log follow waits for more until it is cancelled. */
+  class FollowingRuntime extends MemoryRuntime {
+    override async *logs(id: string, o: Parameters<MemoryRuntime['logs']>[1]): ReturnType<MemoryRuntime['logs']> {
+      yield* super.logs(id, o);
+      if (o.follow) await new Promise((r) => o.signal?.addEventListener('abort', r, { once: true }));
+    }
+  }
+
+  /** A kubelet on its own connection (closing it is the node dying), heartbeats every 100 ms. */
+  async function node(name: string): Promise<{ nc: NatsConnection; runtime: MemoryRuntime; id: string }> {
+    const nc = await connect({ servers: nats.url });
+    const runtime = new FollowingRuntime({ images: ['busybox'], behavior: () => ({ output: ['started'] }), interactiveExec: (c, cmd, io) => toyExec(c, cmd, io) });
+    const sb = await runtime.runSandbox({ pod: { uid: 'u', name: 'p', namespace: 'default' }, attempt: 0, hostname: 'p', dnsServers: [], dnsSearches: [], dnsOptions: [] });
+    const id = await runtime.createContainer(sb.id, { name: 'c', attempt: 0, image: 'busybox', env: [], mounts: [] });
+    await runtime.startContainer(id);
+    serveNodeTunnel({ nc, nodeName: name, runtime, resolve: async () => id, heartbeatMs: 100 });
+    await nc.flush();
+    return { nc, runtime, id };
+  }
+
+  test('a quiet exec lives on heartbeats; when the node goes, the session fails with Unavailable', async () => {
+    const n = await node('n1');
+    const client = new NodeTunnelClient(apiNc);
+    // Short enough that the orphaned session on the dead node ends by itself (its timer would keep the test running).
+    const s = await client.exec('n1', { namespace: 'default', pod: 'p', command: ['sleep', '5'] });
+    let settled = false;
+    const done = (async () => {
+      for await (const _ of s.output) void _;
+    })().finally(() => (settled = true));
+    done.catch(() => {});
+    await new Promise((r) => setTimeout(r, 900));
+    assert.equal(settled, false, 'no output for 3 windows of silence, but heartbeats');
+    const t0 = Date.now();
+    await n.nc.close();
+    await assert.rejects(done, (e: unknown) => e instanceof TunnelRequestError && e.code === 'Unavailable' && /^node n1 stopped answering: nothing from its exec session for 300 ms$/.test(e.message));
+    assert.ok(Date.now() - t0 < 1500, `noticed in ${Date.now() - t0} ms`);
+    await assert.rejects(s.exitCode, (e: unknown) => e instanceof TunnelRequestError && e.code === 'Unavailable');
+  });
+
+  test('a log follow of a node that goes fails with Unavailable instead of hanging', async () => {
+    const n = await node('n2');
+    const client = new NodeTunnelClient(apiNc);
+    const lines: string[] = [];
+    const follow = (async () => {
+      for await (const c of client.logs('n2', { namespace: 'default', pod: 'p', follow: true })) lines.push(Buffer.from(c.data).toString());
+    })();
+    follow.catch(() => {});
+    await new Promise((r) => setTimeout(r, 500));
+    await n.nc.close();
+    await assert.rejects(follow, (e: unknown) => e instanceof TunnelRequestError && e.code === 'Unavailable' && /stopped answering/.test(e.message));
+    assert.deepEqual(lines, ['started\n']);
+  });
+
+  test('a kubelet that promises no heartbeat (an older one) is not cut off for being quiet', async () => {
+    // It answers ready with an empty body, then stays silent until it sends the exit code.
+    const old = apiNc.subscribe('berth.node.old.exec', {
+      callback: (_e, m) => {
+        const { session } = JSON.parse(Buffer.from(m.data).toString()) as { session: string };
+        apiNc.publish(`berth.tunnel.old.${session}`, new Uint8Array([9]));
+        setTimeout(() => apiNc.publish(`berth.tunnel.old.${session}`, Buffer.concat([Buffer.from([3]), Buffer.from('{"exitCode":4}')])), 700);
+      },
+    });
+    try {
+      const s = await new NodeTunnelClient(apiNc).exec('old', { namespace: 'default', pod: 'p', command: ['sleep', '1'] });
+      for await (const _ of s.output) void _;
+      assert.equal(await s.exitCode, 4);
+    } finally {
+      old.unsubscribe();
+    }
+  });
+});
+
 describe('node stats over NATS, with per-node users', () => {
   let nats: NatsServer;
   let nodeNc: NatsConnection;
