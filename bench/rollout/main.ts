@@ -8,7 +8,9 @@
 //     with Docker Swarm (`docker service create/scale`) on that node's own dockerd, in the
 //     same run. Targets: ≤ 15 s and faster than Swarm.
 // Run: node --import tsx bench/rollout/main.ts   (root; bounded: every wait has a deadline)
-// Env: BENCH_REPLICAS (100), BENCH_KEEP=true keeps the cluster.
+// Env: BENCH_REPLICAS (100), BENCH_KEEP=true keeps the cluster, BENCH_ONLY=A runs phase A only.
+// Failed requests are reported by kind (connect refused, reset, timeout, HTTP status) and by
+// when they happened: before the restart, during the rollout, after it completed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
@@ -48,19 +50,20 @@ async function until(what: string, ok: () => boolean, timeoutMs: number, everyMs
   }
 }
 
-function request(url: string): Promise<boolean> {
+/** '' for a 200, else what went wrong: an error code (ECONNREFUSED, ECONNRESET…), 'timeout' or 'HTTP <status>'. */
+function request(url: string): Promise<string> {
   return new Promise((resolve) => {
     const req = get(url, { agent: false, timeout: 2000 }, (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-      res.on('error', () => resolve(false));
+      res.on('end', () => resolve(res.statusCode === 200 ? '' : `HTTP ${res.statusCode ?? '?'}`));
+      res.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
     });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
   });
 }
 
-async function rollingUpdate(): Promise<{ seconds: number; failed: number; sent: number }> {
+async function rollingUpdate(): Promise<{ seconds: number; failed: number; sent: number; kinds: string }> {
   apply(`apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -96,6 +99,9 @@ spec:
   let sent = 0;
   let failed = 0;
   let running = true;
+  let phase: 'before' | 'during' | 'after' = 'before';
+  /** "ECONNREFUSED during" → count. */
+  const kinds = new Map<string, number>();
   const inflight = new Set<Promise<void>>();
   const t0 = Date.now();
   const load = (async () => {
@@ -103,8 +109,13 @@ spec:
       const due = t0 + sent * 5;
       if (Date.now() < due) await sleep(due - Date.now());
       sent++;
-      const p = request(url).then((ok) => {
-        if (!ok) failed++;
+      const sentIn = phase;
+      const p = request(url).then((err) => {
+        if (err) {
+          failed++;
+          const k = `${err} ${sentIn}`;
+          kinds.set(k, (kinds.get(k) ?? 0) + 1);
+        }
         inflight.delete(p);
       });
       inflight.add(p);
@@ -112,16 +123,19 @@ spec:
   })();
   await sleep(2000);
   const start = Date.now();
+  phase = 'during';
   berth('rollout', 'restart', 'deployment/web');
   execFileSync('node', [join(REPO, 'apps/cli/bin/berth.mjs'), 'rollout', 'status', 'deployment/web', '--timeout=120s'], { env, stdio: 'ignore' });
   const seconds = (Date.now() - start) / 1000;
+  phase = 'after';
   await sleep(2000);
   running = false;
   await load;
   await Promise.all(inflight);
   berth('delete', 'deployment', 'web');
   berth('delete', 'service', 'web');
-  return { seconds, failed, sent };
+  const sorted = [...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`);
+  return { seconds, failed, sent, kinds: sorted.join(', ') || 'none' };
 }
 
 async function scaleBerth(): Promise<number> {
@@ -167,7 +181,8 @@ async function main(): Promise<void> {
   if (up.status !== 0) throw new Error(`cluster up failed:\n${up.stdout}\n${up.stderr}`);
   try {
     const r = await rollingUpdate();
-    console.log(`A. rolling update of 10 replicas under 200 req/s: ${r.seconds.toFixed(1)} s (target ≤ 10 s), ${r.failed} of ${r.sent} requests failed (target 0)`);
+    console.log(`A. rolling update of 10 replicas under 200 req/s: ${r.seconds.toFixed(1)} s (target ≤ 10 s), ${r.failed} of ${r.sent} requests failed (target 0): ${r.kinds}`);
+    if (process.env['BENCH_ONLY'] === 'A') return;
     const berthS = await scaleBerth();
     console.log(`   berth scale 0 → ${REPLICAS}: ${berthS.toFixed(1)} s`);
     const swarmS = await scaleSwarm();
