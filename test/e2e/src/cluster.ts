@@ -14,21 +14,27 @@ export const SUBNET = '172.31.77';
 export const NODES = [`${CLUSTER}-node1`, `${CLUSTER}-node2`];
 export const nodeIP = (i: number): string => `${SUBNET}.${11 + i}`;
 
-// BERTH_E2E_HOME reuses a cluster kept by an earlier run (with BERTH_E2E_KEEP=true).
-const HOME = process.env['BERTH_E2E_HOME'] || mkdtempSync('/tmp/berth-e2e-cluster-');
-export const ENV: Record<string, string> = {
-  ...(process.env as Record<string, string>),
-  BERTH_HOME: HOME,
-  BERTH_CLUSTER: CLUSTER,
-  BERTH_NODE_SUBNET: SUBNET,
-  BERTH_API_PORT: '26443',
-  BERTH_ETCD_PORT: '22379',
-  BERTH_NATS_PORT: '24222',
-  // A dead node is noticed in 20 s and its pods evicted 5 s later (Kubernetes: 40 s, 5 min).
-  BERTH_NODE_MONITOR_GRACE_PERIOD: '20s',
-  BERTH_POD_EVICTION_TIMEOUT: '5s',
-  KUBECONFIG: join(HOME, 'config'),
-};
+// BERTH_E2E_HOME reuses a cluster kept by an earlier run (with BERTH_E2E_KEEP=true). Made on
+// first use: a suite that only imports this file leaves no empty directory behind.
+let home: string | undefined;
+const HOME = (): string => (home ??= process.env['BERTH_E2E_HOME'] || mkdtempSync('/tmp/berth-e2e-cluster-'));
+
+/** The environment `berth` and cluster.sh run with: this cluster's name, subnet, ports and home. */
+export function clusterEnv(): Record<string, string> {
+  return {
+    ...(process.env as Record<string, string>),
+    BERTH_HOME: HOME(),
+    BERTH_CLUSTER: CLUSTER,
+    BERTH_NODE_SUBNET: SUBNET,
+    BERTH_API_PORT: '26443',
+    BERTH_ETCD_PORT: '22379',
+    BERTH_NATS_PORT: '24222',
+    // A dead node is noticed in 20 s and its pods evicted 5 s later (Kubernetes: 40 s, 5 min).
+    BERTH_NODE_MONITOR_GRACE_PERIOD: '20s',
+    BERTH_POD_EVICTION_TIMEOUT: '5s',
+    KUBECONFIG: join(HOME(), 'config'),
+  };
+}
 
 export interface Result {
   code: number;
@@ -39,7 +45,7 @@ export interface Result {
 /** Runs a command to completion, never throwing on a non-zero exit. */
 export async function sh(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? SPECS, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? SPECS, env: clusterEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -85,11 +91,11 @@ export async function curlFromNode(node: string, url: string): Promise<Result> {
 export const clusterScript = (...args: string[]): Promise<Result> => sh('bash', [join(ROOT, 'deploy/local/cluster.sh'), ...args], { cwd: ROOT, timeoutMs: 30 * 60_000 });
 
 /** The pid of a node's kubelet, from the cluster's run directory. */
-export const kubeletPid = (node: string): number => Number(readFileSync(join(HOME, 'run', `${node}-kubelet.pid`), 'utf8'));
+export const kubeletPid = (node: string): number => Number(readFileSync(join(HOME(), 'run', `${node}-kubelet.pid`), 'utf8'));
 
 export async function removeCluster(): Promise<void> {
   await clusterScript('down', '--purge');
-  rmSync(HOME, { recursive: true, force: true });
+  rmSync(HOME(), { recursive: true, force: true });
 }
 
 export const execFileP = promisify(execFile);
