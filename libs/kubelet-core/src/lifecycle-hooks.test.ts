@@ -158,6 +158,22 @@ describe('preStop', () => {
     assert.equal(h.api.stored(PODS, 'default', 'web'), undefined);
   });
 
+  test('a pod gone from the API at once (force-deleted) still gets its preStop hook, within the 1 s Kubernetes always gives, then SIGTERM', async () => {
+    const seen: Array<{ at: number; text: string }> = [];
+    h = harness({ interactiveExec: recordingShell(seen) });
+    await h.add(web({ lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo draining; sleep 3; echo drained'] } } } }, { terminationGracePeriodSeconds: 30 }));
+    await h.sync('web');
+    const uid = (await h.get('web')).metadata?.uid ?? '';
+    const t0 = Date.now();
+    await h.workers.sync(uid, undefined);
+    const took = Date.now() - t0;
+    assert.deepEqual(seen.map((s) => s.text), ['draining\n'], 'the hook ran, and was cut at 1 s');
+    assert.ok(h.runtime.calls.includes('stopContainer web#0 grace=2'), h.runtime.calls.join(', '));
+    assert.ok(took >= 950 && took < 2500, `took ${took} ms`);
+    assert.ok(h.runtime.calls.some((c) => c.startsWith('removeContainer web#0')), h.runtime.calls.join(', '));
+    assert.ok(h.events.some((e) => `${e.reason} ${e.message}` === 'Killing Stopping container web'), h.events.map((e) => e.reason).join(', '));
+  });
+
   test('a sleep action is deducted from the grace period (1 s of 4 leaves 3); cut short when the grace period ends (2 s minimum after)', async () => {
     h = harness();
     await h.add(web({ lifecycle: { preStop: { sleep: { seconds: 1 } } } }, { terminationGracePeriodSeconds: 4 }, 'short'));

@@ -57,6 +57,8 @@ interface PodState {
 
 /** Kubernetes' minimumGracePeriodInSeconds: a graceful stop always leaves the process this long. */
 const MIN_GRACE_SECONDS = 2;
+/** The grace period of a pod removed from the API without one (Kubernetes: "we always supply a grace period of 1"). */
+const GONE_GRACE_SECONDS = 1;
 
 /**
  * PodWorkers reconciles each pod bound to this node with what runs in the container
@@ -444,11 +446,19 @@ export class PodWorkers {
     await this.o.runtime.stopContainer(c.id, grace);
   }
 
-  /** A pod gone from the API: remove everything it left on the node. */
+  /**
+   * A pod gone from the API (force-deleted, or deleted while this kubelet was away): stop
+   * what still runs, then remove everything it left on the node. As Kubernetes' kubelet
+   * does, the grace period is never below 1 s: a pod we knew gets its preStop hooks within
+   * it and then SIGTERM (2 s at least) before SIGKILL; an orphan found in the runtime, whose
+   * spec we never saw, gets SIGTERM and the same 2 s.
+   */
   async removePod(uid: string): Promise<void> {
     const containers = await this.o.runtime.listContainers({ podUid: uid });
+    const known = this.pods.get(uid);
+    if (known) await this.killContainers(known, containers, GONE_GRACE_SECONDS);
+    else await Promise.all(containers.filter((c) => c.state === 'running').map((c) => this.o.runtime.stopContainer(c.id, MIN_GRACE_SECONDS)));
     for (const c of containers) this.probes.stop(c.id);
-    await Promise.all(containers.filter((c) => c.state === 'running').map((c) => this.o.runtime.stopContainer(c.id, 0)));
     await Promise.all(containers.map((c) => this.o.runtime.removeContainer(c.id)));
     for (const s of await this.o.runtime.listSandboxes({ podUid: uid })) await this.o.runtime.removeSandbox(s.id);
     await this.o.volumes.tearDown(uid);
