@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { createPublicKey, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
-import { newStatusError, type KubeObject, type RequestContext, type StatusError } from '@berth/api';
+import { newStatusError, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_UID_ANNOTATION, type KubeObject, type RequestContext, type StatusError } from '@berth/api';
 import { verifyServiceAccountToken } from '@berth/certs';
 
 /** Who a call is from, as the registry sees it. */
@@ -29,9 +29,6 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
-export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
-const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
-const SA_UID_ANNOTATION = 'kubernetes.io/service-account.uid';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
 
@@ -140,7 +137,7 @@ async function serviceAccountUser(token: string, key: KeyObject, getSecret: Secr
   if (!secret || secret.metadata?.deletionTimestamp) return undefined;
   if (secret['type'] !== SERVICE_ACCOUNT_TOKEN_TYPE) return undefined;
   const annotations = secret.metadata?.annotations ?? {};
-  if (annotations[SA_UID_ANNOTATION] !== serviceAccountUid || annotations[SA_NAME_ANNOTATION] !== serviceAccountName) return undefined;
+  if (annotations[SERVICE_ACCOUNT_UID_ANNOTATION] !== serviceAccountUid || annotations[SERVICE_ACCOUNT_NAME_ANNOTATION] !== serviceAccountName) return undefined;
   const stored = (secret['data'] as Record<string, unknown> | undefined)?.['token'];
   if (typeof stored !== 'string' || !sameBytes(Buffer.from(stored, 'base64'), Buffer.from(token))) return undefined;
   return { name: sa.username, groups: [...sa.groups] };

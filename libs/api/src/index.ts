@@ -18,3 +18,4 @@ export { createThreeWayMergePatch } from './patch/three-way-merge';
 export { patchMetaFor, hasPatchMeta, type FieldPatchMeta } from './patch/patch-meta';
 export { applyDefaults } from './defaults';
 export { validateObject, validateObjectUpdate, nameValidatorFor } from './validation';
+export * from './service-account';

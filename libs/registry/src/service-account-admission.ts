@@ -10,16 +10,22 @@
  * Here such a pod is admitted without a token, so pods can be created in a namespace no
  * controller-manager has seen yet (unit tests, a namespace created a moment ago).
  */
-import { forbidden, isNotFound, qualifiedResource, type KubeObject, type ResourceInfo } from '@berth/api';
+import {
+  forbidden,
+  isNotFound,
+  qualifiedResource,
+  SERVICE_ACCOUNT_NAME_ANNOTATION,
+  SERVICE_ACCOUNT_TOKEN_TYPE,
+  SERVICE_ACCOUNT_UID_ANNOTATION,
+  type KubeObject,
+  type ResourceInfo,
+} from '@berth/api';
 import { generateName } from './name-generator';
 import type { AdmissionAttributes, AdmitFn, ResourceStore } from './resource-store';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 /** Where the token, ca.crt and namespace of the service account appear in each container. */
 export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
-export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
-export const SERVICE_ACCOUNT_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
-export const SERVICE_ACCOUNT_UID_ANNOTATION = 'kubernetes.io/service-account.uid';
 /** 0644, the mode a secret volume's files get by default. */
 const SECRET_VOLUME_DEFAULT_MODE = 420;
 

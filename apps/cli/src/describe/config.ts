@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Describers of ConfigMap, Secret and ServiceAccount. */
-import type { KubeObject } from '@berth/api';
+import { SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_UID_ANNOTATION, type KubeObject } from '@berth/api';
 import { arr, str, strMap } from './json';
 import { tryList, type DescribeContext } from './context';
 import { describeEvents } from './events';
@@ -48,7 +48,7 @@ export function describeSecret(secret: KubeObject): Promise<string> {
     for (const [k, v] of Object.entries(stringData)) sizes.set(k, Buffer.from(v, 'utf8'));
     for (const k of [...sizes.keys()].sort(byteOrder)) {
       const v = sizes.get(k) ?? Buffer.alloc(0);
-      if (k === 'token' && type === 'kubernetes.io/service-account-token') w.write(LEVEL_0, `${k}:\t${v.toString('utf8')}\n`);
+      if (k === 'token' && type === SERVICE_ACCOUNT_TOKEN_TYPE) w.write(LEVEL_0, `${k}:\t${v.toString('utf8')}\n`);
       else w.write(LEVEL_0, `${k}:\t${v.length} bytes\n`);
     }
   });
@@ -65,9 +65,9 @@ export async function describeServiceAccount(sa: KubeObject, ctx: DescribeContex
   if (!secrets.error) {
     const existing = new Set<string>();
     for (const s of secrets.items) {
-      if (str(s, 'type') === 'kubernetes.io/service-account-token') {
+      if (str(s, 'type') === SERVICE_ACCOUNT_TOKEN_TYPE) {
         const ann = strMap(s, 'metadata.annotations');
-        if (ann['kubernetes.io/service-account.name'] === name && ann['kubernetes.io/service-account.uid'] === uid) tokens.push(str(s, 'metadata.name'));
+        if (ann[SERVICE_ACCOUNT_NAME_ANNOTATION] === name && ann[SERVICE_ACCOUNT_UID_ANNOTATION] === uid) tokens.push(str(s, 'metadata.name'));
       }
       existing.add(str(s, 'metadata.name'));
     }

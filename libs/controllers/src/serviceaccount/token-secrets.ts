@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import { randomInt } from 'node:crypto';
+import { SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_UID_ANNOTATION } from '@berth/api';
 import type { coreV1 } from '@berth/api-types';
 import { SAFE_ALPHABET } from '../shared/pod-template-hash';
 
 /** A Secret. */
 export type Secret = coreV1.SecretJson;
 
-/** The type of the Secrets that hold a service account's legacy token (v1.SecretTypeServiceAccountToken). */
-export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
-/** Names the service account a token Secret belongs to (v1.ServiceAccountNameKey). */
-export const SERVICE_ACCOUNT_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
-/** The uid of that service account, so a new account of the same name does not inherit it (v1.ServiceAccountUIDKey). */
-export const SERVICE_ACCOUNT_UID_ANNOTATION = 'kubernetes.io/service-account.uid';
+export { SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_UID_ANNOTATION };
 /** The data keys of a token Secret, as pods see them in /var/run/secrets/kubernetes.io/serviceaccount. */
 export const TOKEN_KEY = 'token';
 export const NAMESPACE_KEY = 'namespace';
