@@ -53,12 +53,20 @@ export function unauthorized(): StatusError {
 export function createAuthenticator(opts: AuthenticatorOptions): (req: AuthenticationRequest) => Promise<User> {
   const cas = parseCaBundle(opts.clientCa);
   const now = opts.now ?? Date.now;
+  // Every call of a connection presents the same certificate: parse and verify it once.
+  const certs = new Map<string, CertificateIdentity | undefined>();
   return async (req) => {
     const raw = req.getAuthContext()?.sslPeerCertificate?.raw;
     if (raw && raw.length > 0) {
-      const user = certificateUser(raw, cas, now());
-      if (!user) throw unauthorized();
-      return user;
+      const der = raw.toString('base64');
+      let id = certs.get(der);
+      if (id === undefined && !certs.has(der)) {
+        if (certs.size >= MAX_CACHED_CERTIFICATES) certs.clear();
+        certs.set(der, (id = certificateIdentity(raw, cas)));
+      }
+      const t = now();
+      if (!id || t < id.notBefore || t > id.notAfter) throw unauthorized();
+      return id.user;
     }
     const token = bearerToken(req.metadata.get('authorization'));
     if (token === undefined) throw unauthorized();
@@ -95,6 +103,22 @@ export function parseCaBundle(pem: string | Buffer): X509Certificate[] {
 
 /** The user of a client certificate (DER), or undefined when it is not one of ours or not usable. */
 export function certificateUser(raw: Buffer, cas: X509Certificate[], now: number): User | undefined {
+  const id = certificateIdentity(raw, cas);
+  return id && id.notBefore <= now && now <= id.notAfter ? id.user : undefined;
+}
+
+/** Certificates remembered by the authenticator (components and nodes: a few dozen). */
+const MAX_CACHED_CERTIFICATES = 1000;
+
+/** Who a client certificate speaks for, and when both it and its issuer are valid. */
+interface CertificateIdentity {
+  user: User;
+  notBefore: number;
+  notAfter: number;
+}
+
+/** The identity of a client certificate signed by a CA of the bundle, whatever the time; undefined when it has none. */
+function certificateIdentity(raw: Buffer, cas: X509Certificate[]): CertificateIdentity | undefined {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(raw);
@@ -103,20 +127,17 @@ export function certificateUser(raw: Buffer, cas: X509Certificate[], now: number
   }
   if (cert.ca) return undefined;
   const issuer = cas.find((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey));
-  if (!issuer || !within(cert, now) || !within(issuer, now)) return undefined;
+  if (!issuer) return undefined;
+  const notBefore = Math.max(Date.parse(cert.validFrom), Date.parse(issuer.validFrom));
+  const notAfter = Math.min(Date.parse(cert.validTo), Date.parse(issuer.validTo));
+  if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) return undefined;
   const eku = cert.keyUsage as string[] | undefined;
   if (eku && !eku.includes(CLIENT_AUTH) && !eku.includes(ANY_EXTENDED_KEY_USAGE)) return undefined;
   const subject = cert.toLegacyObject().subject as unknown as Record<string, string | string[] | undefined>;
   const cn = subject['CN'];
   if (typeof cn !== 'string' || cn === '') return undefined;
   const o = subject['O'];
-  return { name: cn, groups: o === undefined ? [] : typeof o === 'string' ? [o] : [...o] };
-}
-
-function within(cert: X509Certificate, now: number): boolean {
-  const from = Date.parse(cert.validFrom);
-  const to = Date.parse(cert.validTo);
-  return Number.isFinite(from) && Number.isFinite(to) && from <= now && now <= to;
+  return { user: { name: cn, groups: o === undefined ? [] : typeof o === 'string' ? [o] : [...o] }, notBefore, notAfter };
 }
 
 /** The token of an `authorization: Bearer <token>` header (the first one), as Kubernetes reads it. */
