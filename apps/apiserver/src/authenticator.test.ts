@@ -69,11 +69,11 @@ describe('authenticator', () => {
   test('a client certificate of the CA: its CN is the user, its O values the groups', async () => {
     reset();
     const admin = await issueCertificate(ca, { commonName: 'admin', organizations: ['system:masters', 'ops'], usage: 'client' });
-    assert.deepEqual(await authenticator()(request({ cert: admin.cert })), { name: 'admin', groups: ['system:masters', 'ops'] });
+    assert.deepEqual(await authenticator()(request({ cert: admin.cert })), { name: 'admin', groups: ['system:masters', 'ops', 'system:authenticated'] });
     const kubelet = await issueCertificate(ca, { commonName: 'system:node:n1', organizations: ['system:nodes'], usage: 'both' });
-    assert.deepEqual(await authenticator()(request({ cert: kubelet.cert })), { name: 'system:node:n1', groups: ['system:nodes'] });
+    assert.deepEqual(await authenticator()(request({ cert: kubelet.cert })), { name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] });
     const loner = await issueCertificate(ca, { commonName: 'alice', usage: 'client' });
-    assert.deepEqual(await authenticator()(request({ cert: loner.cert })), { name: 'alice', groups: [] });
+    assert.deepEqual(await authenticator()(request({ cert: loner.cert })), { name: 'alice', groups: ['system:authenticated'] });
   });
 
   test('the certificate wins over a token; a bad certificate is not saved by a good token', async () => {

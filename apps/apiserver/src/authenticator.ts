@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { createPublicKey, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
-import { newStatusError, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_UID_ANNOTATION, type KubeObject, type RequestContext, type StatusError } from '@berth/api';
+import { AUTHENTICATED_GROUP, newStatusError, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_UID_ANNOTATION, type KubeObject, type RequestContext, type StatusError } from '@berth/api';
 import { verifyServiceAccountToken } from '@berth/certs';
 
 /** Who a call is from, as the registry sees it. */
@@ -21,10 +21,10 @@ export type SecretLookup = (namespace: string, name: string) => Promise<KubeObje
 export interface AuthenticatorOptions {
   /** The client CA bundle, PEM (--client-ca-file): client certificates must be issued by one of its CAs. */
   clientCa: string | Buffer;
-  /** Verifies service-account tokens (see parseServiceAccountKey). */
-  serviceAccountKey: KeyObject;
+  /** Verifies service-account tokens (see parseServiceAccountKey); without it bearer tokens are refused. */
+  serviceAccountKey?: KeyObject;
   /** Where the Secret a token names is read: deleting it revokes the token. */
-  getSecret: SecretLookup;
+  getSecret?: SecretLookup;
   /** The clock for certificate validity (tests). */
   now?: () => number;
 }
@@ -69,7 +69,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): (req: Authentic
       return id.user;
     }
     const token = bearerToken(req.metadata.get('authorization'));
-    if (token === undefined) throw unauthorized();
+    if (token === undefined || !opts.serviceAccountKey || !opts.getSecret) throw unauthorized();
     const user = await serviceAccountUser(token, opts.serviceAccountKey, opts.getSecret);
     if (!user) throw unauthorized();
     return user;
@@ -137,7 +137,8 @@ function certificateIdentity(raw: Buffer, cas: X509Certificate[]): CertificateId
   const cn = subject['CN'];
   if (typeof cn !== 'string' || cn === '') return undefined;
   const o = subject['O'];
-  return { user: { name: cn, groups: o === undefined ? [] : typeof o === 'string' ? [o] : [...o] }, notBefore, notAfter };
+  const groups = o === undefined ? [] : typeof o === 'string' ? [o] : [...o];
+  return { user: { name: cn, groups: withAuthenticated(groups) }, notBefore, notAfter };
 }
 
 /** The token of an `authorization: Bearer <token>` header (the first one), as Kubernetes reads it. */
@@ -161,7 +162,12 @@ async function serviceAccountUser(token: string, key: KeyObject, getSecret: Secr
   if (annotations[SERVICE_ACCOUNT_UID_ANNOTATION] !== serviceAccountUid || annotations[SERVICE_ACCOUNT_NAME_ANNOTATION] !== serviceAccountName) return undefined;
   const stored = (secret['data'] as Record<string, unknown> | undefined)?.['token'];
   if (typeof stored !== 'string' || !sameBytes(Buffer.from(stored, 'base64'), Buffer.from(token))) return undefined;
-  return { name: sa.username, groups: [...sa.groups] };
+  return { name: sa.username, groups: withAuthenticated(sa.groups) };
+}
+
+/** Every authenticated user is also in system:authenticated (Kubernetes' AuthenticatedGroupAdder). */
+function withAuthenticated(groups: readonly string[]): string[] {
+  return groups.includes(AUTHENTICATED_GROUP) ? [...groups] : [...groups, AUTHENTICATED_GROUP];
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {

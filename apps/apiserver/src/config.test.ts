@@ -32,6 +32,15 @@ describe('apiserver config', () => {
     assert.throws(() => compileApiserverConfig(['--insecure', '--service-account-key-file', 'sa.pub'], {}), /--service-account-key-file needs TLS/);
   });
 
+  test('--authorization-mode: AlwaysAllow by default, RBAC only with authenticated callers', () => {
+    const tls = ['--tls-cert-file', 'c.pem', '--tls-private-key-file', 'k.pem', '--client-ca-file', 'ca.pem'];
+    assert.equal(compileApiserverConfig(tls, {}).authorizationMode, 'AlwaysAllow');
+    assert.equal(compileApiserverConfig([...tls, '--authorization-mode', 'RBAC'], {}).authorizationMode, 'RBAC');
+    assert.equal(compileApiserverConfig(tls, { BERTH_AUTHORIZATION_MODE: 'RBAC' }).authorizationMode, 'RBAC');
+    assert.throws(() => compileApiserverConfig(['--insecure', '--authorization-mode', 'RBAC'], {}), /--authorization-mode RBAC needs authenticated callers/);
+    assert.throws(() => compileApiserverConfig([...tls, '--authorization-mode', 'Node,RBAC'], {}), /--authorization-mode: invalid value "Node,RBAC": want RBAC or AlwaysAllow/);
+  });
+
   test('the advertise address defaults to a specific bind address, never a wildcard or loopback', () => {
     const tls = ['--tls-cert-file', 'c.pem', '--tls-private-key-file', 'k.pem'];
     assert.deepEqual(compileApiserverConfig([...tls, '--bind-address', '172.31.0.1:6443'], {}).advertise, { ip: '172.31.0.1', port: 6443 });

@@ -19,6 +19,11 @@ export interface ApiserverConfig {
    * client certificate; it needs TLS with a client CA.
    */
   serviceAccountKeyFile?: string;
+  /**
+   * --authorization-mode: AlwaysAllow (the default, as in kube-apiserver) or RBAC, which
+   * needs authenticated callers (TLS with a client CA).
+   */
+  authorizationMode?: 'AlwaysAllow' | 'RBAC';
   logLevel: string;
   /** Events kept per resource for resuming watches (kube-apiserver's --default-watch-cache-size). */
   watchCacheSize: number;
@@ -45,6 +50,7 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
       'tls-private-key-file': { type: 'string' },
       'client-ca-file': { type: 'string' },
       'service-account-key-file': { type: 'string' },
+      'authorization-mode': { type: 'string' },
       insecure: { type: 'boolean' },
       'log-level': { type: 'string' },
       'default-watch-cache-size': { type: 'string' },
@@ -79,6 +85,10 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
   if (serviceAccountKeyFile && (insecure || !clientCaFile)) {
     throw new ConfigError('--service-account-key-file needs TLS with --client-ca-file (callers authenticate with a client certificate or a service-account token)');
   }
+  const authorizationMode = authorizationModeOf(values['authorization-mode'] ?? env['BERTH_AUTHORIZATION_MODE'] ?? 'AlwaysAllow');
+  if (authorizationMode === 'RBAC' && (insecure || !clientCaFile)) {
+    throw new ConfigError('--authorization-mode RBAC needs authenticated callers: TLS with --client-ca-file');
+  }
   if (insecure && !/^(127\.|localhost:|\[::1\]:)/.test(bindAddress)) {
     throw new ConfigError(`--insecure serves plaintext and is allowed on loopback only, not on ${bindAddress}`);
   }
@@ -106,6 +116,17 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
     natsUrl: values['nats-url'] ?? env['BERTH_NATS_URL'] ?? '',
     ...(insecure ? {} : { tls: { certFile: certFile ?? '', keyFile: keyFile ?? '', ...(clientCaFile ? { clientCaFile } : {}) } }),
     ...(serviceAccountKeyFile ? { serviceAccountKeyFile } : {}),
+    authorizationMode,
     logLevel: values['log-level'] ?? env['BERTH_LOG_LEVEL'] ?? 'info',
   };
+}
+
+/**
+ * kube-apiserver takes an ordered list of modes. Berth has two, and one at a time: RBAC
+ * (nodes are granted through the system:nodes group, so there is no Node mode) or AlwaysAllow.
+ */
+function authorizationModeOf(value: string): 'AlwaysAllow' | 'RBAC' {
+  const modes = value.split(',').map((m) => m.trim()).filter(Boolean);
+  if (modes.length === 1 && (modes[0] === 'RBAC' || modes[0] === 'AlwaysAllow')) return modes[0];
+  throw new ConfigError(`--authorization-mode: invalid value "${value}": want RBAC or AlwaysAllow (Berth grants nodes through RBAC's system:nodes group; there is no Node mode)`);
 }

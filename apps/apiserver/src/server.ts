@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isNotFound, type KubeObject } from '@berth/api';
+import { alwaysAllow, isNotFound, type ApiBackend, type Authorizer, type KubeObject } from '@berth/api';
+import { AuthorizingBackend, bootstrapClusterRoleBindings, bootstrapClusterRoles, ensureBootstrapPolicy, RbacAuthorizer, withPrivilegedGroup, type PolicySource } from '@berth/authorization';
 import { createApiServer } from '@berth/grpc';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@berth/observability';
 import { Registry, type EventSource, type NodeExecSource, type NodeLogSource, type NodeStatsSource } from '@berth/registry';
@@ -55,8 +56,12 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     } else {
       logger.warn('no --nats-url: the events resource, logs, exec and node stats are unavailable');
     }
-    const registry = new Registry({
+    // RBAC reads its policy from the registry's watch caches (filled by registry.start()).
+    const rbac = config.authorizationMode === 'RBAC' ? new RbacAuthorizer(registryPolicySource(() => registry)) : undefined;
+    const authorizer: Authorizer = rbac ? withPrivilegedGroup(rbac) : alwaysAllow;
+    const registry: Registry = new Registry({
       storage,
+      authorizer,
       watchCacheCapacity: config.watchCacheSize,
       services: config.services,
       ...(events ? { events } : {}),
@@ -67,6 +72,12 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     });
     await registry.start();
     stops.push(() => registry.stop());
+    if (rbac) await ensureBootstrapPolicy(registry, bootstrapClusterRoles(), bootstrapClusterRoleBindings());
+    const backend: ApiBackend = new AuthorizingBackend(registry, {
+      authorizer,
+      ...(rbac ? { rules: rbac } : {}),
+      onDenied: (a) => logger.info({ user: a.user.name, groups: a.user.groups, verb: a.verb, group: a.apiGroup, resource: a.resource, subresource: a.subresource, namespace: a.namespace, name: a.name }, 'RBAC: denied'),
+    });
     if (config.advertise) {
       // Re-asserted periodically: another replica's write or a user's delete is repaired.
       const timer = setInterval(() => registry.reconcileKubernetesEndpoints().catch((err: unknown) => logger.warn({ err }, 'kubernetes endpoints')), 10_000);
@@ -75,23 +86,25 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     }
     const metrics = createMetricsRegistry('apiserver');
     const clientCa = config.tls?.clientCaFile ? readFileSync(config.tls.clientCaFile) : undefined;
-    // With a service-account key, a caller without a client certificate gets past TLS and must
-    // show a token instead: every call is authenticated (authenticator.ts). Without one, TLS
-    // alone turns away callers without a certificate of the client CA, as before.
-    const authenticate =
-      config.serviceAccountKeyFile && clientCa
-        ? createAuthenticator({ clientCa, serviceAccountKey: readServiceAccountKey(config.serviceAccountKeyFile), getSecret: secretLookup(registry) })
-        : undefined;
+    // Every call is authenticated once there is a client CA (authenticator.ts). With a
+    // service-account key, a caller without a client certificate gets past TLS and must show
+    // a token instead; without one, TLS turns away callers without a certificate of the CA.
+    const authenticate = clientCa
+      ? createAuthenticator({
+          clientCa,
+          ...(config.serviceAccountKeyFile ? { serviceAccountKey: readServiceAccountKey(config.serviceAccountKeyFile), getSecret: secretLookup(registry) } : {}),
+        })
+      : undefined;
     const credentials = config.tls
       ? {
           cert: readFileSync(config.tls.certFile),
           key: readFileSync(config.tls.keyFile),
           ...(clientCa ? { clientCa } : {}),
-          ...(authenticate ? { clientCertOptional: true } : {}),
+          ...(config.serviceAccountKeyFile ? { clientCertOptional: true } : {}),
         }
       : undefined;
     const api = await createApiServer({
-      backend: registry,
+      backend,
       address: config.bindAddress,
       tls: credentials,
       logger,
@@ -136,5 +149,16 @@ function secretLookup(registry: Registry): (namespace: string, name: string) => 
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  };
+}
+
+/** RBAC's policy, as the registry's watch caches have it. */
+function registryPolicySource(registry: () => Registry): PolicySource {
+  const rbac = (resource: string) => registry().store('rbac.authorization.k8s.io', resource);
+  return {
+    clusterRoleBindings: () => rbac('clusterrolebindings').listCached(''),
+    roleBindings: (namespace) => rbac('rolebindings').listCached(namespace),
+    clusterRole: (name) => rbac('clusterroles').getCached('', name),
+    role: (namespace, name) => rbac('roles').getCached(namespace, name),
   };
 }

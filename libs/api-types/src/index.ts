@@ -2,6 +2,7 @@
 
 import * as apiV1 from './generated/berth/api/v1/resources_pb';
 import * as appsV1 from './generated/berth/apps/v1/apps_pb';
+import * as authorizationV1 from './generated/berth/authorization/v1/authorization_pb';
 import * as autoscalingV1 from './generated/berth/autoscaling/v1/autoscaling_pb';
 import * as batchV1 from './generated/berth/batch/v1/batch_pb';
 import * as certificatesV1 from './generated/berth/certificates/v1/certificates_pb';
@@ -17,6 +18,7 @@ import * as rpcStatusPb from './generated/google/rpc/status_pb';
 
 export { apiV1 };
 export { appsV1 };
+export { authorizationV1 };
 export { autoscalingV1 };
 export { batchV1 };
 export { certificatesV1 };
@@ -34,6 +36,7 @@ export { rpcStatusPb };
 export const allFiles = [
   apiV1.file_berth_api_v1_resources,
   appsV1.file_berth_apps_v1_apps,
+  authorizationV1.file_berth_authorization_v1_authorization,
   autoscalingV1.file_berth_autoscaling_v1_autoscaling,
   batchV1.file_berth_batch_v1_batch,
   certificatesV1.file_berth_certificates_v1_certificates,

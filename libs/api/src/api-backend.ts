@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import type { UserInfo } from './authorization';
 import type { DeleteOptions, KubeObject, ObjectList, WatchEvent } from './object';
 
 /** Which object or collection a request is about (the gRPC ResourceRef). */
@@ -17,7 +18,12 @@ export interface ResourceRef {
 
 /** Who is asking, once authentication exists; also the request's cancellation. */
 export interface RequestContext {
-  user?: { name: string; groups: string[] };
+  user?: UserInfo;
+  /**
+   * Who the caller asks to act as (kubectl's --as and --as-group): the authorizing layer
+   * checks that the caller may impersonate them, then replaces `user`.
+   */
+  impersonate?: { user: string; groups: string[] };
   signal?: AbortSignal;
 }
 

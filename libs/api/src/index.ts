@@ -19,3 +19,4 @@ export { patchMetaFor, hasPatchMeta, type FieldPatchMeta } from './patch/patch-m
 export { applyDefaults } from './defaults';
 export { validateObject, validateObjectUpdate, nameValidatorFor } from './validation';
 export * from './service-account';
+export * from './authorization';

@@ -94,6 +94,11 @@ const ENTRIES: Entry[] = [
     group: 'apps', kind: 'StatefulSet', resource: 'statefulsets', shortNames: ['sts'], namespaced: true, pkg: 'apps',
     subresources: ['status', 'scale'], categories: ['all'], legacyVersions: ['apps/v1beta1', 'apps/v1beta2'],
   },
+  // authorization.k8s.io/v1: questions to the authorizer, answered and never stored
+  { group: 'authorization.k8s.io', kind: 'LocalSubjectAccessReview', resource: 'localsubjectaccessreviews', namespaced: true, pkg: 'authorization', verbs: ['create'] },
+  { group: 'authorization.k8s.io', kind: 'SelfSubjectAccessReview', resource: 'selfsubjectaccessreviews', namespaced: false, pkg: 'authorization', verbs: ['create'] },
+  { group: 'authorization.k8s.io', kind: 'SelfSubjectRulesReview', resource: 'selfsubjectrulesreviews', namespaced: false, pkg: 'authorization', verbs: ['create'] },
+  { group: 'authorization.k8s.io', kind: 'SubjectAccessReview', resource: 'subjectaccessreviews', namespaced: false, pkg: 'authorization', verbs: ['create'] },
   // autoscaling/v1
   {
     group: 'autoscaling', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', shortNames: ['hpa'], namespaced: true,

@@ -58,6 +58,12 @@ export interface GrpcApiClientOptions {
    * every call, streams included: how a pod authenticates instead of with a client certificate.
    */
   token?: string;
+  /**
+   * Act as this user (and groups) instead of the authenticated one (kubectl's --as and
+   * --as-group): sent as impersonate-user / impersonate-group metadata; the caller must
+   * be allowed to impersonate them.
+   */
+  impersonate?: { user: string; groups?: string[] };
   /** Deadline of each unary call (default 30 s). Watches have none: they end by signal or server timeout. */
   timeoutMs?: number;
   /** How long to wait for a connection to one address before trying the next (default 5 s). */
@@ -90,6 +96,7 @@ export class GrpcApiClient implements ApiClient {
   private readonly connectTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly token: string | undefined;
+  private readonly impersonate: { user: string; groups?: string[] } | undefined;
   private nextEndpoint = 0;
 
   constructor(opts: GrpcApiClientOptions) {
@@ -109,6 +116,7 @@ export class GrpcApiClient implements ApiClient {
       throw new Error('GrpcApiClient: the token must be non-empty printable ASCII without spaces');
     }
     this.token = opts.token;
+    this.impersonate = opts.impersonate;
   }
 
   async create<T extends KubeObject>(type: ResourceType, namespace: string, obj: T, opts: WriteOptions = {}): Promise<T> {
@@ -493,10 +501,14 @@ export class GrpcApiClient implements ApiClient {
     throw fromGrpcError(lastError, lastAddress);
   }
 
-  /** The metadata sent with each call: the bearer token, when there is one. */
+  /** The metadata sent with each call: the bearer token and impersonation, when there are. */
   private metadata(): grpc.Metadata {
     const md = new grpc.Metadata();
     if (this.token) md.set('authorization', `Bearer ${this.token}`);
+    if (this.impersonate) {
+      md.set('impersonate-user', this.impersonate.user);
+      for (const g of this.impersonate.groups ?? []) md.add('impersonate-group', g);
+    }
     return md;
   }
 

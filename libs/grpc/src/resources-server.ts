@@ -98,7 +98,8 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
 
   const context = async (call: CallInfo, signal: AbortSignal): Promise<RequestContext> => {
     const user = opts.authenticate ? await opts.authenticate(call) : undefined;
-    return user ? { user, signal } : { signal };
+    const impersonate = impersonationOf(call.metadata);
+    return { ...(user ? { user } : {}), ...(impersonate ? { impersonate } : {}), signal };
   };
 
   const observe = (service: string, method: string, request: unknown, start: number, code: grpc.status): void => {
@@ -584,4 +585,18 @@ class OptionalClientCertCredentials extends grpc.ServerCredentials {
   _equals(other: grpc.ServerCredentials): boolean {
     return other === this;
   }
+}
+
+/** Metadata keys of impersonation, as Kubernetes' headers (kubectl --as, --as-group). */
+export const IMPERSONATE_USER = 'impersonate-user';
+export const IMPERSONATE_GROUP = 'impersonate-group';
+
+/** The identity a call asks to act as, if it asks: the authorizing backend decides whether it may. */
+function impersonationOf(md: CallInfo['metadata']): RequestContext['impersonate'] {
+  const text = (values: Array<string | Buffer>): string[] => values.map((v) => (typeof v === 'string' ? v : v.toString()));
+  const user = text(md.get(IMPERSONATE_USER))[0];
+  const groups = text(md.get(IMPERSONATE_GROUP));
+  if (user === undefined && groups.length === 0) return undefined;
+  // A group without a user is refused later, as Kubernetes refuses it (the user is required).
+  return { user: user ?? '', groups };
 }

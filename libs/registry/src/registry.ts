@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import {
   allResources,
+  alwaysAllow,
   applyJsonPatch,
   applyMergePatch,
   applyStrategicMergePatch,
@@ -18,6 +19,7 @@ import {
   resourceFor,
   type ApiBackend,
   type ApiResourceInfo,
+  type Authorizer,
   type BackendListOptions,
   type BackendWatchOptions,
   type BackendWriteOptions,
@@ -38,6 +40,7 @@ import {
 } from '@berth/api';
 import type { Storage } from '@berth/storage';
 import type { EventSource, NodeExecSource, NodeLogSource, NodeStatsSource } from './event-source';
+import { answerReview } from './access-review';
 import { strategyFor } from './kind-strategies';
 import { ResourceStore, type AdmitFn } from './resource-store';
 import { replicasFromScale, scaleOf } from './scale';
@@ -50,6 +53,8 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 
 /** Resources that are not kept in etcd, or not as objects of their own. */
 const VIRTUAL = new Set(['events', 'bindings']);
+/** The group of the access reviews: answered by the authorizer, never stored. */
+const REVIEWS_GROUP = 'authorization.k8s.io';
 
 export interface RegistryOptions {
   storage: Storage;
@@ -69,6 +74,8 @@ export interface RegistryOptions {
   nodeStats?: NodeStatsSource;
   /** This apiserver's address for the `kubernetes` Service's endpoints (--advertise-address). */
   advertise?: ApiserverEndpoint;
+  /** Answers the authorization.k8s.io reviews (default: everything is allowed). */
+  authorizer?: Authorizer;
 }
 
 /**
@@ -95,7 +102,7 @@ export class Registry implements ApiBackend {
       if (isServices(info) && op !== 'DELETE') return this.allocator.allocate(obj, old);
     };
     for (const info of allResources()) {
-      if (VIRTUAL.has(info.resource) && info.group === '') continue;
+      if ((VIRTUAL.has(info.resource) && info.group === '') || info.group === REVIEWS_GROUP) continue;
       this.stores.set(storeKey(info.group, info.resource), new ResourceStore(strategyFor(info), opts.storage, admit, opts.watchCacheCapacity));
     }
     this.versionInfo = {
@@ -180,8 +187,13 @@ export class Registry implements ApiBackend {
     }));
   }
 
-  async create(_ctx: RequestContext, ref: ResourceRef, body: unknown, opts: BackendWriteOptions): Promise<{ object: KubeObject; warnings: string[] }> {
+  async create(ctx: RequestContext, ref: ResourceRef, body: unknown, opts: BackendWriteOptions): Promise<{ object: KubeObject; warnings: string[] }> {
     const info = this.info(ref);
+    if (info.group === REVIEWS_GROUP) {
+      const { object, warnings } = this.decode(info, body, opts);
+      const caller = ctx.user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] };
+      return { object: answerReview(this.opts.authorizer ?? alwaysAllow, info, ref.namespace, object, caller), warnings };
+    }
     if (info.group === '' && info.resource === 'pods' && ref.subresource === 'binding') {
       return { object: await this.bind(ref, body, opts), warnings: [] };
     }
@@ -483,8 +495,10 @@ export class Registry implements ApiBackend {
 
   store(group: string, resource: string): ResourceStore {
     const s = this.stores.get(storeKey(group, resource));
-    if (!s) throw notFound({ resource, name: '' });
-    return s;
+    if (s) return s;
+    // A kind that is served but not stored (the reviews) has only the verbs it lists.
+    if (group === REVIEWS_GROUP && resourceFor(group, resource)) throw methodNotSupported(resource, 'this request');
+    throw notFound({ resource, name: '' });
   }
 }
 

@@ -140,6 +140,11 @@ export class ResourceStore {
     return { resource: this.resourceName, name, kind: qualifiedKind(this.info), group: this.info.group };
   }
 
+  /** The objects of a namespace ("" for a cluster-scoped resource) as the watch cache has them. */
+  listCached(namespace: string): KubeObject[] {
+    return this.cache.list(namespace ? { keyPrefix: `${this.prefix}${namespace}/` } : {}).items;
+  }
+
   /** The object as the watch cache has it: possibly a moment old, without a storage round trip. */
   getCached(namespace: string, name: string): KubeObject | undefined {
     return this.cache.get(this.key(namespace, name));
