@@ -4,5 +4,5 @@ export type { CliClient, CommandContext, ConnectionInfo, Output, Terminal } from
 export { formatError, CliError, UsageError, ContextError, ExitCodeError } from './commands/errors';
 export * from './config/kubeconfig';
 export { KubeconfigStore, type KubeconfigFile } from './config/store';
-export { connectionFor, parseServerUrl, parseRequestTimeout } from './config/connection';
+export { connectionFor, grpcClientOptions, impersonationFor, parseServerUrl, parseRequestTimeout } from './config/connection';
 export { BASH_SCRIPT, ZSH_SCRIPT, complete } from './completion/completion';

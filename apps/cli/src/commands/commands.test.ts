@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { badRequest, type ExecInput, type ExecOutput, type KubeObject, type PodExecOptions } from '@berth/api';
+import { badRequest, newStatusError, type ExecInput, type ExecOutput, type KubeObject, type PodExecOptions } from '@berth/api';
 import type { FakeApi } from '@berth/client/testing';
 import type { Terminal } from './context';
 import { goDuration } from './top';
@@ -114,6 +114,39 @@ describe('get', () => {
     assert.match(byFile, /^replicaset\.apps\/go-demo-2-db /m);
   });
 
+  test('a type that fails does not stop the others: its error comes last, once, and the exit code is 1', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', '-f', 'svc/go-demo-2.yml']);
+    const refuse = (resource: string) => () => {
+      throw newStatusError('Forbidden', `${resource} is forbidden: User "jdoe" cannot list ${resource} in the namespace "default"`);
+    };
+    api.prependReactor('list', 'services', refuse('services'));
+    api.prependReactor('list', 'pods', refuse('pods'));
+    const some = await berth(api, ['get', 'pods,svc,rs']);
+    assert.equal(some.code, 1);
+    assert.match(some.stdout, /^replicaset\.apps\/go-demo-2-api /m);
+    assert.doesNotMatch(some.stdout, /service\//);
+    assert.equal(
+      some.stderr,
+      'Error from server (Forbidden): pods is forbidden: User "jdoe" cannot list pods in the namespace "default"\n' +
+        'Error from server (Forbidden): services is forbidden: User "jdoe" cannot list services in the namespace "default"\n',
+    );
+    // Nothing allowed at all (the book's jdoe before any binding): one error per type, no "No resources found".
+    api.prependReactor('list', '*', (a) => refuse(a.group ? `${a.resource}.${a.group}` : a.resource)());
+    const none = await berth(api, ['get', 'all']);
+    assert.equal(none.code, 1);
+    assert.equal(none.stdout, '');
+    const lines = none.stderr.trim().split('\n');
+    assert.ok(lines.length > 3);
+    assert.ok(lines.every((l) => /^Error from server \(Forbidden\): \S+ is forbidden: User "jdoe" cannot list /.test(l)), none.stderr);
+    assert.match(none.stderr, /^Error from server \(Forbidden\): deployments\.apps is forbidden/m);
+    assert.deepEqual(await berth(api, ['get', 'pods']), {
+      code: 1,
+      stdout: '',
+      stderr: 'Error from server (Forbidden): pods is forbidden: User "jdoe" cannot list pods in the namespace "default"\n',
+    });
+  });
+
   test('-w prints the list, then each change', async () => {
     const api = fakeApi();
     await berth(api, ['create', '-f', 'pod/db.yml']);
@@ -138,6 +171,26 @@ describe('describe', () => {
     assert.equal(r.code, 0);
     assert.equal((r.stdout.match(/^Name: /gm) ?? []).length, 2);
     assert.equal((await berth(api, ['describe', 'svc', 'zzz'])).stderr, 'Error from server (NotFound): services "zzz" not found\n');
+  });
+
+  test('events the user may not list leave the Events empty, as in kubectl', async () => {
+    const api = fakeApi();
+    await berth(api, ['create', 'rolebinding', 'jdoe', '--clusterrole', 'view', '--user', 'jdoe']);
+    await berth(api, ['create', '-f', 'pod/db.yml']);
+    api.prependReactor('list', 'events', () => {
+      throw newStatusError('Forbidden', 'events is forbidden: User "jdoe" cannot list events in the namespace "default"');
+    });
+    const pod = await berth(api, ['describe', 'pod', 'db']);
+    assert.equal(pod.code, 0, pod.stderr);
+    assert.match(pod.stdout, /^Events: +<none>$/m);
+    const rb = await berth(api, ['describe', 'rolebinding', 'jdoe']);
+    assert.deepEqual(rb, {
+      code: 0,
+      stdout:
+        'Name:         jdoe\nLabels:       <none>\nAnnotations:  <none>\nRole:\n  Kind:  ClusterRole\n  Name:  view\n' +
+        'Subjects:\n  Kind  Name  Namespace\n  ----  ----  ---------\n  User  jdoe  \n',
+      stderr: '',
+    });
   });
 });
 
@@ -320,7 +373,7 @@ describe('generators, run and expose', () => {
   });
 });
 
-describe('nodes, auth, logs and exec, info', () => {
+describe('nodes, logs and exec, info', () => {
   test('cordon, uncordon and drain', async () => {
     const api = fakeApi();
     api.seed(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: {} });
@@ -347,10 +400,8 @@ describe('nodes, auth, logs and exec, info', () => {
     assert.equal((await berth(api, ['uncordon', 'n1'])).stdout, 'node/n1 uncordoned\n');
   });
 
-  test('auth can-i says yes (no authorization yet); logs reach the NodeProxy with the flags\' options', async () => {
+  test('logs reach the NodeProxy with the flags\' options', async () => {
     const api = fakeApi();
-    assert.equal((await berth(api, ['auth', 'can-i', 'get', 'pods', '--as', 'jdoe'])).stdout, 'yes\n');
-    assert.equal((await berth(api, ['auth', 'can-i', '*', '*'])).stdout, 'yes\n');
     await berth(api, ['create', '-f', 'pod/db.yml']);
     // The apiserver's NodeProxy, stood in for: it sees what the flags asked for.
     const asked: unknown[] = [];
@@ -529,7 +580,7 @@ describe('nodes, auth, logs and exec, info', () => {
     assert.ok(res.some((l) => /^deployments +deploy +apps\/v1 +true +Deployment$/.test(l)));
     assert.ok(!(await berth(api, ['api-resources', '--namespaced=false'])).stdout.includes('Deployment'));
     assert.match((await berth(api, ['api-resources', '-o', 'name'])).stdout, /^deployments\.apps$/m);
-    assert.match((await berth(api, ['api-versions'])).stdout, /^apps\/v1\nautoscaling\/v1\n/m);
+    assert.match((await berth(api, ['api-versions'])).stdout, /^apps\/v1\nauthorization\.k8s\.io\/v1\nautoscaling\/v1\n/m);
     const explain = (await berth(api, ['explain', 'pod.spec.containers'])).stdout;
     assert.match(explain, /^KIND:       Pod\nVERSION:    v1\n\nFIELD: containers <\[\]Container>\n/);
     assert.match(explain, /^  image\t<string>\n    Image reference/m);

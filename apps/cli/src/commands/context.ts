@@ -61,6 +61,8 @@ export interface ConnectionInfo {
   tls?: { ca: Buffer; cert?: Buffer; key?: Buffer; serverName?: string };
   /** Bearer token (--token, or the user's token / tokenFile), e.g. a service account's. */
   token?: string;
+  /** Whom to act as (--as/--as-group, or the user's `as`/`as-groups`); the server checks that the caller may. */
+  impersonate?: { user: string; groups?: string[] };
   timeoutMs?: number;
 }
 

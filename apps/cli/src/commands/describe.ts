@@ -12,7 +12,12 @@ import { noResourcesMessage } from './get';
 
 const EVENTS = { group: '', version: 'v1', resource: 'events' };
 
-/** The events about one object: by involvedObject name, then narrowed to its uid. */
+/**
+ * The events about one object: by involvedObject name, then narrowed to its uid. As in
+ * kubectl (`events, _ = searchEvents(...)`), events that cannot be read (a user not
+ * allowed to list them, a server without an event stream) leave the list empty rather
+ * than failing the describe.
+ */
 export async function eventsFor(ctx: CommandContext, info: ResourceInfo, obj: KubeObject): Promise<KubeObject[]> {
   const name = obj.metadata?.name ?? '';
   const ns = obj.metadata?.namespace ?? '';
@@ -24,11 +29,16 @@ export async function eventsFor(ctx: CommandContext, info: ResourceInfo, obj: Ku
   };
   let items: KubeObject[];
   try {
-    items = (await ctx.client().list(EVENTS, { namespace: ns, fieldSelector: `involvedObject.name=${name}` })).items;
+    try {
+      items = (await ctx.client().list(EVENTS, { namespace: ns, fieldSelector: `involvedObject.name=${name}` })).items;
+    } catch (e) {
+      // A server that cannot select on involvedObject: list the namespace and filter here.
+      if (!(e instanceof StatusError) || e.reason !== 'BadRequest') throw e;
+      items = (await ctx.client().list(EVENTS, { namespace: ns })).items;
+    }
   } catch (e) {
-    // A server that cannot select on involvedObject: list the namespace and filter here.
-    if (!(e instanceof StatusError) || e.reason !== 'BadRequest') throw e;
-    items = (await ctx.client().list(EVENTS, { namespace: ns })).items;
+    if (!(e instanceof StatusError)) throw e;
+    return [];
   }
   return items.filter(matches);
 }

@@ -136,6 +136,15 @@ describe('berth against a real apiserver', () => {
     assert.match((await berth(['cluster-info'])).stdout, new RegExp(`^Berth control plane is running at http://127.0.0.1:${port}\n`));
   });
 
+  test('auth can-i: the apiserver answers the review', async () => {
+    assert.deepEqual(await berth(['auth', 'can-i', 'get', 'pods']), { code: 0, stdout: 'yes\n', stderr: '' });
+    assert.deepEqual(await berth(['auth', 'can-i', '*', '*', '-A']), { code: 0, stdout: 'yes\n', stderr: '' });
+    const list = await berth(['auth', 'can-i', '--list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^Resources +Non-Resource URLs +Resource Names +Verbs\n/);
+    assert.match(list.stdout, /^\*\.\* +\[\] +\[\] +\[\*\]$/m);
+  });
+
   test('bad input: one clear line, exit 1, no stack trace', async () => {
     assert.deepEqual(await berth(['get', 'pods', '--foo']), { code: 1, stdout: '', stderr: "error: unknown flag: --foo\nSee 'berth get --help' for usage.\n" });
     assert.deepEqual(await berth(['get', 'foo']), { code: 1, stdout: '', stderr: 'error: the server doesn\'t have a resource type "foo"\n' });

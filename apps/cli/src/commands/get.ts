@@ -137,6 +137,8 @@ export async function runGet(ctx: CommandContext, args: string[], opts: Opts): P
     ...(opts['fieldSelector'] ? { fieldSelector: String(opts['fieldSelector']) } : {}),
   };
   const watch = Boolean(opts['watch']) || Boolean(opts['watchOnly']);
+  // The errors of whole resource types, printed last (kubectl's aggregate, one line each).
+  const failures: string[] = [];
   let fetched: Fetched[];
   let shape: { withKind: boolean; singleItem: boolean };
   const files = opts['filename'] as string[] | undefined;
@@ -172,7 +174,17 @@ export async function runGet(ctx: CommandContext, args: string[], opts: Opts): P
       throw new CliError('name cannot be provided when a selector is specified');
     }
     fetched = [];
-    for (const sel of selections) fetched.push(await fetchSelection(ctx, sel, selectors));
+    for (const sel of selections) {
+      try {
+        fetched.push(await fetchSelection(ctx, sel, selectors));
+      } catch (e) {
+        // As kubectl: a type that fails (Forbidden, say) is reported after the ones that worked.
+        if (watch || !(e instanceof StatusError)) throw e;
+        const text = formatError(e);
+        if (!failures.includes(text)) failures.push(text);
+        ctx.failed = true;
+      }
+    }
     const named = selections.reduce((n, s) => n + s.names.length, 0);
     shape = { withKind: multiple, singleItem: named === 1 && selections.length === 1 };
     if (watch) {
@@ -187,15 +199,13 @@ export async function runGet(ctx: CommandContext, args: string[], opts: Opts): P
     }
   }
   const total = fetched.reduce((n, f) => n + f.objects.length, 0);
-  if (total === 0) {
-    if (!ctx.failed && (isTableOutput(output) || output === 'name')) {
-      const namespaced = fetched.some((f) => f.info.namespaced) || fetched.length === 0;
-      ctx.stderr.write(noResourcesMessage(ctx, namespaced));
-      return;
-    }
-    if (ctx.failed && isTableOutput(output)) return;
+  if (total === 0 && !ctx.failed && (isTableOutput(output) || output === 'name')) {
+    const namespaced = fetched.some((f) => f.info.namespaced) || fetched.length === 0;
+    ctx.stderr.write(noResourcesMessage(ctx, namespaced));
+    return;
   }
-  printFetched(ctx, fetched, opts, shape);
+  if (total > 0 || !ctx.failed || !isTableOutput(output)) printFetched(ctx, fetched, opts, shape);
+  for (const text of failures) ctx.stderr.write(text);
 }
 
 /** Registers `get`. */

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { GrpcApiClient } from '@berth/grpc';
-import { connectionFor } from '../config/connection';
+import { connectionFor, grpcClientOptions } from '../config/connection';
 import { kubeconfigPaths, resolveContext } from '../config/kubeconfig';
 import { KubeconfigStore } from '../config/store';
 import type { CliClient, CommandContext, ConnectionInfo, Output, Terminal } from './context';
 import { CliError, ExitCodeError, UsageError, formatError } from './errors';
-import { booleanFlagNames, normalizeBooleanArgs, type Opts } from './flags';
+import { booleanFlagNames, collect, normalizeBooleanArgs, type Opts } from './flags';
 import { registerApply, registerCreate } from './create-apply';
 import { registerGet } from './get';
 import { registerDescribe } from './describe';
@@ -56,7 +56,10 @@ export interface GlobalOptions {
   server?: string;
   requestTimeout?: string;
   token?: string;
+  /** --as: the user to impersonate. */
   as?: string;
+  /** --as-group, repeatable: the groups to impersonate (needs --as). */
+  asGroup?: string[];
 }
 
 /** Hands each action its context; commands register through it. */
@@ -148,21 +151,18 @@ function makeContextFactory(program: Command, deps: CliDeps, argv: string[]): Co
     let conn: ConnectionInfo | undefined;
     let client: CliClient | undefined = deps.client;
     const connection = (): ConnectionInfo =>
-      (conn ??= connectionFor(resolved(), { server: g.server, requestTimeout: g.requestTimeout, ...(g.token ? { token: g.token } : {}) }));
+      (conn ??= connectionFor(resolved(), {
+        server: g.server,
+        requestTimeout: g.requestTimeout,
+        ...(g.token ? { token: g.token } : {}),
+        ...(g.as ? { as: g.as } : {}),
+        ...(g.asGroup ? { asGroups: g.asGroup } : {}),
+      }));
     const ctx: CommandContext = {
       client: () => {
         if (client) return client;
         const c = connection();
-        client = deps.clientFactory
-          ? deps.clientFactory(c)
-          : new GrpcApiClient({
-              addresses: [c.address],
-              ...(c.tls ? { tls: c.tls } : {}),
-              ...(c.token ? { token: c.token } : {}),
-              ...(c.timeoutMs ? { timeoutMs: c.timeoutMs } : {}),
-              connectTimeoutMs: 5000,
-              maxAttempts: 1,
-            });
+        client = deps.clientFactory ? deps.clientFactory(c) : new GrpcApiClient(grpcClientOptions(c));
         created = client;
         return client;
       },
@@ -215,7 +215,8 @@ export function buildProgram(deps: CliDeps, argv: string[]): { program: Command;
     .option('-s, --server <url>', 'The address and port of the Berth API server')
     .option('--token <token>', 'Bearer token for authentication to the API server (e.g. a service account\'s)')
     .option('--request-timeout <duration>', 'The length of time to wait before giving up on a single server request (0: no timeout)', '0')
-    .addOption(new Option('--as <user>', 'Username to impersonate for the operation (accepted; Berth has no authorization yet)').hideHelp());
+    .option('--as <user>', 'Username to impersonate for the operation (the caller must be allowed to impersonate)')
+    .option('--as-group <group>', 'Group to impersonate for the operation, repeatable to specify multiple groups (needs --as)', collect);
   const handle = makeContextFactory(program, deps, argv);
   const contextFactory = handle.factory;
   registerCreate(program, contextFactory);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { readFileSync } from 'node:fs';
+import type { GrpcApiClientOptions } from '@berth/grpc';
 import type { ConnectionInfo } from '../commands/context';
 import { KubeconfigError, type ResolvedContext } from './kubeconfig';
 
@@ -70,13 +71,39 @@ function material(data: unknown, file: unknown, what: string, read: (p: string) 
   return undefined;
 }
 
+/** The global flags that say whom to impersonate. */
+export interface ImpersonationFlags {
+  /** --as */
+  as?: string;
+  /** --as-group, repeated */
+  asGroups?: string[];
+}
+
 /**
- * Where and how to connect, from the resolved context and the --server, --token and
- * --request-timeout flags. Reads the certificate and token files the config names.
+ * Whom to act as: --as and --as-group win over the user's `as` and `as-groups` (client-go
+ * merges the flags over the kubeconfig user). Groups without a user is client-go's
+ * validation error, with its wording.
+ */
+export function impersonationFor(ctx: ResolvedContext, flags: ImpersonationFlags = {}): ConnectionInfo['impersonate'] {
+  const configured = ctx.user ?? {};
+  const user = flags.as || (typeof configured.as === 'string' ? configured.as : '');
+  const configGroups = Array.isArray(configured['as-groups']) ? configured['as-groups'].filter((g): g is string => typeof g === 'string') : [];
+  const groups = flags.asGroups && flags.asGroups.length > 0 ? flags.asGroups : configGroups;
+  if (!user) {
+    if (groups.length > 0) throw new KubeconfigError(`requesting groups or user-extra for ${ctx.userName} without impersonating a user`);
+    return undefined;
+  }
+  return { user, ...(groups.length > 0 ? { groups: [...groups] } : {}) };
+}
+
+/**
+ * Where and how to connect, from the resolved context and the --server, --token,
+ * --request-timeout, --as and --as-group flags. Reads the certificate and token files the
+ * config names.
  */
 export function connectionFor(
   ctx: ResolvedContext,
-  opts: { server?: string; token?: string; requestTimeout?: string; readFile?: (p: string) => Buffer } = {},
+  opts: { server?: string; token?: string; requestTimeout?: string; readFile?: (p: string) => Buffer } & ImpersonationFlags = {},
 ): ConnectionInfo {
   const read = opts.readFile ?? ((p: string) => readFileSync(p));
   const server = opts.server || ctx.cluster?.server;
@@ -94,7 +121,14 @@ export function connectionFor(
   const timeoutMs = parseRequestTimeout(opts.requestTimeout);
   // --token wins over the kubeconfig's token, which wins over its tokenFile (client-go's order).
   const token = opts.token || (typeof user.token === 'string' && user.token) || material(undefined, user.tokenFile, 'tokenFile', read)?.toString().trim() || undefined;
-  const info: ConnectionInfo = { server, address: parsed.address, ...(timeoutMs ? { timeoutMs } : {}), ...(token ? { token } : {}) };
+  const impersonate = impersonationFor(ctx, opts);
+  const info: ConnectionInfo = {
+    server,
+    address: parsed.address,
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(token ? { token } : {}),
+    ...(impersonate ? { impersonate } : {}),
+  };
   if (!parsed.secure) return info;
   if (!ca) {
     const why = cluster['insecure-skip-tls-verify']
@@ -107,4 +141,20 @@ export function connectionFor(
   const serverName = typeof cluster['tls-server-name'] === 'string' && cluster['tls-server-name'] ? cluster['tls-server-name'] : undefined;
   info.tls = { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(serverName ? { serverName } : {}) };
   return info;
+}
+
+/**
+ * The GrpcApiClient's options for a connection: the one address, its TLS material, token,
+ * impersonation and timeout; a command tries once and gives up after 5 s without a connection.
+ */
+export function grpcClientOptions(conn: ConnectionInfo): GrpcApiClientOptions {
+  return {
+    addresses: [conn.address],
+    ...(conn.tls ? { tls: conn.tls } : {}),
+    ...(conn.token ? { token: conn.token } : {}),
+    ...(conn.impersonate ? { impersonate: conn.impersonate } : {}),
+    ...(conn.timeoutMs ? { timeoutMs: conn.timeoutMs } : {}),
+    connectTimeoutMs: 5000,
+    maxAttempts: 1,
+  };
 }

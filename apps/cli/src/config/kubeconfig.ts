@@ -24,6 +24,10 @@ export interface UserEntry {
   tokenFile?: string;
   username?: string;
   password?: string;
+  /** The user to impersonate (kubectl's --as). */
+  as?: string;
+  /** The groups to impersonate (kubectl's --as-group); only with `as`. */
+  'as-groups'?: string[];
   [field: string]: unknown;
 }
 

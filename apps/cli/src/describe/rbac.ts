@@ -77,17 +77,29 @@ export function combineResourceGroup(resources: string[], groups: string[]): str
   return combine;
 }
 
-/** The rules of a Role or ClusterRole as kubectl's PolicyRule table lists them. */
-export function describedRules(role: KubeObject): PolicyRule[] {
-  const broken: PolicyRule[] = [];
-  for (const r of arr(role, 'rules')) {
-    broken.push(
-      ...breakdownRule(rule(strArr(r, 'verbs'), strArr(r, 'apiGroups'), strArr(r, 'resources'), strArr(r, 'resourceNames'), strArr(r, 'nonResourceURLs'))),
-    );
-  }
-  const keyed = compactRules(broken).map((r) => ({ r, key: ruleString(r) }));
+/**
+ * Rules as kubectl tables them (describe role, auth can-i --list): broken down, compacted
+ * and sorted by their Go string.
+ */
+export function tabledRules(rules: PolicyRule[]): PolicyRule[] {
+  const keyed = compactRules(rules.flatMap(breakdownRule)).map((r) => ({ r, key: ruleString(r) }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.r);
+}
+
+/** A rule read from loosely typed JSON (a role's rules[], a rules review's status). */
+export function policyRuleOf(r: unknown): PolicyRule {
+  return rule(strArr(r, 'verbs'), strArr(r, 'apiGroups'), strArr(r, 'resources'), strArr(r, 'resourceNames'), strArr(r, 'nonResourceURLs'));
+}
+
+/** One row of kubectl's PolicyRule table: resource.group, non-resource URLs, resource names, verbs. */
+export function policyRuleCells(r: PolicyRule): string[] {
+  return [combineResourceGroup(r.resources, r.apiGroups), goSlice(r.nonResourceURLs), goSlice(r.resourceNames), goSlice(r.verbs)];
+}
+
+/** The rules of a Role or ClusterRole as kubectl's PolicyRule table lists them. */
+export function describedRules(role: KubeObject): PolicyRule[] {
+  return tabledRules(arr(role, 'rules').map(policyRuleOf));
 }
 
 /** kubectl describe role / clusterrole. */
@@ -100,9 +112,7 @@ export function describeRole(role: KubeObject): Promise<string> {
     w.write(LEVEL_0, 'PolicyRule:\n');
     w.write(LEVEL_1, 'Resources\tNon-Resource URLs\tResource Names\tVerbs\n');
     w.write(LEVEL_1, '---------\t-----------------\t--------------\t-----\n');
-    for (const r of rules) {
-      w.write(LEVEL_1, `${combineResourceGroup(r.resources, r.apiGroups)}\t${goSlice(r.nonResourceURLs)}\t${goSlice(r.resourceNames)}\t${goSlice(r.verbs)}\n`);
-    }
+    for (const r of rules) w.write(LEVEL_1, `${policyRuleCells(r).join('\t')}\n`);
   });
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conflict, isAlreadyExists, isConflict, isExpired, isNotFound, type KubeObject, type WatchEvent } from '@berth/api';
+import { conflict, isAlreadyExists, isConflict, isExpired, isInvalid, isNotFound, type KubeObject, type WatchEvent } from '@berth/api';
 import type { ResourceType } from '../api-client';
 import { FakeApi } from './fake-api';
 
@@ -418,5 +418,58 @@ describe('FakeApi stats', () => {
     assert.deepEqual((await api.stats('n1')).node, { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: 'n1' }, timestamp: '2024-01-01T12:00:00Z', window: '10s', usage: { cpu: '250m', memory: '1Gi' } });
     await assert.rejects(api.stats('nope'), (e: unknown) => isNotFound(e));
     assert.deepEqual(api.actions().map((a) => `${a.verb} ${a.resource}/${a.subresource ?? ''} ${a.name}`), ['get nodes/stats n1', 'get nodes/stats n1', 'get nodes/stats n1', 'get nodes/stats nope']);
+  });
+});
+
+describe('FakeApi access reviews', () => {
+  const review = (resource: string): ResourceType => ({ group: 'authorization.k8s.io', version: 'v1', resource });
+
+  test('without an authorizer everything is allowed, as by an apiserver without authorization; nothing is stored', async () => {
+    const api = new FakeApi();
+    const asked = await api.create<KubeObject>(review('selfsubjectaccessreviews'), '', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: { resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'default' } },
+    });
+    assert.deepEqual(asked.status, { allowed: true });
+    const rules = await api.create<KubeObject>(review('selfsubjectrulesreviews'), '', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } });
+    assert.deepEqual(rules.status, {
+      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: [] }],
+      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+      incomplete: false,
+    });
+    assert.deepEqual(api.storedAll(review('selfsubjectaccessreviews')), []);
+    assert.equal(api.actions().length, 2, 'recorded as creates');
+  });
+
+  test('an authorizer decides: the caller for Self reviews, the spec user for SubjectAccessReview', async () => {
+    const seen: string[] = [];
+    const api = new FakeApi({
+      user: { name: 'jdoe', groups: ['devs'] },
+      authorizer: {
+        authorize: (a) => {
+          seen.push(`${a.user.name} ${a.verb} ${a.resourceRequest ? `${a.apiGroup}/${a.resource}/${a.subresource} ${a.name}@${a.namespace}` : a.path}`);
+          return { allowed: a.namespace === 'dev', reason: a.namespace === 'dev' ? 'RBAC: allowed by RoleBinding "dev/dev"' : '' };
+        },
+        rulesFor: () => ({ resourceRules: [], nonResourceRules: [], incomplete: true, evaluationError: 'role "gone" not found' }),
+      },
+    });
+    const self = await api.create<KubeObject>(review('selfsubjectaccessreviews'), '', {
+      spec: { resourceAttributes: { verb: 'create', group: 'apps', resource: 'deployments', namespace: 'dev' } },
+    });
+    assert.deepEqual(self.status, { allowed: true, reason: 'RBAC: allowed by RoleBinding "dev/dev"' });
+    const url = await api.create<KubeObject>(review('selfsubjectaccessreviews'), '', { spec: { nonResourceAttributes: { verb: 'get', path: '/healthz' } } });
+    assert.deepEqual(url.status, { allowed: false });
+    await api.create<KubeObject>(review('subjectaccessreviews'), '', {
+      spec: { user: 'mgandhi', resourceAttributes: { verb: 'get', resource: 'pods', subresource: 'log', name: 'db', namespace: 'jdoe' } },
+    });
+    assert.deepEqual(seen, ['jdoe create apps/deployments/ @dev', 'jdoe get /healthz', 'mgandhi get /pods/log db@jdoe']);
+    const rules = await api.create<KubeObject>(review('selfsubjectrulesreviews'), '', { spec: { namespace: 'dev' } });
+    assert.deepEqual(rules.status, { resourceRules: [], nonResourceRules: [], incomplete: true, evaluationError: 'role "gone" not found' });
+    await assert.rejects(api.create<KubeObject>(review('selfsubjectaccessreviews'), '', { spec: {} }), (e: unknown) => isInvalid(e));
+    await assert.rejects(
+      api.create<KubeObject>(review('localsubjectaccessreviews'), 'dev', { spec: { user: 'x', resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'other' } } }),
+      (e: unknown) => isInvalid(e),
+    );
   });
 });

@@ -17,12 +17,16 @@ import {
   parseLabelSelector,
   serviceUnavailable,
   staleConflict,
+  alwaysAllow,
+  type AuthorizationAttributes,
+  type Authorizer,
   type DeleteOptions,
   type ErrorTarget,
   type KubeObject,
   type NodeStats,
   type ObjectList,
   type ResourceUsage,
+  type UserInfo,
   type WatchEvent,
 } from '@berth/api';
 import type { ApiClient, ListOptions, PatchType, ResourceType, WatchOptions, WriteOptions } from '../api-client';
@@ -66,7 +70,17 @@ export type Reactor = (action: FakeAction) => ReactorResult | undefined | void |
 export interface FakeApiOptions {
   /** Source of timestamps (creationTimestamp, deletionTimestamp); defaults to the wall clock. */
   now?: () => Date;
+  /**
+   * Answers the authorization.k8s.io reviews (`auth can-i`); default: everything is
+   * allowed, as by an apiserver without authorization. It answers only the reviews: the
+   * fake never refuses a call (a reactor throwing Forbidden does that).
+   */
+  authorizer?: Authorizer;
+  /** Who asks the Self* reviews; default "admin" in system:masters. */
+  user?: UserInfo;
 }
+
+const AUTHORIZATION_GROUP = 'authorization.k8s.io';
 
 interface LogEntry {
   rv: number;
@@ -110,6 +124,10 @@ const GENERATE_NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
  * latest state; the field selector knows metadata.name/namespace and dotted paths into the
  * object (spec.nodeName, status.phase, ...).
  *
+ * Reviews of authorization.k8s.io (SelfSubjectAccessReview, SelfSubjectRulesReview,
+ * SubjectAccessReview, LocalSubjectAccessReview) are answered by the `authorizer` option
+ * (default: allow everything) and never stored, as the apiserver does.
+ *
  * Test hooks: `seed`, `actions`/`writeActions`/`clearActions`, `prependReactor`,
  * `compact`, `breakWatches`, `endWatches`, `sendBookmarks`, `activeWatches`, `stored`;
  * `setNodeUsage`/`setPodUsage` for `stats` (the apiserver's NodeProxy.Stats, `berth top`).
@@ -128,9 +146,13 @@ export class FakeApi implements ApiClient {
   /** Pods' usage by "namespace/name", then by container. */
   private readonly podUsage = new Map<string, Record<string, ResourceUsage>>();
   private readonly now: () => Date;
+  private readonly authorizer: Authorizer;
+  private readonly user: UserInfo;
 
   constructor(opts: FakeApiOptions = {}) {
     this.now = opts.now ?? (() => new Date());
+    this.authorizer = opts.authorizer ?? alwaysAllow;
+    this.user = opts.user ?? { name: 'admin', groups: ['system:masters', 'system:authenticated'] };
   }
 
   // ---- test hooks ----
@@ -288,6 +310,7 @@ export class FakeApi implements ApiClient {
 
     if (opts.subresource === 'binding') return this.bind(type, namespace, obj, opts) as T;
     if (opts.subresource) throw badRequest(`subresource "${opts.subresource}" is not supported on create`);
+    if (type.group === AUTHORIZATION_GROUP) return this.review(type, namespace, obj) as T;
 
     const o = structuredClone(obj) as KubeObject;
     const meta = (o.metadata ??= {});
@@ -595,6 +618,55 @@ export class FakeApi implements ApiClient {
     return this.commitDelete(type, structuredClone(old), old);
   }
 
+  /** Answers an authorization.k8s.io review in its status, without storing it. */
+  private review(type: ResourceType, namespace: string, obj: KubeObject): KubeObject {
+    const spec = (obj.spec ?? {}) as ReviewSpec;
+    const answered = structuredClone(obj);
+    if (type.resource === 'selfsubjectrulesreviews') {
+      const rules = this.authorizer.rulesFor(this.user, spec.namespace ?? '');
+      answered.status = {
+        resourceRules: rules.resourceRules,
+        nonResourceRules: rules.nonResourceRules,
+        incomplete: rules.incomplete,
+        ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}),
+      };
+      return answered;
+    }
+    let user = this.user;
+    if (type.resource === 'subjectaccessreviews' || type.resource === 'localsubjectaccessreviews') {
+      user = { name: spec.user ?? '', groups: spec.groups ?? [] };
+      if (!user.name && user.groups.length === 0) {
+        throw invalid(this.target(type, '', obj), [{ type: 'Required', field: 'spec.user', detail: 'at least one of user or group must be specified' }]);
+      }
+    }
+    const res = spec.resourceAttributes;
+    const nonRes = spec.nonResourceAttributes;
+    if (!res && !nonRes) {
+      throw invalid(this.target(type, '', obj), [
+        { type: 'Required', field: 'spec.resourceAttributes', detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified' },
+      ]);
+    }
+    if (type.resource === 'localsubjectaccessreviews' && (res?.namespace ?? '') !== namespace) {
+      throw invalid(this.target(type, '', obj), [{ type: 'Invalid', field: 'spec.resourceAttributes.namespace', value: res?.namespace ?? '', detail: 'must match metadata.namespace' }]);
+    }
+    const attrs: AuthorizationAttributes = res
+      ? {
+          user,
+          verb: res.verb ?? '',
+          resourceRequest: true,
+          apiGroup: res.group ?? '',
+          resource: res.resource ?? '',
+          subresource: res.subresource ?? '',
+          namespace: res.namespace ?? '',
+          name: res.name ?? '',
+          path: '',
+        }
+      : { user, verb: nonRes?.verb ?? '', resourceRequest: false, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', path: nonRes?.path ?? '' };
+    const decision = this.authorizer.authorize(attrs);
+    answered.status = { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) };
+    return answered;
+  }
+
   private bind(type: ResourceType, namespace: string, binding: KubeObject, opts: WriteOptions): KubeObject {
     const name = binding.metadata?.name ?? '';
     const node = (binding.target as { name?: string } | undefined)?.name;
@@ -733,6 +805,15 @@ export class FakeApi implements ApiClient {
   private timestamp(): string {
     return this.now().toISOString().replace(/\.\d+Z$/, 'Z');
   }
+}
+
+/** The spec of the authorization.k8s.io reviews, as far as the fake reads it. */
+interface ReviewSpec {
+  namespace?: string;
+  user?: string;
+  groups?: string[];
+  resourceAttributes?: { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string; name?: string };
+  nonResourceAttributes?: { path?: string; verb?: string };
 }
 
 function typeKey(type: ResourceType): string {
