@@ -19,6 +19,7 @@ if [ "${BERTH_NEED_CLUSTER:-0}" = 1 ]; then   # deploy/local/cluster.sh: image b
   command -v curl >/dev/null || need+=(curl)
   command -v nsenter >/dev/null || need+=(util-linux)
   [ -x /bin/busybox ] || need+=(busybox-static)
+  command -v openssl >/dev/null || need+=(openssl)   # the e2e suite signs a user's certificate as the book does
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

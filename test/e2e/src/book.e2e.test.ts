@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The book's chapters 3-6 with `berth`, against a two-node cluster brought up by
+// The book's chapters 3-6, 10 and 12 with `berth`, against a two-node cluster brought up by
 // deploy/local/cluster.sh: real etcd, NATS, dockerd per node, iptables, host-gw routes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@berth/testing';
-import { BERTH, NODES, applyText, berth, berthOk, clusterScript, curlFromNode, kubeletPid, nodeIP, removeCluster, sh } from './cluster';
+import { BERTH, NODES, SPECS, applyText, berth, berthOk, clusterEnv, clusterScript, curlFromNode, kubeletPid, nodeIP, removeCluster, sh } from './cluster';
 
 const MINUTE = 60_000;
 
@@ -123,7 +123,16 @@ describe('a cluster brought up by `berth cluster up`', { timeout: 40 * MINUTE },
     const ca = await berthOk('config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}');
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'berth-e2e-sa-')), 'config');
     writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n    certificate-authority-data: ${ca}\nusers:\n- name: sa\n  user:\n    token: ${jwt}\ncontexts:\n- name: sa\n  context: {cluster: c, user: sa, namespace: default}\ncurrent-context: sa\n`);
+    // Authenticated, but RBAC grants a service account nothing until it is bound to a role.
+    const denied = await berth('--kubeconfig', kubeconfig, 'get', 'pod', 'sa-check');
+    assert.deepEqual({ code: denied.code, stderr: denied.stderr }, {
+      code: 1,
+      stderr: 'Error from server (Forbidden): pods "sa-check" is forbidden: User "system:serviceaccount:default:default" cannot get pods in the namespace "default"\n',
+    });
+    await berthOk('create', 'rolebinding', 'sa-view', '--clusterrole', 'view', '--serviceaccount', 'default:default');
+    await waitFor('the binding in force', async () => ((await berth('--kubeconfig', kubeconfig, 'get', 'pod', 'sa-check')).code === 0 ? true : undefined));
     assert.match(await berthOk('--kubeconfig', kubeconfig, 'get', 'pod', 'sa-check'), /^sa-check\s+1\/1\s+Running/m);
+    await berthOk('delete', 'rolebinding', 'sa-view');
     const forged = await berth('--kubeconfig', kubeconfig, '--token', `${jwt.slice(0, -4)}AAAA`, 'get', 'pods');
     assert.deepEqual({ code: forged.code, stderr: forged.stderr }, { code: 1, stderr: 'error: You must be logged in to the server (Unauthorized)\n' });
     rmSync(dirname(kubeconfig), { recursive: true, force: true });
@@ -202,6 +211,71 @@ spec:
     assert.ok(ok > 20, `only ${ok} requests answered`);
     assert.deepEqual(failures, [], `${failures.length} of ${ok + failures.length} requests failed during the rollout and rollback`);
     assert.ok(seen.has('hello, world!') && seen.has('hello, release 2.0!'), [...seen].join(', '));
+  });
+
+  test('chapter 12: a user certificate made with openssl, RBAC bindings, auth can-i and impersonation', async () => {
+    // The book's session, with the cluster's CA standing in for minikube's.
+    const work = mkdtempSync(join(tmpdir(), 'berth-e2e-ch12-'));
+    const pki = join(clusterEnv()['BERTH_HOME'] ?? '', 'pki');
+    const ssl = async (...args: string[]): Promise<string> => {
+      const r = await sh('openssl', args, { cwd: work });
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    await ssl('genrsa', '-out', 'jdoe.key', '2048');
+    await ssl('req', '-new', '-key', 'jdoe.key', '-out', 'jdoe.csr', '-subj', '/CN=jdoe/O=devs');
+    await ssl('x509', '-req', '-in', 'jdoe.csr', '-CA', join(pki, 'ca.crt'), '-CAkey', join(pki, 'ca.key'), '-CAcreateserial', '-out', 'jdoe.crt', '-days', '365');
+    const config = join(work, 'config');
+    copyFileSync(clusterEnv()['KUBECONFIG'] ?? '', config);
+    const b = (...args: string[]) => sh('node', [BERTH, '--kubeconfig', config, ...args], { cwd: SPECS });
+    const ok = async (...args: string[]): Promise<string> => {
+      const r = await b(...args);
+      assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const canI = async (...args: string[]): Promise<string> => {
+      const r = await b(...args);
+      return `${r.stdout.trim()} ${r.code}`;
+    };
+    const server = await ok('config', 'view', '-o', 'jsonpath={.clusters[?(@.name=="berth")].cluster.server}');
+    await ok('config', 'set-cluster', 'jdoe', '--certificate-authority', join(pki, 'ca.crt'), '--server', server);
+    await ok('config', 'set-credentials', 'jdoe', '--client-certificate', join(work, 'jdoe.crt'), '--client-key', join(work, 'jdoe.key'));
+    await ok('config', 'set-context', 'jdoe', '--cluster', 'jdoe', '--user', 'jdoe');
+    await ok('config', 'use-context', 'jdoe');
+    const denied = await b('get', 'pods');
+    assert.deepEqual({ code: denied.code, stderr: denied.stderr }, { code: 1, stderr: 'Error from server (Forbidden): pods is forbidden: User "jdoe" cannot list pods in the namespace "default"\n' });
+    await ok('config', 'use-context', 'berth');
+    assert.equal(await canI('auth', 'can-i', 'get', 'pods', '--as', 'jdoe'), 'no 1');
+    assert.equal(await canI('auth', 'can-i', '*', '*'), 'yes 0');
+    assert.match(await ok('describe', 'clusterrole', 'view'), /^Labels:\s+kubernetes\.io\/bootstrapping=rbac-defaults$/m);
+    await ok('create', 'rolebinding', 'jdoe', '--clusterrole', 'view', '--user', 'jdoe', '--namespace', 'default', '--save-config');
+    await waitFor('jdoe may get pods', async () => ((await canI('auth', 'can-i', 'get', 'pods', '--as', 'jdoe')) === 'yes 0' ? true : undefined));
+    assert.equal(await canI('auth', 'can-i', 'get', 'pods', '--as', 'jdoe', '--all-namespaces'), 'no 1');
+    await ok('delete', 'rolebinding', 'jdoe');
+    await ok('create', '-f', 'auth/rb-dev.yml', '--record', '--save-config');
+    await ok('create', '-f', 'auth/crb-release-manager.yml', '--record', '--save-config');
+    await waitFor('admin in dev', async () => ((await canI('--namespace', 'dev', 'auth', 'can-i', 'create', 'deployments', '--as', 'jdoe')) === 'yes 0' ? true : undefined));
+    assert.equal(await canI('--namespace', 'dev', 'auth', 'can-i', '*', '*', '--as', 'jdoe'), 'no 1');
+    await waitFor('release-manager in default', async () => ((await canI('--namespace', 'default', 'auth', 'can-i', '*', 'pods', '--as', 'jdoe')) === 'yes 0' ? true : undefined));
+    assert.equal(await canI('--namespace', 'default', 'auth', 'can-i', 'delete', 'deployments', '--as', 'jdoe'), 'no 1');
+    // As jdoe: what release-manager allows works, what it does not is Forbidden.
+    await ok('config', 'use-context', 'jdoe');
+    await ok('--namespace', 'default', 'create', 'deployment', 'db', '--image', 'mongo:3.3');
+    const del = await b('--namespace', 'default', 'delete', 'deployment', 'db');
+    assert.equal(del.stderr, 'Error from server (Forbidden): deployments.apps "db" is forbidden: User "jdoe" cannot delete deployments.apps in the namespace "default"\n');
+    // The group from the certificate's O= (auth/groups.yml binds the group devs).
+    await ok('config', 'use-context', 'berth');
+    await ok('apply', '-f', 'auth/groups.yml', '--record');
+    await ok('config', 'use-context', 'jdoe');
+    assert.equal(await ok('--namespace', 'dev', 'create', 'deployment', 'new-db', '--image', 'mongo:3.3'), 'deployment.apps/new-db created\n');
+    await ok('config', 'use-context', 'berth');
+    // Impersonating the user alone carries none of its certificate's groups.
+    assert.equal(await canI('--namespace', 'dev', 'auth', 'can-i', 'create', 'deployments', '--as', 'jdoe'), 'no 1');
+    assert.equal(await canI('--namespace', 'dev', 'auth', 'can-i', 'create', 'deployments', '--as', 'jdoe', '--as-group', 'devs'), 'yes 0');
+    await ok('delete', 'deployment', 'db');
+    await ok('delete', '-f', 'auth/groups.yml');
+    await ok('delete', '-f', 'auth/crb-release-manager.yml');
+    rmSync(work, { recursive: true, force: true });
   });
 
   test("a node whose kubelet is killed: it goes NotReady and its pods come back on the other node", async () => {
