@@ -281,11 +281,16 @@ describe('Berth components have what they use', () => {
       ['update', '', 'nodes', '', '', 'node-1'],
       ['update', '', 'nodes', 'status', '', 'node-1'],
       ['delete', '', 'pods', '', 'default', 'web-abc12'],
+      // clusterrole-aggregation/: the informer, and updates of aggregated roles holding rules the controller-manager lacks
+      ...['get', 'list', 'watch', 'update', 'patch', 'escalate'].map((verb): Request => [verb, 'rbac.authorization.k8s.io', 'clusterroles', '', '', verb === 'list' || verb === 'watch' ? '' : 'admin']),
     ];
     assertAllowed(cm, requests);
     assertDenied(cm, [
       ['create', 'rbac.authorization.k8s.io', 'clusterrolebindings', '', '', ''],
       ['create', '', 'namespaces', '', '', ''],
+      ['create', 'rbac.authorization.k8s.io', 'clusterroles', '', '', ''],
+      ['bind', 'rbac.authorization.k8s.io', 'clusterroles', '', '', 'cluster-admin'],
+      ['escalate', 'rbac.authorization.k8s.io', 'roles', '', 'default', 'x'],
     ]);
   });
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The bootstrap RBAC policy: the ClusterRoles and ClusterRoleBindings every cluster starts
 // with, after Kubernetes 1.30's plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go.
-// Where Berth differs (no aggregation controller, no Node authorizer, one identity for all
+// Where Berth differs (no Node authorizer, one identity for all
 // controllers, its own lease and service-account names) the comment at the role says so.
 import type { KubeObject } from '@berth/api';
 
@@ -100,8 +100,9 @@ const serviceAccount = (namespace: string, name: string): Subject => ({ kind: 'S
 
 /**
  * What the clusterrole-aggregation controller writes into a role with an aggregationRule:
- * the rules of every role carrying `label`, roles in name order, each rule once. Berth has
- * no such controller yet, so admin, edit and view get their rules from this at bootstrap.
+ * the rules of every role carrying `label`, roles in name order, each rule once. admin, edit
+ * and view start with them filled in, so they are right before a controller-manager runs
+ * and the controller, finding nothing to change, does not rewrite them at start.
  */
 function aggregate(label: string, roles: readonly KubeObject[]): Rule[] {
   const out: Rule[] = [];
@@ -303,6 +304,10 @@ function controllerManagerRules(): Rule[] {
     rule(['patch', 'update'], CORE, ['nodes/status']),
     rule(['patch', 'update'], CORE, ['pods/status']),
     rule(['list', 'watch', 'get', 'delete'], CORE, ['pods']),
+    // clusterrole-aggregation/: writes the rules of aggregated ClusterRoles (admin, edit, view).
+    // escalate: those rules include ones this role does not hold, which the apiserver's
+    // escalation check refuses otherwise (Kubernetes' clusterrole-aggregation-controller role)
+    rule(['escalate', 'get', 'list', 'watch', 'update', 'patch'], RBAC, ['clusterroles']),
   ];
 }
 

@@ -12,12 +12,15 @@ function ref(resource: string, name: string): ResourceRef {
 /**
  * Makes the default ClusterRoles and ClusterRoleBindings exist, as kube-apiserver's RBAC
  * post-start hook does: a missing one is created; one still annotated autoupdate=true
- * gets the permissions and subjects it lacks (what a user added stays). An apiserver
+ * gets the permissions and subjects it lacks (what a user added stays), except the rules
+ * of an aggregated role, which the clusterrole-aggregation controller keeps. An apiserver
  * starting beside another may lose a race on an object: the other one wrote it.
  */
 export async function ensureBootstrapPolicy(backend: ApiBackend, roles: KubeObject[], bindings: KubeObject[]): Promise<void> {
   for (const role of roles) {
     await reconcile(backend, 'clusterroles', role, (current) => {
+      // An aggregated role's rules belong to the aggregation controller (as in Kubernetes).
+      if (current['aggregationRule']) return undefined;
       const missing = uncoveredRules(rulesOf(current), rulesOf(role));
       if (missing.length === 0) return undefined;
       const extra = ((current['rules'] as unknown[] | undefined) ?? []).filter((r) => uncoveredRules(rulesOf(role), rulesOf({ rules: [r] })).length > 0);

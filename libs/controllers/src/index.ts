@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { clusterRoleAggregationController } from './clusterrole-aggregation';
 import { cronJobController } from './cronjob';
 import { daemonSetController } from './daemonset';
 import { deploymentController } from './deployment';
@@ -20,6 +21,7 @@ export * from './deployment';
 export * from './garbage-collector';
 export * from './namespace';
 export * from './serviceaccount';
+export * from './clusterrole-aggregation';
 export {
   cronJobController,
   daemonSetController,
@@ -48,4 +50,5 @@ export const allControllers: readonly ControllerDescriptor[] = [
   serviceAccountTokenController,
   nodeIpamController,
   nodeLifecycleController,
+  clusterRoleAggregationController,
 ];
