@@ -269,7 +269,11 @@ export class ResourceStore {
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.storage.get(key);
+      // The first attempt starts from the watch cache's copy, as kube-apiserver does: most
+      // updates then cost one etcd round trip instead of two. A stale copy only fails the
+      // compare-and-swap, and the retry reads etcd.
+      const cached = attempt === 1 ? this.cache.get(key) : undefined;
+      const current = cached && (!pinnedVersion || pinnedVersion === cached.metadata?.resourceVersion) ? cached : await this.storage.get(key);
       if (!current) throw notFound(this.target(name));
       const rv = current.metadata?.resourceVersion ?? '';
       if (pinnedVersion && pinnedVersion !== rv) throw staleConflict(this.target(name));
