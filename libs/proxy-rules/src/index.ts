@@ -25,15 +25,8 @@ export {
 export { buildRules, buildRulesFromPorts, BuildCache, probability, type BuildOptions } from './build-rules';
 export { JUMP_HOOKS, type JumpHook } from './hooks';
 export { renderRestore, renderRule, quoteArg, diffRuleSets, type RenderOptions, type RuleSetDiff } from './render-restore';
-export {
-  tracePacket,
-  tracePacketAll,
-  type Packet,
-  type TraceResult,
-  type TraceOutcome,
-  type TraceOptions,
-  type RecentTable,
-} from './trace-packet';
+export { type Packet, type TraceResult, type TraceOutcome } from './trace-core';
+export { tracePacket, tracePacketAll, type TraceOptions, type RecentTable } from './trace-packet';
 export {
   NFT,
   NFT_FAMILY,

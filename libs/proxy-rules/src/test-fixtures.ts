@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { coreV1, discoveryV1 } from '@berth/api-types';
+import type { BuildOptions } from './build-rules';
 import { SERVICE_NAME_LABEL } from './proxy-state';
+
+/** The node the tests build rules for, and the options they build with. */
+export const NODE_IP = '192.168.1.10';
+export const BUILD_OPTIONS: BuildOptions = { nodeIPs: [NODE_IP], clusterCidr: '10.244.0.0/16' };
 
 /** Test builders: a Service and an EndpointSlice as the apiserver and the EndpointSlice controller write them. */
 export interface SvcOptions {

@@ -1,47 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 import { ipInCidr } from './ip';
 import { chainKey, type Rule, type RuleSet, type Table, type TableName } from './rule-set';
-
-/** A new connection's first packet. */
-export interface Packet {
-  src: string;
-  dst: string;
-  dport: number;
-  /** tcp, udp or sctp. */
-  proto: string;
-}
-
-/** Where the packet ended up. */
-export interface TraceResult {
-  /** "ip:port" the packet was DNATed to, if any. */
-  dnatTo?: string;
-  /** KUBE-POSTROUTING masqueraded it (source NAT to the node's address). */
-  masquerade: boolean;
-  /** A filter rule rejected it (the client sees "connection refused"). */
-  rejected: boolean;
-  /** The chains entered, in order, as "table:chain". */
-  path: string[];
-}
-
-/** One possible outcome of a packet with its probability (tracePacketAll). */
-export interface TraceOutcome extends TraceResult {
-  probability: number;
-}
+import {
+  applyDnat,
+  copySourceTimes,
+  isLocalAddress,
+  startWalk,
+  stopsPacket,
+  traceEvery,
+  traceOnce,
+  walkChain,
+  type BaseTraceOptions,
+  type Choose,
+  type Packet,
+  type TraceOutcome,
+  type TraceResult,
+  type Verdict,
+  type WalkState,
+} from './trace-core';
 
 /** State of "-m recent" lists: list name → source address → time last seen (seconds). */
 export type RecentTable = Map<string, Map<string, number>>;
 
 /** Options of tracePacket. */
-export interface TraceOptions {
-  /** Random numbers in [0, 1) for "-m statistic --mode random"; default Math.random. */
-  random?: () => number;
+export interface TraceOptions extends BaseTraceOptions {
   /** "-m recent" lists, kept between calls to simulate ClientIP affinity. */
   recent?: RecentTable;
-  /** Current time in seconds for "-m recent" (default: now). */
-  now?: number;
 }
-
-const MAX_DEPTH = 32;
 
 /**
  * Runs one new connection's first packet through the rule set the way the kernel would
@@ -52,8 +37,7 @@ const MAX_DEPTH = 32;
  * text, not the builder's intentions.
  */
 export function tracePacket(ruleSet: RuleSet, packet: Packet, opts: TraceOptions = {}): TraceResult {
-  const random = opts.random ?? Math.random;
-  return trace(ruleSet, packet, (p) => random() < p, opts);
+  return traceOnce((choose) => trace(ruleSet, packet, choose, opts), opts.random);
 }
 
 /**
@@ -61,71 +45,21 @@ export function tracePacket(ruleSet: RuleSet, packet: Packet, opts: TraceOptions
  * probability (they sum to 1). Useful to check that load is spread evenly.
  */
 export function tracePacketAll(ruleSet: RuleSet, packet: Packet, opts: Omit<TraceOptions, 'random'> = {}): TraceOutcome[] {
-  const outcomes: TraceOutcome[] = [];
-  const pending: boolean[][] = [[]];
-  while (pending.length > 0) {
-    const prefix = pending.pop() as boolean[];
-    const taken: boolean[] = [];
-    let probability = 1;
-    const choose = (p: number): boolean => {
-      let c: boolean;
-      if (taken.length < prefix.length) {
-        c = prefix[taken.length] as boolean;
-      } else {
-        pending.push([...taken, false]);
-        c = true;
-      }
-      taken.push(c);
-      probability *= c ? p : 1 - p;
-      return c;
-    };
-    // A copy of the recent lists, so one branch's --set does not leak into another.
-    const recent: RecentTable | undefined = opts.recent ? new Map([...opts.recent].map(([k, v]) => [k, new Map(v)])) : undefined;
-    const result = trace(ruleSet, packet, choose, { ...opts, ...(recent ? { recent } : {}) });
-    if (probability > 0) outcomes.push({ ...result, probability });
-  }
-  return outcomes;
+  return traceEvery((choose) => trace(ruleSet, packet, choose, { ...opts, ...(opts.recent ? { recent: copySourceTimes(opts.recent) } : {}) }));
 }
 
-interface Ctx {
+interface Ctx extends WalkState {
   ruleSet: RuleSet;
-  packet: Packet;
-  mark: number;
-  choose: (p: number) => boolean;
   recent: RecentTable;
-  now: number;
-  path: string[];
 }
 
-type Verdict =
-  | { kind: 'continue' }
-  | { kind: 'return' }
-  | { kind: 'accept' }
-  | { kind: 'drop' }
-  | { kind: 'reject' }
-  | { kind: 'dnat'; to: string }
-  | { kind: 'masquerade' };
-
-function trace(ruleSet: RuleSet, packet: Packet, choose: (p: number) => boolean, opts: TraceOptions): TraceResult {
-  const ctx: Ctx = {
-    ruleSet,
-    packet: { ...packet, proto: packet.proto.toLowerCase() },
-    mark: 0,
-    choose,
-    recent: opts.recent ?? new Map(),
-    now: opts.now ?? Date.now() / 1000,
-    path: [],
-  };
+function trace(ruleSet: RuleSet, packet: Packet, choose: Choose, opts: TraceOptions): TraceResult {
+  const ctx: Ctx = { ...startWalk(packet, choose, opts.now), ruleSet, recent: opts.recent ?? new Map() };
   const result: TraceResult = { masquerade: false, rejected: false, path: ctx.path };
   const nat = runChain(ctx, 'nat', 'KUBE-SERVICES', 0);
-  if (nat.kind === 'dnat') {
-    result.dnatTo = nat.to;
-    const i = nat.to.lastIndexOf(':');
-    ctx.packet = { ...ctx.packet, dst: nat.to.slice(0, i), dport: Number(nat.to.slice(i + 1)) };
-  }
+  if (nat.kind === 'dnat') applyDnat(ctx, result, nat.to);
   for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES']) {
-    const v = runChain(ctx, 'filter', chain, 0);
-    if (v.kind === 'reject' || v.kind === 'drop') {
+    if (stopsPacket(runChain(ctx, 'filter', chain, 0))) {
       result.rejected = true;
       return result;
     }
@@ -138,14 +72,7 @@ function trace(ruleSet: RuleSet, packet: Packet, choose: (p: number) => boolean,
 function runChain(ctx: Ctx, table: TableName, chain: string, depth: number): Verdict {
   const rules = ctx.ruleSet[table].get(chain);
   if (!rules) return { kind: 'continue' };
-  if (depth > MAX_DEPTH) throw new Error(`trace: chain depth over ${MAX_DEPTH} at ${chain} (a loop?)`);
-  ctx.path.push(chainKey(table, chain));
-  for (const rule of rules) {
-    const v = applyRule(ctx, table, ctx.ruleSet[table], rule, depth);
-    if (v.kind === 'return') return { kind: 'continue' };
-    if (v.kind !== 'continue') return v;
-  }
-  return { kind: 'continue' };
+  return walkChain(ctx, chain, chainKey(table, chain), depth, rules, (rule) => applyRule(ctx, table, ctx.ruleSet[table], rule, depth));
 }
 
 interface RecentMatch {
@@ -156,7 +83,7 @@ interface RecentMatch {
   negate: boolean;
 }
 
-function applyRule(ctx: Ctx, tableName: TableName, table: Table, rule: Rule, depth: number): Verdict {
+function applyRule(ctx: Ctx, tableName: TableName, table: Table, rule: Rule, depth: number): Verdict | 'return' {
   const p = ctx.packet;
   let negate = false;
   let recent: RecentMatch | undefined;
@@ -200,7 +127,7 @@ function applyRule(ctx: Ctx, tableName: TableName, table: Table, rule: Rule, dep
         i++;
         continue;
       case '--dst-type':
-        ok = (val !== 'LOCAL' || isLocal(ctx, p.dst)) !== negate;
+        ok = (val !== 'LOCAL' || isLocalAddress(p.dst, ctx.ruleSet.nodeIPs)) !== negate;
         i++;
         break;
       case '--mark': {
@@ -268,10 +195,10 @@ function evalRecent(ctx: Ctx, r: RecentMatch): boolean {
   return ok !== r.negate;
 }
 
-function target(ctx: Ctx, tableName: TableName, table: Table, name: string, args: readonly string[], depth: number): Verdict {
+function target(ctx: Ctx, tableName: TableName, table: Table, name: string, args: readonly string[], depth: number): Verdict | 'return' {
   switch (name) {
     case 'RETURN':
-      return { kind: 'return' };
+      return 'return';
     case 'ACCEPT':
       return { kind: 'accept' };
     case 'DROP':
@@ -299,8 +226,4 @@ function target(ctx: Ctx, tableName: TableName, table: Table, name: string, args
       return runChain(ctx, tableName, name, depth + 1);
     }
   }
-}
-
-function isLocal(ctx: Ctx, ip: string): boolean {
-  return ipInCidr(ip, '127.0.0.0/8') || ctx.ruleSet.nodeIPs.includes(ip);
 }

@@ -2,9 +2,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BuildOptions } from '../build-rules';
+import { nftGolden as golden } from '../golden.fixture';
 import { ServicePortsCache, servicePorts, type ProxyState } from '../proxy-state';
 import { slice, svc } from '../test-fixtures';
-import { golden } from './build.test';
 import { buildNftRuleset, buildNftRulesetFromPorts, NftBuildCache } from './build';
 import { NFT, nftServiceEndpointsMap } from './model';
 import { diffNftRulesets, isEmptyNftDiff, renderNftFull, renderNftIncremental } from './render';

@@ -1,22 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 import { ipInCidr } from '../ip';
-import type { Packet, TraceOutcome, TraceResult } from '../trace-packet';
+import {
+  applyDnat,
+  copySourceTimes,
+  isLocalAddress,
+  startWalk,
+  stopsPacket,
+  traceEvery,
+  traceOnce,
+  walkChain,
+  type BaseTraceOptions,
+  type Choose,
+  type Packet,
+  type TraceOutcome,
+  type TraceResult,
+  type Verdict,
+  type WalkState,
+} from '../trace-core';
 import { NFT, type NftRuleset } from './model';
 
 /** Entries of dynamic (affinity) sets: set name → source address → expiry time (seconds). */
 export type AffinityTable = Map<string, Map<string, number>>;
 
 /** Options of traceNft. */
-export interface NftTraceOptions {
-  /** Random numbers in [0, 1) for "numgen random"; default Math.random. */
-  random?: () => number;
+export interface NftTraceOptions extends BaseTraceOptions {
   /** Affinity set entries, kept between calls to simulate ClientIP affinity. */
   affinity?: AffinityTable;
-  /** Current time in seconds (default: now). */
-  now?: number;
 }
-
-const MAX_DEPTH = 32;
 
 /**
  * Runs one new connection's first packet through an nftables ruleset the way the kernel
@@ -29,71 +39,26 @@ const MAX_DEPTH = 32;
  * reject), so it tests what is written, not the builder's intentions.
  */
 export function traceNft(rs: NftRuleset, packet: Packet, opts: NftTraceOptions = {}): TraceResult {
-  const random = opts.random ?? Math.random;
-  return trace(rs, packet, (p) => random() < p, opts);
+  return traceOnce((choose) => trace(rs, packet, choose, opts), opts.random);
 }
 
 /** Every possible outcome of a packet, one per combination of numgen branches, with its probability. */
 export function traceNftAll(rs: NftRuleset, packet: Packet, opts: Omit<NftTraceOptions, 'random'> = {}): TraceOutcome[] {
-  const outcomes: TraceOutcome[] = [];
-  const pending: boolean[][] = [[]];
-  while (pending.length > 0) {
-    const prefix = pending.pop() as boolean[];
-    const taken: boolean[] = [];
-    let probability = 1;
-    const choose = (p: number): boolean => {
-      let c: boolean;
-      if (taken.length < prefix.length) c = prefix[taken.length] as boolean;
-      else {
-        pending.push([...taken, false]);
-        c = true;
-      }
-      taken.push(c);
-      probability *= c ? p : 1 - p;
-      return c;
-    };
-    const affinity = opts.affinity ? new Map([...opts.affinity].map(([k, v]) => [k, new Map(v)])) : undefined;
-    const result = trace(rs, packet, choose, { ...opts, ...(affinity ? { affinity } : {}) });
-    if (probability > 0) outcomes.push({ ...result, probability });
-  }
-  return outcomes;
+  return traceEvery((choose) => trace(rs, packet, choose, { ...opts, ...(opts.affinity ? { affinity: copySourceTimes(opts.affinity) } : {}) }));
 }
 
-type Verdict =
-  | { kind: 'continue' }
-  | { kind: 'accept' }
-  | { kind: 'drop' }
-  | { kind: 'reject' }
-  | { kind: 'dnat'; to: string }
-  | { kind: 'masquerade' };
-
-interface Ctx {
+interface Ctx extends WalkState {
   rs: NftRuleset;
-  packet: Packet;
-  mark: number;
   dnatted: boolean;
-  choose: (p: number) => boolean;
   affinity: AffinityTable;
-  now: number;
-  path: string[];
 }
 
-function trace(rs: NftRuleset, packet: Packet, choose: (p: number) => boolean, opts: NftTraceOptions): TraceResult {
-  const ctx: Ctx = {
-    rs,
-    packet: { ...packet, proto: packet.proto.toLowerCase() },
-    mark: 0,
-    dnatted: false,
-    choose,
-    affinity: opts.affinity ?? new Map(),
-    now: opts.now ?? Date.now() / 1000,
-    path: [],
-  };
+function trace(rs: NftRuleset, packet: Packet, choose: Choose, opts: NftTraceOptions): TraceResult {
+  const ctx: Ctx = { ...startWalk(packet, choose, opts.now), rs, dnatted: false, affinity: opts.affinity ?? new Map() };
   const result: TraceResult = { masquerade: false, rejected: false, path: ctx.path };
   const fromNode = isLocal(ctx, packet.src);
   const filter = (chain: string): boolean => {
-    const v = runChain(ctx, chain, 0);
-    if (v.kind === 'reject' || v.kind === 'drop') {
+    if (stopsPacket(runChain(ctx, chain, 0))) {
       result.rejected = true;
       return false;
     }
@@ -102,9 +67,7 @@ function trace(rs: NftRuleset, packet: Packet, choose: (p: number) => boolean, o
   if (fromNode && !filter(NFT.filterOutput)) return result;
   const nat = runChain(ctx, fromNode ? NFT.natOutput : NFT.natPrerouting, 0);
   if (nat.kind === 'dnat') {
-    result.dnatTo = nat.to;
-    const i = nat.to.lastIndexOf(':');
-    ctx.packet = { ...ctx.packet, dst: nat.to.slice(0, i), dport: Number(nat.to.slice(i + 1)) };
+    applyDnat(ctx, result, nat.to);
     ctx.dnatted = true;
   }
   const local = isLocal(ctx, ctx.packet.dst);
@@ -118,14 +81,7 @@ function trace(rs: NftRuleset, packet: Packet, choose: (p: number) => boolean, o
 function runChain(ctx: Ctx, name: string, depth: number): Verdict {
   const chain = ctx.rs.chains.get(name);
   if (!chain) throw new Error(`trace: no chain ${name}`);
-  if (depth > MAX_DEPTH) throw new Error(`trace: chain depth over ${MAX_DEPTH} at ${name} (a loop?)`);
-  ctx.path.push(name);
-  for (const rule of chain.rules) {
-    const v = runRule(ctx, rule, depth);
-    if (v === 'return') return { kind: 'continue' };
-    if (v.kind !== 'continue') return v;
-  }
-  return { kind: 'continue' };
+  return walkChain(ctx, name, name, depth, chain.rules, (rule) => runRule(ctx, rule, depth));
 }
 
 /** Splits a rule into tokens; `comment "…"` keeps its text as one token. */
@@ -346,5 +302,5 @@ function matchValue(ctx: Ctx, sel: readonly string[], rhs: string): boolean {
 }
 
 function isLocal(ctx: Ctx, ip: string): boolean {
-  return ipInCidr(ip, '127.0.0.0/8') || ctx.rs.nodeIPs.includes(ip);
+  return isLocalAddress(ip, ctx.rs.nodeIPs);
 }
