@@ -119,7 +119,11 @@ async function main(): Promise<void> {
     if (cleaned) return;
     cleaned = true;
     ac.abort();
-    sched.kill('SIGKILL');
+    // SIGTERM first, so a profiler preloaded with NODE_OPTIONS=--import can write its profile.
+    sched.kill('SIGTERM');
+    const killer = setTimeout(() => sched.kill('SIGKILL'), 2000);
+    await new Promise((resolve) => (sched.exitCode !== null ? resolve(undefined) : sched.once('exit', resolve)));
+    clearTimeout(killer);
     await Promise.allSettled(hollow.map((h) => h.stop()));
     client.close();
     await cp.stop();

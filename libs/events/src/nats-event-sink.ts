@@ -11,6 +11,12 @@ export interface NatsEventSinkOptions {
   maxBuffered?: number;
   /** How long to wait for JetStream's ack of one publish (default 2000 ms). */
   publishTimeoutMs?: number;
+  /**
+   * Publishes awaiting JetStream's ack at once (default 64). One at a time caps a sink at one
+   * event per round trip (a few hundred a second on a busy machine: a scheduler binding
+   * faster than that dropped its Scheduled events); a subject never has two in flight.
+   */
+  maxInFlight?: number;
   /** First retry delay after a failed publish, doubled up to retryMaxMs (defaults 100 / 5000 ms). */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -26,19 +32,24 @@ interface Pending {
 /**
  * Publishes events to the JetStream stream EVENTS, one subject per event so the stream
  * keeps only the latest version. Writes return at once; a single pump publishes them in
- * order, retrying with backoff while NATS is down. While waiting, a newer version of an
+ * order, up to `maxInFlight` awaiting their acks, retrying with backoff while NATS is down. While waiting, a newer version of an
  * event replaces the older one in the buffer, and past `maxBuffered` the oldest event is
  * dropped (counted in `dropped`). Nothing here throws into the caller.
  */
 export class NatsEventSink implements EventSink {
   private readonly nc: NatsConnection;
   private readonly maxBuffered: number;
+  private readonly maxInFlight: number;
   private readonly publishTimeoutMs: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
   private readonly onError: (err: unknown) => void;
   /** subject → latest unpublished version; Map order is the publish order. */
   private readonly queue = new Map<string, Pending>();
+  /** Subjects with a publish awaiting its ack: their newer versions wait, to keep the order. */
+  private readonly inFlight = new Set<string>();
+  /** After a failed publish, nothing new is sent before this time (ms since the epoch). */
+  private backoffUntil = 0;
   private js: JetStreamClient | undefined;
   private jsm: JetStreamManager | undefined;
   private streamReady = false;
@@ -60,6 +71,7 @@ export class NatsEventSink implements EventSink {
   constructor(opts: NatsEventSinkOptions) {
     this.nc = opts.nc;
     this.maxBuffered = opts.maxBuffered ?? 1000;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 64);
     this.publishTimeoutMs = opts.publishTimeoutMs ?? 2000;
     this.retryMinMs = opts.retryMinMs ?? 100;
     this.retryMaxMs = opts.retryMaxMs ?? 5000;
@@ -97,6 +109,11 @@ export class NatsEventSink implements EventSink {
   /** Event versions waiting to be published. */
   get buffered(): number {
     return this.queue.size;
+  }
+
+  /** Publishes awaiting JetStream's ack. */
+  get publishing(): number {
+    return this.inFlight.size;
   }
 
   /**
@@ -185,42 +202,84 @@ export class NatsEventSink implements EventSink {
   }
 
   private async pump(): Promise<void> {
-    while (!this.closed && this.queue.size > 0) {
-      if (this.nc.isClosed()) return; // nobody will deliver these; keep them counted as buffered
-      if (!this.connected) {
-        await this.sleep(this.retryMaxMs);
-        continue;
-      }
-      const first = this.queue.entries().next();
-      if (first.done) return;
-      const [subject, item] = first.value;
-      try {
-        if (!this.streamReady) {
-          this.jsm ??= await this.nc.jetstreamManager({ timeout: this.publishTimeoutMs });
-          await ensureEventStream(this.jsm);
-          this.streamReady = true;
+    const publishing = new Set<Promise<void>>();
+    try {
+      while (!this.closed) {
+        if (this.nc.isClosed()) return; // nobody will deliver these; keep them counted as buffered
+        const wait = this.backoffUntil - Date.now();
+        if (!this.connected || wait > 0) {
+          await Promise.allSettled(publishing);
+          await this.sleep(this.connected ? wait : this.retryMaxMs);
+          continue;
         }
-        this.js ??= this.nc.jetstream({ timeout: this.publishTimeoutMs });
-        const h = headers();
-        h.set('Content-Type', 'application/json');
-        const ack = await this.js.publish(subject, JSON.stringify(item.event), {
-          msgID: item.msgId,
-          headers: h,
-          timeout: this.publishTimeoutMs,
+        const next = publishing.size < this.maxInFlight ? this.nextToPublish() : undefined;
+        if (!next) {
+          if (publishing.size === 0) return;
+          await Promise.race(publishing);
+          continue;
+        }
+        if (!this.streamReady) {
+          // Made once, before any publish: concurrent publishes would each try.
+          if (!(await this.ensureStream())) continue;
+        }
+        const [subject, item] = next;
+        this.inFlight.add(subject);
+        const p: Promise<void> = this.publish(subject, item).finally(() => {
+          this.inFlight.delete(subject);
+          publishing.delete(p);
         });
-        this.published++;
-        this.lastSeq = Math.max(this.lastSeq, ack.seq);
-        // A newer version written meanwhile stays queued and goes out next.
-        if (this.queue.get(subject) === item) this.queue.delete(subject);
-        this.failures = 0;
-      } catch (err) {
-        this.failures++;
-        // 503 no responders: the stream is gone (or JetStream restarting); re-create it next time.
-        this.streamReady = false;
-        if (this.failures === 1) this.report(err);
-        const delay = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** (this.failures - 1));
-        await this.sleep(delay);
+        publishing.add(p);
       }
+    } finally {
+      await Promise.allSettled(publishing);
     }
+  }
+
+  /** The oldest queued version whose subject has no publish in flight. */
+  private nextToPublish(): [string, Pending] | undefined {
+    for (const entry of this.queue) if (!this.inFlight.has(entry[0])) return entry;
+    return undefined;
+  }
+
+  private async ensureStream(): Promise<boolean> {
+    try {
+      this.jsm ??= await this.nc.jetstreamManager({ timeout: this.publishTimeoutMs });
+      await ensureEventStream(this.jsm);
+      this.streamReady = true;
+      return true;
+    } catch (err) {
+      this.failed(err);
+      return false;
+    }
+  }
+
+  private async publish(subject: string, item: Pending): Promise<void> {
+    try {
+      this.js ??= this.nc.jetstream({ timeout: this.publishTimeoutMs });
+      const h = headers();
+      h.set('Content-Type', 'application/json');
+      const ack = await this.js.publish(subject, JSON.stringify(item.event), {
+        msgID: item.msgId,
+        headers: h,
+        timeout: this.publishTimeoutMs,
+      });
+      this.published++;
+      this.lastSeq = Math.max(this.lastSeq, ack.seq);
+      // A newer version written meanwhile stays queued and goes out next.
+      if (this.queue.get(subject) === item) this.queue.delete(subject);
+      this.failures = 0;
+    } catch (err) {
+      // 503 no responders: the stream is gone (or JetStream restarting); re-create it next time.
+      this.streamReady = false;
+      this.failed(err);
+    }
+  }
+
+  /** Counts a failure and holds back new publishes for an exponentially growing delay. */
+  private failed(err: unknown): void {
+    this.failures++;
+    if (this.failures === 1) this.report(err);
+    const delay = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** (this.failures - 1));
+    this.backoffUntil = Math.max(this.backoffUntil, Date.now() + delay);
   }
 }

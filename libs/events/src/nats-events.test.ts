@@ -182,6 +182,26 @@ describe('events through NATS', () => {
     await rec.close();
   });
 
+  test('a burst is published many at a time, each event still in order of its versions', async () => {
+    const rec = createNatsEventRecorder({ nc, component: 'scheduler', maxInFlight: 16 });
+    for (let i = 0; i < 200; i++) rec.event(pod(`b${i}`, 'burst'), 'Normal', 'Scheduled', `Successfully assigned burst/b${i} to n1`);
+    // The same event three times: versions with count 1, 2, 3 go out one after the other.
+    for (let i = 0; i < 3; i++) rec.event(pod('b0', 'burst'), 'Normal', 'Scheduled', 'Successfully assigned burst/b0 to n1');
+    let peak = 0;
+    const flushed = rec.flush(15_000);
+    for (let done = false; !done; ) {
+      peak = Math.max(peak, rec.sink.publishing);
+      done = await Promise.race([flushed.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+    }
+    assert.equal(peak, 16, 'a window of publishes awaits its acks');
+    await store.waitForSequence(await flushed, 15_000);
+    const events = store.list({ namespace: 'burst' }).items;
+    assert.equal(events.length, 200);
+    assert.equal(events.find((e) => e.involvedObject.name === 'b0')?.count, 4);
+    assert.equal(rec.sink.dropped, 0);
+    await rec.close();
+  });
+
   test('a full buffer drops the oldest events and counts them', async () => {
     const rec = createNatsEventRecorder({ nc, component: 'kubelet', maxBuffered: 3, retryMaxMs: 200 });
     await srv.kill();
