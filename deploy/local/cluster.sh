@@ -206,7 +206,7 @@ start_control_plane() {
     --bind-address "$host_ip:$api_port" --health-port $((api_port + 1)) \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
-    --service-account-key-file "$pki/sa.pub" --authorization-mode RBAC --service-cluster-ip-range "$service_cidr"
+    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" --authorization-mode RBAC --service-cluster-ip-range "$service_cidr"
   wait_until 300 curl -sf "http://127.0.0.1:$((api_port + 1))/readyz" || die "the apiserver did not become ready: see $logs/apiserver.log"
   control_plane scheduler -e "BERTH_NATS_URL=$(nats_url control-plane)" "berth/scheduler:$version" \
     --apiserver "$host_ip:$api_port" --ca-file "$pki/ca.crt" --cert-file "$pki/scheduler.crt" --key-file "$pki/scheduler.key" \

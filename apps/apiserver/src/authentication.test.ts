@@ -18,6 +18,7 @@ import { startApiserver, type RunningApiserver } from './server';
 const configmaps: ResourceType = { group: '', version: 'v1', resource: 'configmaps' };
 const secrets: ResourceType = { group: '', version: 'v1', resource: 'secrets' };
 const serviceaccounts: ResourceType = { group: '', version: 'v1', resource: 'serviceaccounts' };
+const pods: ResourceType = { group: '', version: 'v1', resource: 'pods' };
 const SERVER_NAME = 'apiserver.berth';
 
 const isUnauthorized = (e: unknown): boolean => e instanceof StatusError && e.reason === 'Unauthorized' && e.message === 'Unauthorized';
@@ -28,7 +29,7 @@ let ca: CertKeyPair;
 let admin: CertKeyPair;
 const saKeys = generateServiceAccountKeyPair();
 
-async function apiserverWith(serviceAccountKeyFile: string | undefined): Promise<RunningApiserver> {
+async function apiserverWith(serviceAccountKeyFile: string | undefined, signingKeyFile?: string): Promise<RunningApiserver> {
   const config: ApiserverConfig = {
     bindAddress: `127.0.0.1:${await freePort()}`,
     healthPort: 0,
@@ -38,6 +39,7 @@ async function apiserverWith(serviceAccountKeyFile: string | undefined): Promise
     watchCacheSize: 1000,
     tls: { certFile: join(dir, 'apiserver.crt'), keyFile: join(dir, 'apiserver.key'), clientCaFile: join(dir, 'ca.crt') },
     ...(serviceAccountKeyFile ? { serviceAccountKeyFile } : {}),
+    ...(signingKeyFile ? { serviceAccountSigningKeyFile: signingKeyFile } : {}),
   };
   return startApiserver(config, silentLogger());
 }
@@ -77,6 +79,7 @@ before(async () => {
   writeFileSync(join(dir, 'apiserver.crt'), serving.cert);
   writeFileSync(join(dir, 'apiserver.key'), serving.key);
   writeFileSync(join(dir, 'sa.pub'), saKeys.publicKey);
+  writeFileSync(join(dir, 'sa.key'), saKeys.privateKey);
 });
 
 after(async () => {
@@ -89,7 +92,7 @@ describe('apiserver with --service-account-key-file', () => {
   let adminClient: GrpcApiClient;
 
   before(async () => {
-    apiserver = await apiserverWith(join(dir, 'sa.pub'));
+    apiserver = await apiserverWith(join(dir, 'sa.pub'), join(dir, 'sa.key'));
     adminClient = client(apiserver.address, { cert: admin });
   });
 
@@ -155,6 +158,35 @@ describe('apiserver with --service-account-key-file', () => {
     } finally {
       c.close();
     }
+  });
+
+  test('TokenRequest: a bound token works until it expires, or its account or pod is deleted', async () => {
+    const sa = await adminClient.create<KubeObject>(serviceaccounts, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'bound' } });
+    const pod = await adminClient.create<KubeObject>(pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'holder' }, spec: { serviceAccountName: 'bound', containers: [{ name: 'c', image: 'busybox' }] } });
+    const tokenFor = async (spec: Record<string, unknown>): Promise<string> => {
+      const tr = await adminClient.create<KubeObject>(serviceaccounts, 'default', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: 'bound' }, spec }, { subresource: 'token' });
+      return (tr['status'] as { token: string }).token;
+    };
+    const works = async (token: string): Promise<unknown> => {
+      const c = client(apiserver.address, { token });
+      try {
+        return await c.list(configmaps, { namespace: 'default' }).then(() => true, (e: unknown) => e);
+      } finally {
+        c.close();
+      }
+    };
+    const plain = await tokenFor({});
+    const podBound = await tokenFor({ boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'holder', uid: pod.metadata?.uid } });
+    const otherAudience = await tokenFor({ audiences: ['vault'] });
+    assert.equal(await works(plain), true);
+    assert.equal(await works(podBound), true);
+    assert.ok(isUnauthorized(await works(otherAudience)), 'a token for another audience is not for the apiserver');
+    await adminClient.delete(pods, 'default', 'holder', { gracePeriodSeconds: 0 });
+    await waitFor('the pod-bound token to stop working', async () => (isUnauthorized(await works(podBound)) ? true : undefined), 5000);
+    assert.equal(await works(plain), true);
+    await adminClient.delete(serviceaccounts, 'default', 'bound');
+    await waitFor('the token to stop working', async () => (isUnauthorized(await works(plain)) ? true : undefined), 5000);
+    assert.ok(sa.metadata?.uid);
   });
 
   test('a client certificate of another CA is rejected', async () => {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { createPublicKey, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
 import { AUTHENTICATED_GROUP, newStatusError, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_UID_ANNOTATION, type KubeObject, type RequestContext, type StatusError } from '@berth/api';
-import { verifyServiceAccountToken } from '@berth/certs';
+import { verifyBoundServiceAccountToken, verifyServiceAccountToken } from '@berth/certs';
 
 /** Who a call is from, as the registry sees it. */
 export type User = NonNullable<RequestContext['user']>;
@@ -18,6 +18,9 @@ export interface AuthenticationRequest {
 /** A Secret by namespace and name, or undefined when there is none (other failures throw). */
 export type SecretLookup = (namespace: string, name: string) => Promise<KubeObject | undefined>;
 
+/** A core object by resource, namespace and name, or undefined when there is none. */
+export type ObjectLookup = (resource: 'serviceaccounts' | 'pods' | 'secrets', namespace: string, name: string) => Promise<KubeObject | undefined>;
+
 export interface AuthenticatorOptions {
   /** The client CA bundle, PEM (--client-ca-file): client certificates must be issued by one of its CAs. */
   clientCa: string | Buffer;
@@ -25,6 +28,11 @@ export interface AuthenticatorOptions {
   serviceAccountKey?: KeyObject;
   /** Where the Secret a token names is read: deleting it revokes the token. */
   getSecret?: SecretLookup;
+  /**
+   * Bound tokens (the TokenRequest API's): accepted when issued by `issuer` for one of
+   * `audiences`, unexpired, and while their service account and bound object exist.
+   */
+  boundTokens?: { issuer: string; audiences: string[]; lookup: ObjectLookup };
   /** The clock for certificate validity (tests). */
   now?: () => number;
 }
@@ -47,6 +55,8 @@ export function unauthorized(): StatusError {
  *   Secret it names: it must exist (not being deleted), be a service-account-token Secret
  *   of the same service account (name and uid annotations) and hold exactly this token, so
  *   deleting the Secret revokes the token → system:serviceaccount:<ns>:<name>;
+ *   or a bound token (TokenRequest API) of the configured issuer and audiences, unexpired,
+ *   whose service account and bound Pod or Secret still exist with the same uids;
  * - neither → Unauthorized.
  * Errors other than "not authenticated" (the Secret could not be read) are thrown as they are.
  */
@@ -69,8 +79,10 @@ export function createAuthenticator(opts: AuthenticatorOptions): (req: Authentic
       return id.user;
     }
     const token = bearerToken(req.metadata.get('authorization'));
-    if (token === undefined || !opts.serviceAccountKey || !opts.getSecret) throw unauthorized();
-    const user = await serviceAccountUser(token, opts.serviceAccountKey, opts.getSecret);
+    if (token === undefined || !opts.serviceAccountKey) throw unauthorized();
+    const user =
+      (opts.getSecret ? await serviceAccountUser(token, opts.serviceAccountKey, opts.getSecret) : undefined) ??
+      (opts.boundTokens ? await boundTokenUser(token, opts.serviceAccountKey, opts.boundTokens, now()) : undefined);
     if (!user) throw unauthorized();
     return user;
   };
@@ -163,6 +175,24 @@ async function serviceAccountUser(token: string, key: KeyObject, getSecret: Secr
   const stored = (secret['data'] as Record<string, unknown> | undefined)?.['token'];
   if (typeof stored !== 'string' || !sameBytes(Buffer.from(stored, 'base64'), Buffer.from(token))) return undefined;
   return { name: sa.username, groups: withAuthenticated(sa.groups) };
+}
+
+/**
+ * The service account of a bound token: valid signature, issuer, audience and expiry, then
+ * the account must still exist with the token's uid, and so must the Pod or Secret it is
+ * bound to (not being deleted): deleting either revokes the token.
+ */
+async function boundTokenUser(token: string, key: KeyObject, opts: { issuer: string; audiences: string[]; lookup: ObjectLookup }, now: number): Promise<User | undefined> {
+  const verified = await verifyBoundServiceAccountToken(token, key, { issuer: opts.issuer, audiences: opts.audiences, now });
+  if (!verified) return undefined;
+  const { namespace, serviceAccount, boundObject } = verified.claims;
+  const sa = await opts.lookup('serviceaccounts', namespace, serviceAccount.name);
+  if (!sa || sa.metadata?.uid !== serviceAccount.uid) return undefined;
+  if (boundObject) {
+    const obj = await opts.lookup(boundObject.kind === 'Pod' ? 'pods' : 'secrets', namespace, boundObject.name);
+    if (!obj || obj.metadata?.uid !== boundObject.uid || obj.metadata?.deletionTimestamp) return undefined;
+  }
+  return { name: verified.username, groups: withAuthenticated(['system:serviceaccounts', `system:serviceaccounts:${namespace}`]) };
 }
 
 /** Every authenticated user is also in system:authenticated (Kubernetes' AuthenticatedGroupAdder). */

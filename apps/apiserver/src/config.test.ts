@@ -32,6 +32,16 @@ describe('apiserver config', () => {
     assert.throws(() => compileApiserverConfig(['--insecure', '--service-account-key-file', 'sa.pub'], {}), /--service-account-key-file needs TLS/);
   });
 
+  test('bound tokens: the signing key needs the verifying keys; issuer and audiences default as kube-apiserver', () => {
+    const tls = ['--tls-cert-file', 'c.pem', '--tls-private-key-file', 'k.pem', '--client-ca-file', 'ca.pem'];
+    const c = compileApiserverConfig([...tls, '--service-account-key-file', 'sa.pub', '--service-account-signing-key-file', 'sa.key'], {});
+    assert.equal(c.serviceAccountSigningKeyFile, 'sa.key');
+    assert.equal(c.serviceAccountIssuer, 'https://kubernetes.default.svc.cluster.local');
+    assert.deepEqual(c.apiAudiences, ['https://kubernetes.default.svc.cluster.local']);
+    assert.deepEqual(compileApiserverConfig([...tls, '--service-account-issuer', 'https://berth', '--api-audiences', 'a, b'], {}).apiAudiences, ['a', 'b']);
+    assert.throws(() => compileApiserverConfig([...tls, '--service-account-signing-key-file', 'sa.key'], {}), /--service-account-signing-key-file needs --service-account-key-file/);
+  });
+
   test('--authorization-mode: AlwaysAllow by default, RBAC only with authenticated callers', () => {
     const tls = ['--tls-cert-file', 'c.pem', '--tls-private-key-file', 'k.pem', '--client-ca-file', 'ca.pem'];
     assert.equal(compileApiserverConfig(tls, {}).authorizationMode, 'AlwaysAllow');

@@ -20,6 +20,16 @@ export interface ApiserverConfig {
    */
   serviceAccountKeyFile?: string;
   /**
+   * PEM private key the TokenRequest API signs bound tokens with
+   * (--service-account-signing-key-file); its public half must be among the keys of
+   * --service-account-key-file. Without it serviceaccounts/<name>/token is not served.
+   */
+  serviceAccountSigningKeyFile?: string;
+  /** The `iss` of bound tokens (--service-account-issuer; default https://kubernetes.default.svc.cluster.local). */
+  serviceAccountIssuer?: string;
+  /** Audiences the apiserver accepts bound tokens for, and gives tokens by default (--api-audiences; default: the issuer). */
+  apiAudiences?: string[];
+  /**
    * --authorization-mode: AlwaysAllow (the default, as in kube-apiserver) or RBAC, which
    * needs authenticated callers (TLS with a client CA).
    */
@@ -31,6 +41,9 @@ export interface ApiserverConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** kube-apiserver's usual --service-account-issuer. */
+export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 /**
  * Reads flags (kube-apiserver's names where they exist) and BERTH_* environment variables.
@@ -50,6 +63,9 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
       'tls-private-key-file': { type: 'string' },
       'client-ca-file': { type: 'string' },
       'service-account-key-file': { type: 'string' },
+      'service-account-signing-key-file': { type: 'string' },
+      'service-account-issuer': { type: 'string' },
+      'api-audiences': { type: 'string' },
       'authorization-mode': { type: 'string' },
       insecure: { type: 'boolean' },
       'log-level': { type: 'string' },
@@ -85,6 +101,12 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
   if (serviceAccountKeyFile && (insecure || !clientCaFile)) {
     throw new ConfigError('--service-account-key-file needs TLS with --client-ca-file (callers authenticate with a client certificate or a service-account token)');
   }
+  const serviceAccountSigningKeyFile = values['service-account-signing-key-file'] ?? env['BERTH_SERVICE_ACCOUNT_SIGNING_KEY_FILE'];
+  if (serviceAccountSigningKeyFile && !serviceAccountKeyFile) {
+    throw new ConfigError('--service-account-signing-key-file needs --service-account-key-file (the keys bound tokens are verified with)');
+  }
+  const serviceAccountIssuer = values['service-account-issuer'] ?? env['BERTH_SERVICE_ACCOUNT_ISSUER'] ?? DEFAULT_SERVICE_ACCOUNT_ISSUER;
+  const apiAudiences = (values['api-audiences'] ?? env['BERTH_API_AUDIENCES'] ?? serviceAccountIssuer).split(',').map((a) => a.trim()).filter(Boolean);
   const authorizationMode = authorizationModeOf(values['authorization-mode'] ?? env['BERTH_AUTHORIZATION_MODE'] ?? 'AlwaysAllow');
   if (authorizationMode === 'RBAC' && (insecure || !clientCaFile)) {
     throw new ConfigError('--authorization-mode RBAC needs authenticated callers: TLS with --client-ca-file');
@@ -116,6 +138,9 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
     natsUrl: values['nats-url'] ?? env['BERTH_NATS_URL'] ?? '',
     ...(insecure ? {} : { tls: { certFile: certFile ?? '', keyFile: keyFile ?? '', ...(clientCaFile ? { clientCaFile } : {}) } }),
     ...(serviceAccountKeyFile ? { serviceAccountKeyFile } : {}),
+    ...(serviceAccountSigningKeyFile ? { serviceAccountSigningKeyFile } : {}),
+    serviceAccountIssuer,
+    apiAudiences,
     authorizationMode,
     logLevel: values['log-level'] ?? env['BERTH_LOG_LEVEL'] ?? 'info',
   };

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { alwaysAllow, isNotFound, type ApiBackend, type Authorizer, type KubeObject } from '@berth/api';
+import { alwaysAllow, type ApiBackend, type Authorizer } from '@berth/api';
 import { AuthorizingBackend, bootstrapClusterRoleBindings, bootstrapClusterRoles, ensureBootstrapPolicy, RbacAuthorizer, withPrivilegedGroup, type PolicySource } from '@berth/authorization';
+import { signBoundServiceAccountToken } from '@berth/certs';
 import { createApiServer } from '@berth/grpc';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@berth/observability';
-import { Registry, type EventSource, type NodeExecSource, type NodeLogSource, type NodeStatsSource } from '@berth/registry';
+import { Registry, type TokenIssuer, type EventSource, type NodeExecSource, type NodeLogSource, type NodeStatsSource } from '@berth/registry';
 import { EtcdStorage } from '@berth/storage';
 import { createAuthenticator, parseServiceAccountKey } from './authenticator';
-import type { ApiserverConfig } from './config';
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER, type ApiserverConfig } from './config';
 import { connectEventSource } from './nats-events';
 import { natsNodeExec } from './node-exec';
 import { natsNodeLogs } from './node-logs';
@@ -59,9 +60,12 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     // RBAC reads its policy from the registry's watch caches (filled by registry.start()).
     const rbac = config.authorizationMode === 'RBAC' ? new RbacAuthorizer(registryPolicySource(() => registry)) : undefined;
     const authorizer: Authorizer = rbac ? withPrivilegedGroup(rbac) : alwaysAllow;
+    const issuer = config.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER;
+    const audiences = config.apiAudiences ?? [issuer];
     const registry: Registry = new Registry({
       storage,
       authorizer,
+      ...(config.serviceAccountSigningKeyFile ? { tokenIssuer: tokenIssuer(readSigningKey(config.serviceAccountSigningKeyFile), issuer, audiences) } : {}),
       watchCacheCapacity: config.watchCacheSize,
       services: config.services,
       ...(events ? { events } : {}),
@@ -89,10 +93,17 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     // Every call is authenticated once there is a client CA (authenticator.ts). With a
     // service-account key, a caller without a client certificate gets past TLS and must show
     // a token instead; without one, TLS turns away callers without a certificate of the CA.
+    const lookup = (resource: 'serviceaccounts' | 'pods' | 'secrets', namespace: string, name: string) => registry.lookup(resource, namespace, name);
     const authenticate = clientCa
       ? createAuthenticator({
           clientCa,
-          ...(config.serviceAccountKeyFile ? { serviceAccountKey: readServiceAccountKey(config.serviceAccountKeyFile), getSecret: secretLookup(registry) } : {}),
+          ...(config.serviceAccountKeyFile
+            ? {
+                serviceAccountKey: readServiceAccountKey(config.serviceAccountKeyFile),
+                getSecret: (namespace: string, name: string) => lookup('secrets', namespace, name),
+                boundTokens: { issuer, audiences, lookup },
+              }
+            : {}),
         })
       : undefined;
     const credentials = config.tls
@@ -126,6 +137,22 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
   }
 }
 
+/** Signs bound tokens for the TokenRequest API. */
+function tokenIssuer(key: KeyObject, issuer: string, audiences: string[]): TokenIssuer {
+  return {
+    audiences,
+    issue: (claims, forAudiences, expirationSeconds) => signBoundServiceAccountToken(claims, key, { issuer, audiences: forAudiences, expirationSeconds }),
+  };
+}
+
+function readSigningKey(file: string): KeyObject {
+  try {
+    return createPrivateKey(readFileSync(file));
+  } catch (err) {
+    throw new Error(`--service-account-signing-key-file ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
 function readServiceAccountKey(file: string): KeyObject {
   try {
     return parseServiceAccountKey(readFileSync(file));
@@ -134,23 +161,6 @@ function readServiceAccountKey(file: string): KeyObject {
   }
 }
 
-/**
- * Secrets for token authentication: from the watch cache (no storage round trip per call; a
- * deleted Secret stops authenticating as soon as the cache sees the delete), from storage
- * when the cache does not have it yet (a Secret just created).
- */
-function secretLookup(registry: Registry): (namespace: string, name: string) => Promise<KubeObject | undefined> {
-  return async (namespace, name) => {
-    const cached = registry.store('', 'secrets').getCached(namespace, name);
-    if (cached) return cached;
-    try {
-      return await registry.get({}, { group: '', version: 'v1', resource: 'secrets', namespace, name, subresource: '' }, {});
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  };
-}
 
 /** RBAC's policy, as the registry's watch caches have it. */
 function registryPolicySource(registry: () => Registry): PolicySource {

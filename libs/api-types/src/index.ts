@@ -2,6 +2,7 @@
 
 import * as apiV1 from './generated/berth/api/v1/resources_pb';
 import * as appsV1 from './generated/berth/apps/v1/apps_pb';
+import * as authenticationV1 from './generated/berth/authentication/v1/authentication_pb';
 import * as authorizationV1 from './generated/berth/authorization/v1/authorization_pb';
 import * as autoscalingV1 from './generated/berth/autoscaling/v1/autoscaling_pb';
 import * as batchV1 from './generated/berth/batch/v1/batch_pb';
@@ -18,6 +19,7 @@ import * as rpcStatusPb from './generated/google/rpc/status_pb';
 
 export { apiV1 };
 export { appsV1 };
+export { authenticationV1 };
 export { authorizationV1 };
 export { autoscalingV1 };
 export { batchV1 };
@@ -36,6 +38,7 @@ export { rpcStatusPb };
 export const allFiles = [
   apiV1.file_berth_api_v1_resources,
   appsV1.file_berth_apps_v1_apps,
+  authenticationV1.file_berth_authentication_v1_authentication,
   authorizationV1.file_berth_authorization_v1_authorization,
   autoscalingV1.file_berth_autoscaling_v1_autoscaling,
   batchV1.file_berth_batch_v1_batch,

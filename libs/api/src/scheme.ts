@@ -289,11 +289,12 @@ const SUBRESOURCE_MESSAGES: Record<string, string> = {
   scale: 'berth.autoscaling.v1.Scale',
   binding: 'berth.core.v1.Binding',
   eviction: 'berth.policy.v1.Eviction',
+  token: 'berth.authentication.v1.TokenRequest',
 };
 
 /**
  * The message a subresource reads and writes: Scale for 'scale', Binding for pods'
- * 'binding', Eviction for 'eviction', the resource's own message for 'status' and
+ * 'binding', Eviction for 'eviction', TokenRequest for service accounts' 'token', the resource's own message for 'status' and
  * 'approval'; undefined for streaming subresources (log, exec...) and unknown ones.
  */
 export function subresourceSchema(info: ResourceInfo, subresource: string): DescMessage | undefined {

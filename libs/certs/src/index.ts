@@ -8,3 +8,10 @@ export {
   type ServiceAccountClaims,
   type ServiceAccountUser,
 } from './service-account-token';
+export {
+  signBoundServiceAccountToken,
+  verifyBoundServiceAccountToken,
+  type BoundTokenClaims,
+  type BoundTokenOptions,
+  type VerifiedBoundToken,
+} from './bound-service-account-token';

@@ -5,3 +5,4 @@ export type { EventSource, NodeExecSource, NodeLogSource, NodeStatsSource } from
 export { strategyFor, qosClass } from './kind-strategies';
 export type { Strategy } from './strategy';
 export { serviceAccountAdmission, SERVICE_ACCOUNT_MOUNT_PATH } from './service-account-admission';
+export type { TokenIssuer } from './token-request';

@@ -42,6 +42,7 @@ import type { Storage } from '@berth/storage';
 import type { EventSource, NodeExecSource, NodeLogSource, NodeStatsSource } from './event-source';
 import { answerReview } from './access-review';
 import { strategyFor } from './kind-strategies';
+import { requestToken, type TokenIssuer } from './token-request';
 import { ResourceStore, type AdmitFn } from './resource-store';
 import { replicasFromScale, scaleOf } from './scale';
 import { serviceAccountAdmission } from './service-account-admission';
@@ -76,6 +77,8 @@ export interface RegistryOptions {
   advertise?: ApiserverEndpoint;
   /** Answers the authorization.k8s.io reviews (default: everything is allowed). */
   authorizer?: Authorizer;
+  /** Signs the tokens of serviceaccounts/<name>/token; without it that subresource is not served. */
+  tokenIssuer?: TokenIssuer;
 }
 
 /**
@@ -196,6 +199,11 @@ export class Registry implements ApiBackend {
     }
     if (info.group === '' && info.resource === 'pods' && ref.subresource === 'binding') {
       return { object: await this.bind(ref, body, opts), warnings: [] };
+    }
+    if (info.group === '' && info.resource === 'serviceaccounts' && ref.subresource === 'token') {
+      if (!this.opts.tokenIssuer) throw notFound({ resource: 'serviceaccounts/token', name: ref.name });
+      if (opts.dryRun) throw badRequest('dry run is not supported for token requests');
+      return requestToken(this.opts.tokenIssuer, (resource, namespace, name) => this.lookup(resource, namespace, name), info, ref.namespace, ref.name, body, opts.fieldValidation ?? 'Warn');
     }
     if (ref.subresource) throw methodNotSupported(`${info.resource}/${ref.subresource}`, 'create');
     const { object, warnings } = this.decode(info, body, opts);
@@ -491,6 +499,23 @@ export class Registry implements ApiBackend {
     if (!info) throw notFound({ resource: ref.group ? `${ref.resource}.${ref.group}` : ref.resource, name: '' , kind: 'resource'});
     if (info.namespaced && !ref.namespace && ref.name) throw badRequest('a namespace is required for a namespaced resource');
     return info;
+  }
+
+  /**
+   * A core object by namespace and name, or undefined: from the watch cache (no storage
+   * round trip; a delete applies as soon as the cache sees it), from storage when the
+   * cache does not have it yet (an object just created).
+   */
+  async lookup(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const store = this.store('', resource);
+    const cached = store.getCached(namespace, name);
+    if (cached) return cached;
+    try {
+      return await store.get(namespace, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   store(group: string, resource: string): ResourceStore {

@@ -45,10 +45,20 @@ export function decodeObject(input: unknown, fieldValidation: FieldValidation = 
   }
   const served = apiVersionOf(info);
   const converted = raw.apiVersion === served ? raw : convertLegacy(raw, raw.apiVersion);
-  const schema = messageSchema(info);
+  const { object, warnings } = decodeMessage(messageSchema(info), { ...converted, apiVersion: served }, fieldValidation, info.kind, served);
+  return { object, info, warnings };
+}
+
+/**
+ * Reads JSON into one generated message (a subresource's body, such as a TokenRequest)
+ * with decodeObject's rules: unknown fields dropped or, under Strict, rejected; type errors
+ * name the field. `kind` and `apiVersion` only word the errors.
+ */
+export function decodeMessage(schema: DescMessage, input: unknown, fieldValidation: FieldValidation, kind: string, apiVersion: string): { object: KubeObject; warnings: string[] } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badRequest('Object is not a JSON or YAML object');
   const unknown: string[] = [];
-  const cleaned = clean(schema, { ...converted, apiVersion: served }, '', unknown) as JsonValue;
-  const where = `${info.kind} in version "${served}" cannot be handled as a ${info.kind}`;
+  const cleaned = clean(schema, input, '', unknown) as JsonValue;
+  const where = `${kind} in version "${apiVersion}" cannot be handled as a ${kind}`;
   if (unknown.length > 0 && fieldValidation === 'Strict') {
     const list = unknown.map((f) => `unknown field "${f}"`);
     throw badRequest(`${where}: strict decoding error: ${list.join(', ')}`);
@@ -60,7 +70,7 @@ export function decodeObject(input: unknown, fieldValidation: FieldValidation = 
     throw badRequest(`${where}: ${describeDecodeError(e)}`);
   }
   const warnings = fieldValidation === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
-  return { object, info, warnings };
+  return { object, warnings };
 }
 
 /** Copies `value` keeping only fields the schema knows; records the paths of the others. */
