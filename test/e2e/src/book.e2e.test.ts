@@ -135,6 +135,10 @@ describe('a cluster brought up by `berth cluster up`', { timeout: 40 * MINUTE },
     await berthOk('delete', 'rolebinding', 'sa-view');
     const forged = await berth('--kubeconfig', kubeconfig, '--token', `${jwt.slice(0, -4)}AAAA`, 'get', 'pods');
     assert.deepEqual({ code: forged.code, stderr: forged.stderr }, { code: 1, stderr: 'error: You must be logged in to the server (Unauthorized)\n' });
+    // A bound token from the TokenRequest API (`create token`) speaks for the same account.
+    const bound = (await berthOk('create', 'token', 'default', '--duration', '10m')).trim();
+    const boundDenied = await berth('--kubeconfig', kubeconfig, '--token', bound, 'get', 'pod', 'sa-check');
+    assert.equal(boundDenied.stderr, 'Error from server (Forbidden): pods "sa-check" is forbidden: User "system:serviceaccount:default:default" cannot get pods in the namespace "default"\n');
     rmSync(dirname(kubeconfig), { recursive: true, force: true });
     await berthOk('delete', 'pod', 'sa-check', '--grace-period', '1');
   });

@@ -16,6 +16,7 @@ import { action, type ContextFactory } from './program';
 import { typeOf } from './resources';
 import { LAST_APPLIED, annotateForWrite, clone, lastAppliedOf, printResult, printWarnings } from './common';
 import { registerCreateGenerators } from './create-generators';
+import { registerCreateToken } from './create-token';
 
 /** Flags shared by create and apply. */
 function fileFlags(cmd: Command): Command {
@@ -181,6 +182,7 @@ export function registerCreate(program: Command, ctx: ContextFactory): void {
     await createFromFiles(c, opts);
   });
   registerCreateGenerators(create, ctx);
+  registerCreateToken(create, ctx);
 }
 
 /** Registers `apply`. */
