@@ -79,7 +79,7 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
     if (rbac) await ensureBootstrapPolicy(registry, bootstrapClusterRoles(), bootstrapClusterRoleBindings());
     const backend: ApiBackend = new AuthorizingBackend(registry, {
       authorizer,
-      ...(rbac ? { rules: rbac } : {}),
+      ...(rbac ? { rules: rbac, nodeRestriction: (namespace: string, name: string) => registry.lookup('pods', namespace, name) } : {}),
       onDenied: (a) => logger.info({ user: a.user.name, groups: a.user.groups, verb: a.verb, group: a.apiGroup, resource: a.resource, subresource: a.subresource, namespace: a.namespace, name: a.name }, 'RBAC: denied'),
     });
     if (config.advertise) {

@@ -27,6 +27,7 @@ import {
   type WriteResponse,
 } from '@berth/api';
 import { compactRuleString, uncoveredRules } from './escalation';
+import { checkNodeRestriction, type PodLookup } from './node-restriction';
 import { rulesOf, type PolicyRule } from './rbac-rules';
 
 /** What the escalation check needs of RBAC: a user's rules, and the rules a roleRef grants. */
@@ -41,6 +42,8 @@ export interface AuthorizingBackendOptions {
   rules?: RuleResolver;
   /** Told of every refused request (the apiserver logs them). */
   onDenied?(attrs: AuthorizationAttributes): void;
+  /** Set, nodes' writes are held to their own objects (NodeRestriction); pods are looked up here. */
+  nodeRestriction?: PodLookup;
 }
 
 /** Who a call without authentication is (only on servers without it: plaintext tests). */
@@ -90,6 +93,7 @@ export class AuthorizingBackend implements ApiBackend {
   async create(ctx: RequestContext, ref: ResourceRef, body: unknown, opts: BackendWriteOptions): Promise<WriteResponse> {
     const c = await this.authorized(ctx, request('create', ref));
     this.confirmNoEscalation(c, ref, body);
+    await this.restrictNode(c, 'create', ref, body);
     return this.inner.create(c, ref, body, opts);
   }
 
@@ -104,11 +108,13 @@ export class AuthorizingBackend implements ApiBackend {
   async update(ctx: RequestContext, ref: ResourceRef, body: unknown, opts: BackendWriteOptions): Promise<WriteResponse> {
     const c = await this.authorized(ctx, request('update', ref));
     this.confirmNoEscalation(c, ref, body);
+    await this.restrictNode(c, 'update', ref, body);
     return this.inner.update(c, ref, body, opts);
   }
 
   async patch(ctx: RequestContext, ref: ResourceRef, patchType: string, patch: unknown, opts: BackendWriteOptions): Promise<WriteResponse> {
     const c = await this.authorized(ctx, request('patch', ref));
+    await this.restrictNode(c, 'patch', ref, undefined);
     if (!this.needsEscalationCheck(c, ref, undefined)) return this.inner.patch(c, ref, patchType, patch, opts);
     // The patched object is known only once patched: patch as a dry run, check the result,
     // then write exactly that result, guarded by its resourceVersion.
@@ -118,15 +124,23 @@ export class AuthorizingBackend implements ApiBackend {
   }
 
   async delete(ctx: RequestContext, ref: ResourceRef, options: DeleteOptions): Promise<KubeObject> {
-    return this.inner.delete(await this.authorized(ctx, request('delete', ref)), ref, options);
+    const c = await this.authorized(ctx, request('delete', ref));
+    await this.restrictNode(c, 'delete', ref, undefined);
+    return this.inner.delete(c, ref, options);
   }
 
   async deleteCollection(ctx: RequestContext, ref: ResourceRef, opts: BackendListOptions, options: DeleteOptions): Promise<ObjectList> {
-    return this.inner.deleteCollection(await this.authorized(ctx, request('deletecollection', ref)), ref, opts, options);
+    const c = await this.authorized(ctx, request('deletecollection', ref));
+    await this.restrictNode(c, 'deletecollection', ref, undefined);
+    return this.inner.deleteCollection(c, ref, opts, options);
   }
 
   watch(ctx: RequestContext, ref: ResourceRef, opts: BackendWatchOptions): AsyncIterable<WatchEvent> {
     return this.stream(ctx, request('watch', ref), (c) => this.inner.watch(c, ref, opts));
+  }
+
+  private async restrictNode(ctx: RequestContext, verb: string, ref: ResourceRef, body: unknown): Promise<void> {
+    if (this.opts.nodeRestriction) await checkNodeRestriction(userOf(ctx), verb, ref, body, this.opts.nodeRestriction);
   }
 
   /** The context with the user to act as, once the call is allowed; Forbidden otherwise. */

@@ -5,3 +5,4 @@ export * from './escalation';
 export * from './authorizing-backend';
 export * from './ensure-bootstrap-policy';
 export * from './bootstrap-policy';
+export * from './node-restriction';
