@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The authorization.k8s.io reviews: questions to the authorizer, answered in the status of
-// the object that asked them and never stored (Kubernetes' subjectaccessreview REST).
-import { invalid, type AuthorizationAttributes, type Authorizer, type FieldError, type KubeObject, type ResourceInfo, type UserInfo } from '@berth/api';
+// the object that asked them and never stored (Kubernetes' subjectaccessreview REST). Shared
+// by the registry and the FakeApi, so both answer alike.
+import type { AuthorizationAttributes, Authorizer, UserInfo } from './authorization';
+import { invalid, type FieldError } from './errors';
+import type { KubeObject } from './object';
+import type { ResourceInfo } from './scheme';
 
 interface ResourceAttributes {
   namespace?: string;
@@ -30,18 +34,27 @@ interface ReviewSpec {
  * LocalSubjectAccessReview (for the user in the spec), or SelfSubjectRulesReview: the
  * object comes back with its status filled in.
  */
-export function answerReview(authorizer: Authorizer, info: ResourceInfo, namespace: string, review: KubeObject, caller: UserInfo): KubeObject {
+export function answerAccessReview(authorizer: Authorizer, info: ResourceInfo, namespace: string, review: KubeObject, caller: UserInfo): KubeObject {
   const spec = (review['spec'] ?? {}) as ReviewSpec;
   const target = { resource: `${info.resource}.${info.group}`, kind: info.kind, name: review.metadata?.name ?? '' };
   if (info.kind === 'SelfSubjectRulesReview') {
     const ns = spec.namespace ?? '';
     if (!ns) throw invalid(target, [{ type: 'Required', field: 'spec.namespace' }]);
-    return { ...review, status: authorizer.rulesFor(caller, ns) };
+    const rules = authorizer.rulesFor(caller, ns);
+    return {
+      ...review,
+      status: {
+        resourceRules: rules.resourceRules,
+        nonResourceRules: rules.nonResourceRules,
+        incomplete: rules.incomplete,
+        ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}),
+      },
+    };
   }
   const errors: FieldError[] = [];
   const ra = spec.resourceAttributes;
   const nra = spec.nonResourceAttributes;
-  if (ra && nra) errors.push({ type: 'Invalid', field: 'spec.resourceAttributes', value: 'null', detail: 'cannot be specified in combination with nonResourceAttributes' });
+  if (ra && nra) errors.push({ type: 'Invalid', field: 'spec.nonResourceAttributes', value: 'object', detail: 'cannot be specified in combination with resourceAttributes' });
   if (!ra && !nra) errors.push({ type: 'Invalid', field: 'spec.resourceAttributes', value: 'null', detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified' });
   let user = caller;
   if (info.kind !== 'SelfSubjectAccessReview') {

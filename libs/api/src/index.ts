@@ -20,3 +20,4 @@ export { applyDefaults } from './defaults';
 export { validateObject, validateObjectUpdate, nameValidatorFor } from './validation';
 export * from './service-account';
 export * from './authorization';
+export { answerAccessReview } from './access-review';

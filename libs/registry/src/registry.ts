@@ -2,6 +2,7 @@
 import {
   allResources,
   alwaysAllow,
+  answerAccessReview,
   applyJsonPatch,
   applyMergePatch,
   applyStrategicMergePatch,
@@ -40,7 +41,6 @@ import {
 } from '@berth/api';
 import type { Storage } from '@berth/storage';
 import type { EventSource, NodeExecSource, NodeLogSource, NodeStatsSource } from './event-source';
-import { answerReview } from './access-review';
 import { strategyFor } from './kind-strategies';
 import { requestToken, type TokenIssuer } from './token-request';
 import { ResourceStore, type AdmitFn } from './resource-store';
@@ -195,7 +195,7 @@ export class Registry implements ApiBackend {
     if (info.group === REVIEWS_GROUP) {
       const { object, warnings } = this.decode(info, body, opts);
       const caller = ctx.user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] };
-      return { object: answerReview(this.opts.authorizer ?? alwaysAllow, info, ref.namespace, object, caller), warnings };
+      return { object: answerAccessReview(this.opts.authorizer ?? alwaysAllow, info, ref.namespace, object, caller), warnings };
     }
     if (info.group === '' && info.resource === 'pods' && ref.subresource === 'binding') {
       return { object: await this.bind(ref, body, opts), warnings: [] };

@@ -18,7 +18,8 @@ import {
   serviceUnavailable,
   staleConflict,
   alwaysAllow,
-  type AuthorizationAttributes,
+  answerAccessReview,
+  resourceFor,
   type Authorizer,
   type DeleteOptions,
   type ErrorTarget,
@@ -618,53 +619,11 @@ export class FakeApi implements ApiClient {
     return this.commitDelete(type, structuredClone(old), old);
   }
 
-  /** Answers an authorization.k8s.io review in its status, without storing it. */
+  /** Answers an authorization.k8s.io review in its status, without storing it, as the registry does. */
   private review(type: ResourceType, namespace: string, obj: KubeObject): KubeObject {
-    const spec = (obj.spec ?? {}) as ReviewSpec;
-    const answered = structuredClone(obj);
-    if (type.resource === 'selfsubjectrulesreviews') {
-      const rules = this.authorizer.rulesFor(this.user, spec.namespace ?? '');
-      answered.status = {
-        resourceRules: rules.resourceRules,
-        nonResourceRules: rules.nonResourceRules,
-        incomplete: rules.incomplete,
-        ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}),
-      };
-      return answered;
-    }
-    let user = this.user;
-    if (type.resource === 'subjectaccessreviews' || type.resource === 'localsubjectaccessreviews') {
-      user = { name: spec.user ?? '', groups: spec.groups ?? [] };
-      if (!user.name && user.groups.length === 0) {
-        throw invalid(this.target(type, '', obj), [{ type: 'Required', field: 'spec.user', detail: 'at least one of user or group must be specified' }]);
-      }
-    }
-    const res = spec.resourceAttributes;
-    const nonRes = spec.nonResourceAttributes;
-    if (!res && !nonRes) {
-      throw invalid(this.target(type, '', obj), [
-        { type: 'Required', field: 'spec.resourceAttributes', detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified' },
-      ]);
-    }
-    if (type.resource === 'localsubjectaccessreviews' && (res?.namespace ?? '') !== namespace) {
-      throw invalid(this.target(type, '', obj), [{ type: 'Invalid', field: 'spec.resourceAttributes.namespace', value: res?.namespace ?? '', detail: 'must match metadata.namespace' }]);
-    }
-    const attrs: AuthorizationAttributes = res
-      ? {
-          user,
-          verb: res.verb ?? '',
-          resourceRequest: true,
-          apiGroup: res.group ?? '',
-          resource: res.resource ?? '',
-          subresource: res.subresource ?? '',
-          namespace: res.namespace ?? '',
-          name: res.name ?? '',
-          path: '',
-        }
-      : { user, verb: nonRes?.verb ?? '', resourceRequest: false, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', path: nonRes?.path ?? '' };
-    const decision = this.authorizer.authorize(attrs);
-    answered.status = { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) };
-    return answered;
+    const info = resourceFor(type.group, type.resource);
+    if (!info) throw notFound(this.target(type, ''));
+    return answerAccessReview(this.authorizer, info, namespace, structuredClone(obj), this.user);
   }
 
   private bind(type: ResourceType, namespace: string, binding: KubeObject, opts: WriteOptions): KubeObject {
@@ -805,15 +764,6 @@ export class FakeApi implements ApiClient {
   private timestamp(): string {
     return this.now().toISOString().replace(/\.\d+Z$/, 'Z');
   }
-}
-
-/** The spec of the authorization.k8s.io reviews, as far as the fake reads it. */
-interface ReviewSpec {
-  namespace?: string;
-  user?: string;
-  groups?: string[];
-  resourceAttributes?: { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string; name?: string };
-  nonResourceAttributes?: { path?: string; verb?: string };
 }
 
 function typeKey(type: ResourceType): string {
