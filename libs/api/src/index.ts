@@ -21,3 +21,4 @@ export { validateObject, validateObjectUpdate, nameValidatorFor } from './valida
 export * from './service-account';
 export * from './authorization';
 export { answerAccessReview } from './access-review';
+export * from './policy-rule';

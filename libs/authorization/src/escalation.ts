@@ -1,25 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Privilege-escalation prevention, as Kubernetes' rbac/validation does it: a user may only
 // write a role, or bind one, whose every permission the user already holds.
-import type { PolicyRule } from './rbac-rules';
+import { breakdownRule, type PolicyRule } from '@berth/api';
 
 const ALL = '*';
-
-/** One rule per group × resource × verb (× name), and per URL × verb (Kubernetes' BreakdownRule). */
-export function breakdownRule(r: PolicyRule): PolicyRule[] {
-  const out: PolicyRule[] = [];
-  const one = (verb: string, group: string, resource: string, names: string[]): PolicyRule => ({ verbs: [verb], apiGroups: [group], resources: [resource], resourceNames: names, nonResourceURLs: [] });
-  for (const group of r.apiGroups) {
-    for (const resource of r.resources) {
-      for (const verb of r.verbs) {
-        if (r.resourceNames.length === 0) out.push(one(verb, group, resource, []));
-        else for (const name of r.resourceNames) out.push(one(verb, group, resource, [name]));
-      }
-    }
-  }
-  for (const url of r.nonResourceURLs) for (const verb of r.verbs) out.push({ verbs: [verb], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: [url] });
-  return out;
-}
 
 /** The requested rules no owner rule covers (empty: the owner holds them all). */
 export function uncoveredRules(owner: PolicyRule[], requested: PolicyRule[]): PolicyRule[] {

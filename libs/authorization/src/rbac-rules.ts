@@ -1,16 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Matching of RBAC rules and subjects, as Kubernetes' rbac/v1 helpers do
 // (pkg/apis/rbac/v1/evaluation_helpers.go): additive, no deny, "*" matches everything.
-import type { AuthorizationAttributes, UserInfo } from '@berth/api';
+import type { AuthorizationAttributes, PolicyRule, UserInfo } from '@berth/api';
 
-/** An RBAC PolicyRule with every list present (absent lists read as empty). */
-export interface PolicyRule {
-  verbs: string[];
-  apiGroups: string[];
-  resources: string[];
-  resourceNames: string[];
-  nonResourceURLs: string[];
-}
+export type { PolicyRule } from '@berth/api';
 
 /** A binding's subject. */
 export interface Subject {

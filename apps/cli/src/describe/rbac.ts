@@ -1,39 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Describers of Role, ClusterRole, RoleBinding and ClusterRoleBinding. */
-import type { KubeObject } from '@berth/api';
+import { breakdownRule, type KubeObject, type PolicyRule } from '@berth/api';
 import { arr, str, strArr } from './json';
 import { annotationsOf, goSlice, labelsOf, printAnnotationsMultiline, printLabelsMultiline } from './format';
 import { LEVEL_0, LEVEL_1, tabbedString } from './prefix-writer';
 
-/** An RBAC policy rule with all lists present. */
-export interface PolicyRule {
-  verbs: string[];
-  apiGroups: string[];
-  resources: string[];
-  resourceNames: string[];
-  nonResourceURLs: string[];
-}
+export type { PolicyRule } from '@berth/api';
 
 function rule(verbs: string[], apiGroups: string[], resources: string[], resourceNames: string[], nonResourceURLs: string[]): PolicyRule {
   return { verbs, apiGroups, resources, resourceNames, nonResourceURLs };
-}
-
-/** BreakdownRule: one rule per group × resource × verb (× resource name), and per non-resource URL × verb. */
-export function breakdownRule(r: PolicyRule): PolicyRule[] {
-  const out: PolicyRule[] = [];
-  for (const group of r.apiGroups) {
-    for (const resource of r.resources) {
-      for (const verb of r.verbs) {
-        if (r.resourceNames.length > 0) {
-          for (const name of r.resourceNames) out.push(rule([verb], [group], [resource], [name], []));
-        } else {
-          out.push(rule([verb], [group], [resource], [], []));
-        }
-      }
-    }
-  }
-  for (const url of r.nonResourceURLs) for (const verb of r.verbs) out.push(rule([verb], [], [], [], [url]));
-  return out;
 }
 
 /**
