@@ -46,6 +46,8 @@ if want pause; then
 fi
 
 # ---- busybox, alpine, nginx, devops-toolkit-series ----
+# The web servers run under a shell that exits on SIGTERM, as nginx does: httpd as PID 1 would
+# ignore it (no handler) and every pod would take its whole grace period to stop.
 C=$WORK/busybox; mkdir -p "$C"; busybox_rootfs "$C/rootfs"
 printf 'FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nCMD ["sh"]\n' > "$C/Dockerfile"
 want busybox && build "$C" "" busybox:latest
@@ -62,13 +64,13 @@ fi
 if want nginx; then
   C=$WORK/nginx; mkdir -p "$C/html"
   printf '<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>\n' > "$C/html/index.html"
-  printf 'FROM busybox:latest\nCOPY html/ /usr/share/nginx/html/\nEXPOSE 80\nCMD ["httpd","-f","-v","-p","80","-h","/usr/share/nginx/html"]\n' > "$C/Dockerfile"
+  printf 'FROM busybox:latest\nCOPY html/ /usr/share/nginx/html/\nEXPOSE 80\nCMD ["sh","-c","trap \x27exit 0\x27 TERM INT; httpd -f -v -p 80 -h /usr/share/nginx/html \x26 wait"]\n' > "$C/Dockerfile"
   build "$C" "$BB" nginx:latest nginx:alpine nginx:1.7.9 nginx:1.9.1 nginx:1.12.2 nginx:1.13.8
 fi
 
 if want devops-toolkit-series; then
   C=$WORK/dts; mkdir -p "$C/html"; cp "$here/static-site/index.html" "$C/html/index.html"
-  printf 'FROM busybox:latest\nCOPY html/ /www/\nEXPOSE 80\nCMD ["httpd","-f","-v","-p","80","-h","/www"]\n' > "$C/Dockerfile"
+  printf 'FROM busybox:latest\nCOPY html/ /www/\nEXPOSE 80\nCMD ["sh","-c","trap \x27exit 0\x27 TERM INT; httpd -f -v -p 80 -h /www \x26 wait"]\n' > "$C/Dockerfile"
   build "$C" "$BB" vfarcic/devops-toolkit-series:latest
 fi
 
