@@ -27,6 +27,14 @@ describe('RBAC validation', () => {
       'rules[0].apiGroups: Required value: resource rules must supply at least one api group',
       'rules[0].resources: Required value: resource rules must supply at least one resource',
     ]));
+  test('an aggregationRule needs selectors, each a valid label selector', () => {
+    const agg = (clusterRoleSelectors: unknown[]) => messages(make('ClusterRole', { aggregationRule: { clusterRoleSelectors } }, false), false);
+    assert.deepEqual(agg([{ matchLabels: { 'rbac.example.com/aggregate-to-monitoring': 'true' } }]), []);
+    assert.deepEqual(agg([]), ['aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil']);
+    const bad = agg([{ matchExpressions: [{ key: 'team', operator: 'Within', values: ['a'] }] }]);
+    assert.equal(bad.length, 1);
+    assert.match(bad[0] ?? '', /^aggregationRule\.clusterRoleSelectors\[0\]\.matchExpressions\[0\]\.operator: /);
+  });
   test('a binding gets its apiGroups defaulted and is valid', () => {
     const rb = make('RoleBinding', { roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'jdoe' }] }, true);
     assert.deepEqual(messages(rb, true), []);

@@ -4,7 +4,9 @@
  * resources, or non-resource URLs), bindings need a valid roleRef and subjects.
  */
 import type { FieldError } from '../errors';
+import type { LabelSelector } from '../object';
 import { isValidPathSegmentName, nameIsDnsSubdomain } from './names';
+import { validateLabelSelector } from './object-meta';
 import { arr, check, goQuote, goValue, idx, invalid, isObj, notSupported, obj, required, str, type Json } from './field';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -33,6 +35,8 @@ export function validateRole(role: Json, namespaced: boolean): FieldError[] {
   if (!namespaced && isObj(role['aggregationRule'])) {
     const sels = arr(role['aggregationRule']['clusterRoleSelectors']);
     if (sels.length === 0) errs.push(required('aggregationRule.clusterRoleSelectors', 'at least one clusterRoleSelector required if aggregationRule is non-nil'));
+    // The clusterrole-aggregation controller matches roles with these: a bad one must not be stored.
+    sels.forEach((sel, i) => errs.push(...validateLabelSelector(obj(sel) as LabelSelector, idx('aggregationRule.clusterRoleSelectors', i))));
   }
   return errs;
 }
