@@ -114,8 +114,10 @@ export function badRequest(message: string): StatusError {
   return newStatusError('BadRequest', message);
 }
 
+/** Kubernetes' NewForbidden: `pods "x" is forbidden: …`, or `pods is forbidden: …` without a name. */
 export function forbidden(t: ErrorTarget, why: string): StatusError {
-  return newStatusError('Forbidden', `${t.resource} "${t.name ?? ''}" is forbidden: ${why}`, {
+  const what = t.name ? `${t.resource} ${JSON.stringify(t.name)}` : t.resource;
+  return newStatusError('Forbidden', `${what} is forbidden: ${why}`, {
     name: t.name ?? '',
     group: t.group ?? '',
     kind: bareResource(t.resource),

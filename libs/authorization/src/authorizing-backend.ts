@@ -2,6 +2,7 @@
 import {
   AUTHENTICATED_GROUP,
   badRequest,
+  forbidden as forbiddenError,
   forbiddenReason,
   newStatusError,
   type ApiBackend,
@@ -226,13 +227,14 @@ export class AuthorizingBackend implements ApiBackend {
    * writer may `escalate` roles or `bind` the role.
    */
   private confirmNoEscalation(ctx: RequestContext, ref: ResourceRef, body: unknown): void {
+    // Asked again on a patch's result: a binding's roleRef, and so the bind check, is known only then.
     if (!this.needsEscalationCheck(ctx, ref, body)) return;
     const user = userOf(ctx);
     const obj = (body ?? {}) as KubeObject;
     const namespace = ref.resource === 'roles' || ref.resource === 'rolebindings' ? ref.namespace : '';
-    const target = { resource: `${ref.resource}.${RBAC_GROUP}`, name: nameOf(body, ref) };
+    const target = { resource: `${ref.resource}.${RBAC_GROUP}`, name: nameOf(body, ref), group: RBAC_GROUP };
     const resolver = this.opts.rules;
-    if (!resolver) throw forbiddenTarget(target, `user ${JSON.stringify(user.name)} may not write ${ref.resource} without the escalate or bind verb`);
+    if (!resolver) throw forbiddenError(target, `user ${JSON.stringify(user.name)} may not write ${ref.resource} without the escalate or bind verb`);
     let requested: PolicyRule[];
     if (ref.resource === 'roles' || ref.resource === 'clusterroles') {
       requested = rulesOf(obj);
@@ -241,7 +243,7 @@ export class AuthorizingBackend implements ApiBackend {
       if (!rules) {
         const roleRef = (obj['roleRef'] ?? {}) as { kind?: string; name?: string };
         const kind = roleRef.kind === 'Role' ? 'roles' : 'clusterroles';
-        throw forbiddenTarget(target, `${kind}.${RBAC_GROUP} ${JSON.stringify(roleRef.name ?? '')} not found`);
+        throw forbiddenError(target, `${kind}.${RBAC_GROUP} ${JSON.stringify(roleRef.name ?? '')} not found`);
       }
       requested = rules;
     }
@@ -250,7 +252,7 @@ export class AuthorizingBackend implements ApiBackend {
     if (missing.length === 0) return;
     const groups = `[${user.groups.map((g) => JSON.stringify(g)).join(' ')}]`;
     const errors = owner.errors.length > 0 ? `\n; resolution errors: [${owner.errors.join(' ')}]` : '';
-    throw forbiddenTarget(
+    throw forbiddenError(
       target,
       `user ${JSON.stringify(user.name)} (groups=${groups}) is attempting to grant RBAC permissions not currently held:\n${missing.map(compactRuleString).join('\n')}${errors}`,
     );
@@ -290,10 +292,5 @@ function nameOf(body: unknown, ref: ResourceRef): string {
 export function forbidden(attrs: AuthorizationAttributes): StatusError {
   if (!attrs.resourceRequest) return newStatusError('Forbidden', `forbidden: ${forbiddenReason(attrs)}`);
   const resource = attrs.apiGroup ? `${attrs.resource}.${attrs.apiGroup}` : attrs.resource;
-  return forbiddenTarget({ resource, name: attrs.name }, forbiddenReason(attrs), attrs.apiGroup, attrs.resource);
-}
-
-function forbiddenTarget(t: { resource: string; name: string }, why: string, group = RBAC_GROUP, kind = t.resource.split('.')[0] ?? ''): StatusError {
-  const what = t.name ? `${t.resource} ${JSON.stringify(t.name)}` : t.resource;
-  return newStatusError('Forbidden', `${what} is forbidden: ${why}`, { name: t.name, group, kind });
+  return forbiddenError({ resource, name: attrs.name, group: attrs.apiGroup }, forbiddenReason(attrs));
 }

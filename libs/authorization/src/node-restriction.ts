@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Kubernetes' NodeRestriction admission, for the writes RBAC's system:node role allows any
 // node: a kubelet may change only its own Node and Lease, and only pods bound to it.
-import { newStatusError, type KubeObject, type ResourceRef, type StatusError, type UserInfo } from '@berth/api';
+import { forbidden, type KubeObject, type ResourceRef, type StatusError, type UserInfo } from '@berth/api';
 
 const NODE_PREFIX = 'system:node:';
 const NODES_GROUP = 'system:nodes';
@@ -46,7 +46,6 @@ export async function checkNodeRestriction(user: UserInfo, verb: string, ref: Re
 }
 
 function refused(resource: string, name: string, why: string): StatusError {
-  const what = name ? `${resource} ${JSON.stringify(name)}` : resource;
   const dot = resource.indexOf('.');
-  return newStatusError('Forbidden', `${what} is forbidden: ${why}`, { name, group: dot < 0 ? '' : resource.slice(dot + 1), kind: dot < 0 ? resource : resource.slice(0, dot) });
+  return forbidden({ resource, name, group: dot < 0 ? '' : resource.slice(dot + 1) }, why);
 }

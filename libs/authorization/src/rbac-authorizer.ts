@@ -40,20 +40,17 @@ export class RbacAuthorizer implements Authorizer {
 
   /** Every rule the user holds in the namespace ("" for the cluster-wide ones only). */
   rulesFor(user: UserInfo, namespace: string): SubjectRules {
+    const { rules, errors } = this.policyRulesFor(user, namespace);
     const resourceRules: ResourceRule[] = [];
     const nonResourceRules: NonResourceRule[] = [];
-    const errors: string[] = [];
-    for (const grant of this.grants(user, namespace)) {
-      if (grant.missing) errors.push(grant.missing);
-      for (const r of grant.rules) {
-        if (r.nonResourceURLs.length > 0) nonResourceRules.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
-        else resourceRules.push({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames });
-      }
+    for (const r of rules) {
+      if (r.nonResourceURLs.length > 0) nonResourceRules.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
+      else resourceRules.push({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames });
     }
     return { resourceRules, nonResourceRules, incomplete: errors.length > 0, evaluationError: errors.join(', ') };
   }
 
-  /** Rules as PolicyRules, for the escalation check. */
+  /** Rules as PolicyRules (the escalation check's input), and the roles that could not be found. */
   policyRulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] } {
     const rules: PolicyRule[] = [];
     const errors: string[] = [];
