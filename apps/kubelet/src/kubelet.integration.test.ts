@@ -167,7 +167,7 @@ describe('kubelet with Docker', { timeout: 600_000 }, () => {
     assert.equal(r.status, 200);
   });
 
-  test('pod/db.yml runs mongo in a k8s_db_db_default_<uid>_0 container with a pod IP from the node CIDR', async () => {
+  test('pod/db.yml runs mongo in a k8s_db_db_default_<uid>_0 container (a pod of one container, no pause) with a pod IP from the node CIDR', async () => {
     const t0 = Date.now();
     const lap = (what: string): void => void (process.env['KUBELET_IT_TRACE'] && console.log(`${what}: ${Date.now() - t0} ms`));
     const created = await create(spec('pod/db.yml'));
@@ -175,8 +175,7 @@ describe('kubelet with Docker', { timeout: 600_000 }, () => {
     lap('running');
     assert.equal(p.status.podIP.split('.').slice(0, 3).join('.'), POD_CIDR.split('.').slice(0, 3).join('.'));
     const names = docker('ps', '--filter', `label=io.kubernetes.pod.uid=${created.metadata?.uid}`, '--format', '{{.Names}}');
-    assert.match(names, new RegExp(`^k8s_db_db_default_${created.metadata?.uid}_0$`, 'm'));
-    assert.match(names, new RegExp(`^k8s_POD_db_default_${created.metadata?.uid}_0$`, 'm'));
+    assert.equal(names.trim(), `k8s_db_db_default_${created.metadata?.uid}_0`);
     const ev = await until('events', async () => {
       const e = await events('db');
       return e.some((x) => x.startsWith('Started')) ? e : undefined;
@@ -196,8 +195,11 @@ describe('kubelet with Docker', { timeout: 600_000 }, () => {
       for (const a of ['0', '1']) console.log(a, docker('inspect', '-f', '{{.Created}} {{.State.StartedAt}} {{.State.FinishedAt}}', `k8s_db_db_default_${created.metadata?.uid}_${a}`));
       console.log('now', new Date().toISOString());
     }
-    await running('db');
+    const again = await running('db');
     lap('running again');
+    // the new container has the pod's IP back
+    assert.equal(again.status.podIP, p.status.podIP);
+    assert.match(await until('mongo http again', async () => (await fetch(`http://${p.status.podIP}:28017/`)).text()), /mongod/);
     await remove('db');
     lap('removed');
     await until('containers removed', async () => docker('ps', '-aq', '--filter', `label=io.kubernetes.pod.uid=${created.metadata?.uid}`).trim() === '');
@@ -254,9 +256,11 @@ describe('kubelet with Docker', { timeout: 600_000 }, () => {
     await remove('tunnel');
   });
 
-  test('pod/go-demo-2.yml: two containers share localhost; the API answers on the pod IP', async () => {
-    await create(spec('pod/go-demo-2.yml'));
+  test('pod/go-demo-2.yml: two containers share localhost in a pause container\'s namespaces; the API answers on the pod IP', async () => {
+    const created = await create(spec('pod/go-demo-2.yml'));
     const p = await running('go-demo-2', 2);
+    const names = docker('ps', '--filter', `label=io.kubernetes.pod.uid=${created.metadata?.uid}`, '--format', '{{.Names}}').trim().split('\n').sort();
+    assert.deepEqual(names, ['POD', 'api', 'db'].map((c) => `k8s_${c}_go-demo-2_default_${created.metadata?.uid}_0`));
     const body = await until('hello', async () => (await fetch(`http://${p.status.podIP}:8080/demo/hello`)).text());
     assert.equal(body, 'hello, world!\n');
     await remove('go-demo-2');

@@ -299,6 +299,15 @@ describe('pod workers', () => {
     await h.add({ ...db, metadata: { name: 'web', namespace: 'dev' } });
     await h.sync('web', 'dev');
     const calls = h.runtime.calls.filter((c) => c.startsWith('runSandbox'));
-    assert.deepEqual(calls, ['runSandbox dev/web']);
+    assert.deepEqual(calls, ['runSandbox dev/web (single container)']);
+  });
+
+  test('only a pod of one container and no init containers may run without a pause container', async () => {
+    h = harness();
+    await h.add(goDemo);
+    await h.add({ ...db, metadata: { name: 'init' }, spec: { ...db.spec, initContainers: [{ name: 'wait', image: 'busybox', command: ['true'] }] } });
+    await h.add(db);
+    for (const name of ['go-demo-2', 'init', 'db']) await h.sync(name);
+    assert.deepEqual(h.runtime.calls.filter((c) => c.startsWith('runSandbox')), ['runSandbox default/go-demo-2', 'runSandbox default/init', 'runSandbox default/db (single container)']);
   });
 });

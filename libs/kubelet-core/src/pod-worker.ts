@@ -145,6 +145,7 @@ export class PodWorkers {
         hostname: pod.spec?.hostname || pod.metadata?.name || '',
         ...this.dnsConfig(pod),
         extraHosts: (pod.spec?.hostAliases ?? []).flatMap((h) => (h.ip ? [`${h.ip} ${(h.hostnames ?? []).join(' ')}`] : [])),
+        singleContainer: (pod.spec?.initContainers ?? []).length === 0 && (pod.spec?.containers ?? []).length === 1,
       });
     }
     for (const s of sandboxes) if (s.id !== sandbox.id && s.state !== 'ready') await this.o.runtime.removeSandbox(s.id);

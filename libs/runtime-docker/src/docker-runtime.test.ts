@@ -88,6 +88,68 @@ describe('DockerRuntime', () => {
     assert.ok(stopped.finishedAt);
   });
 
+  test('a single-container pod: no pause container, the container holds the pod IP across restarts and a kubelet restart', async () => {
+    const p1: PodRef = { uid: randomUUID(), name: 'solo', namespace: 'default' };
+    const sb = await rt.runSandbox({ pod: p1, attempt: 0, hostname: 'solo', dnsServers: ['10.96.0.10'], dnsSearches: ['default.svc.cluster.local'], dnsOptions: [], singleContainer: true });
+    assert.match(sb.ip, /^10\.251\.7\.\d+$/);
+    assert.equal(sb.state, 'ready');
+    const run = async (attempt: number): Promise<string> => {
+      const id = await rt.createContainer(sb.id, { name: 'c', attempt, image: 'busybox', command: ['sh', '-c', 'hostname; ip -4 addr show eth0; cat /etc/resolv.conf; sleep 30'], env: [], mounts: [] });
+      await rt.startContainer(id);
+      return id;
+    };
+    const first = await run(0);
+    const names = execFileSync('/usr/bin/docker', ['ps', '-a', '--filter', `label=io.kubernetes.pod.uid=${p1.uid}`, '--format', '{{.Names}}']).toString().trim();
+    assert.equal(names, `k8s_c_solo_default_${p1.uid}_0`);
+    const seen = async (id: string): Promise<string> => {
+      let out = '';
+      for (let i = 0; i < 50 && !/nameserver/.test(out); i++) {
+        out = '';
+        for await (const chunk of rt.logs(id, {})) out += Buffer.from(chunk.data).toString();
+        if (!/nameserver/.test(out)) await new Promise((r) => setTimeout(r, 100));
+      }
+      return out;
+    };
+    const out = await seen(first);
+    assert.match(out, /^solo\n/);
+    assert.match(out, new RegExp(`inet ${sb.ip.replace(/\./g, '\\.')}/24`));
+    assert.match(out, /nameserver 10\.96\.0\.10/);
+
+    // the container dies and a new one (a restart) gets the same IP
+    await rt.stopContainer(first, 0);
+    assert.match(await seen(await run(1)), new RegExp(`inet ${sb.ip.replace(/\./g, '\\.')}/24`));
+
+    // a restarted kubelet finds the sandbox, and does not hand its IP to another pod
+    const again = new DockerRuntime({ nodeName: node, podCidr: '10.251.7.0/24', networkName: `berth-test-${node}`, stateDir });
+    await again.init();
+    try {
+      const found = (await again.listSandboxes({ podUid: p1.uid }))[0];
+      assert.deepEqual([found?.id, found?.state, found?.ip], [sb.id, 'ready', sb.ip]);
+      const ips = new Set<string>();
+      const others: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const o = await again.runSandbox({ pod: { uid: randomUUID(), name: `o${i}`, namespace: 'default' }, attempt: 0, hostname: 'o', dnsServers: [], dnsSearches: [], dnsOptions: [], singleContainer: true });
+        ips.add(o.ip);
+        others.push(o.id);
+      }
+      assert.ok(!ips.has(sb.ip), `${sb.ip} handed out again: ${[...ips].join(', ')}`);
+      for (const id of others) await again.removeSandbox(id);
+
+      // stopping releases the IP once; removing forgets the sandbox
+      for (const c of await again.listContainers({ podUid: p1.uid })) await again.stopContainer(c.id, 0);
+      await again.stopSandbox(sb.id);
+      await again.stopSandbox(sb.id);
+      const stopped = (await again.listSandboxes({ podUid: p1.uid }))[0];
+      assert.deepEqual([stopped?.state, stopped?.ip], ['notready', '']);
+      for (const c of await again.listContainers({ podUid: p1.uid })) await again.removeContainer(c.id);
+      await again.removeSandbox(sb.id);
+      assert.deepEqual(await again.listSandboxes({ podUid: p1.uid }), []);
+    } finally {
+      again.close();
+    }
+    await rt.removeSandbox(sb.id);
+  });
+
   test('memory limit exceeded: OOMKilled with exit code 137', async () => {
     const p2: PodRef = { uid: randomUUID(), name: 'oom', namespace: 'default' };
     const sb = await rt.runSandbox({ pod: p2, attempt: 0, hostname: 'oom', dnsServers: [], dnsSearches: [], dnsOptions: [] });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Docker from 'dockerode';
 import { type Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -31,6 +32,7 @@ import {
   type SandboxInfo,
 } from '@berth/runtime';
 import { demuxDockerStream, rawStream } from './demux';
+import { InlineSandboxes } from './inline-sandboxes';
 
 export interface DockerRuntimeOptions {
   /** dockerd's unix socket; default /var/run/docker.sock. */
@@ -60,7 +62,9 @@ const NS = 1e9;
 /**
  * DockerRuntime runs pods as Docker containers: one pause container per pod on the node's
  * user-defined bridge network with a static IP from the pod CIDR, and the pod's containers
- * joined to its network and IPC namespaces (infra-notes §3). The only importer of dockerode.
+ * joined to its network and IPC namespaces (infra-notes §3). A pod of one container has no
+ * pause container: that container is on the network itself (InlineSandboxes). The only
+ * importer of dockerode.
  */
 export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
@@ -73,6 +77,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly listeners = new Set<(podUid: string) => void>();
   /** Containers with an event since their last inspect: dockerd's list may lag behind its events. */
   private readonly dirty = new Set<string>();
+  private readonly inline: InlineSandboxes;
   private eventsAbort?: AbortController;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
@@ -80,6 +85,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.network = opts.networkName ?? `berth-${opts.nodeName}`;
     this.ips = new IpPool(opts.podCidr);
     this.pauseImage = opts.pauseImage ?? 'berth/pause:3.9';
+    this.inline = new InlineSandboxes(this.stateRoot());
   }
 
   /**
@@ -114,6 +120,7 @@ export class DockerRuntime implements ContainerRuntime {
         Labels: { [LABEL_MANAGED_BY]: this.opts.nodeName },
       });
     }
+    await this.inline.load();
     for (const s of await this.listSandboxes()) if (s.state === 'ready' && s.ip) this.ips.reserve(s.ip);
     this.watchEvents();
   }
@@ -140,14 +147,14 @@ export class DockerRuntime implements ContainerRuntime {
   // ---- sandboxes ----
 
   async runSandbox(config: SandboxConfig): Promise<SandboxInfo> {
+    if (config.singleContainer) return this.runInlineSandbox(config);
     const name = sandboxRuntimeName(config.pod, config.attempt);
     const ip = this.ips.allocate();
     try {
       const c = await this.createReplacing(name, {
         name,
         Image: this.pauseImage,
-        // Kubernetes truncates hostnames to 63 characters (a DNS label).
-        Hostname: config.hostname.slice(0, 63).replace(/[-.]+$/, ''),
+        Hostname: podHostname(config.hostname),
         Labels: {
           ...config.labels,
           ...podLabels(config.pod),
@@ -155,17 +162,7 @@ export class DockerRuntime implements ContainerRuntime {
           [LABEL_KIND]: 'sandbox',
           [LABEL_ATTEMPT]: String(config.attempt),
         },
-        HostConfig: {
-          NetworkMode: this.network,
-          IpcMode: 'shareable',
-          Dns: config.dnsServers,
-          DnsSearch: config.dnsSearches,
-          DnsOptions: config.dnsOptions,
-          ExtraHosts: (config.extraHosts ?? []).map((l) => {
-            const [hostIp, ...names] = l.split(/\s+/);
-            return names.map((n) => `${n}:${hostIp}`);
-          }).flat(),
-        },
+        HostConfig: { NetworkMode: this.network, IpcMode: 'shareable', ...dnsHostConfig(config) },
         NetworkingConfig: { EndpointsConfig: { [this.network]: { IPAMConfig: { IPv4Address: ip } } } },
       });
       await c.start();
@@ -180,7 +177,30 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /** A sandbox of a single-container pod: an IP, its hosts and resolv.conf, and a record; no container. */
+  private async runInlineSandbox(config: SandboxConfig): Promise<SandboxInfo> {
+    const ip = this.ips.allocate();
+    try {
+      const id = randomBytes(32).toString('hex');
+      const sandbox = { id, config, ip, ready: true, createdAt: new Date().toISOString() };
+      await this.writeSandboxFiles(id, config, ip);
+      await this.inline.save(sandbox);
+      return InlineSandboxes.info(sandbox);
+    } catch (err) {
+      this.ips.release(ip);
+      throw err;
+    }
+  }
+
   async stopSandbox(id: string): Promise<void> {
+    const inline = this.inline.get(id);
+    if (inline) {
+      // Released once: a second stop must not free an IP another pod has taken since.
+      if (!inline.ready) return;
+      await this.inline.save({ ...inline, ready: false });
+      this.ips.release(inline.ip);
+      return;
+    }
     const c = this.docker.getContainer(id);
     let ip = '';
     try {
@@ -195,19 +215,24 @@ export class DockerRuntime implements ContainerRuntime {
   async removeSandbox(id: string): Promise<void> {
     this.sandboxPods.delete(id);
     await this.stopSandbox(id);
-    await this.removeContainer(id);
+    if (this.inline.get(id)) await this.inline.delete(id);
+    else await this.removeContainer(id);
     await rm(this.sandboxDir(id), { recursive: true, force: true });
   }
 
+  private stateRoot(): string {
+    return this.opts.stateDir ?? `/var/lib/berth/runtime/${this.opts.nodeName}`;
+  }
+
   private sandboxDir(id: string): string {
-    return join(this.opts.stateDir ?? `/var/lib/berth/runtime/${this.opts.nodeName}`, id);
+    return join(this.stateRoot(), id);
   }
 
   /** The pod's hosts file and resolv.conf, as the kubelet writes them. */
   private async writeSandboxFiles(id: string, config: SandboxConfig, ip: string): Promise<void> {
     const dir = this.sandboxDir(id);
     await mkdir(dir, { recursive: true });
-    const hostname = config.hostname.slice(0, 63).replace(/[-.]+$/, '');
+    const hostname = podHostname(config.hostname);
     const hosts = [
       '# Kubernetes-managed hosts file.',
       '127.0.0.1\tlocalhost',
@@ -230,7 +255,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async listSandboxes(filter: { podUid?: string } = {}): Promise<SandboxInfo[]> {
     const list = await this.docker.listContainers({ all: true, filters: { label: this.labelFilter('sandbox', filter.podUid) } });
-    return list.map((c) => {
+    const inline = this.inline.list(filter.podUid).map((s) => InlineSandboxes.info(s));
+    return inline.concat(list.map((c) => {
       const labels = c.Labels ?? {};
       const running = c.State === 'running';
       return {
@@ -242,7 +268,7 @@ export class DockerRuntime implements ContainerRuntime {
         createdAt: new Date(c.Created * 1000),
         labels,
       } satisfies SandboxInfo;
-    });
+    }));
   }
 
   private sandboxFromInspect(info: Docker.ContainerInspectInfo): SandboxInfo {
@@ -261,7 +287,8 @@ export class DockerRuntime implements ContainerRuntime {
   // ---- containers ----
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
-    let pod = this.sandboxPods.get(sandboxId);
+    const inline = this.inline.get(sandboxId);
+    let pod = inline?.config.pod ?? this.sandboxPods.get(sandboxId);
     if (!pod) {
       pod = podRefFromLabels((await this.docker.getContainer(sandboxId).inspect()).Config.Labels ?? {});
       this.sandboxPods.set(sandboxId, pod);
@@ -287,9 +314,13 @@ export class DockerRuntime implements ContainerRuntime {
         [LABEL_ATTEMPT]: String(config.attempt),
         [LABEL_SANDBOX_ID]: sandboxId,
       },
+      // A single-container pod's container is on the network itself, with its sandbox's IP and hostname.
+      ...(inline && {
+        Hostname: podHostname(inline.config.hostname),
+        NetworkingConfig: { EndpointsConfig: { [this.network]: { IPAMConfig: { IPv4Address: inline.ip } } } },
+      }),
       HostConfig: {
-        NetworkMode: `container:${sandboxId}`,
-        IpcMode: `container:${sandboxId}`,
+        ...(inline ? { NetworkMode: this.network, ...dnsHostConfig(inline.config) } : { NetworkMode: `container:${sandboxId}`, IpcMode: `container:${sandboxId}` }),
         Binds: [
           `${join(this.sandboxDir(sandboxId), 'hosts')}:/etc/hosts`,
           `${join(this.sandboxDir(sandboxId), 'resolv.conf')}:/etc/resolv.conf`,
@@ -576,6 +607,24 @@ export class DockerRuntime implements ContainerRuntime {
       if (statusOf(err) !== 404) throw err;
     }
   }
+}
+
+/** Kubernetes truncates hostnames to 63 characters (a DNS label). */
+function podHostname(hostname: string): string {
+  return hostname.slice(0, 63).replace(/[-.]+$/, '');
+}
+
+/** The sandbox's DNS for Docker (its resolv.conf and hosts are bind-mounted over Docker's own). */
+function dnsHostConfig(config: SandboxConfig): Docker.HostConfig {
+  return {
+    Dns: config.dnsServers,
+    DnsSearch: config.dnsSearches,
+    DnsOptions: config.dnsOptions,
+    ExtraHosts: (config.extraHosts ?? []).flatMap((l) => {
+      const [hostIp, ...names] = l.split(/\s+/);
+      return names.map((n) => `${n}:${hostIp}`);
+    }),
+  };
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -169,7 +169,7 @@ export class MemoryRuntime implements ContainerRuntime {
   }
 
   async runSandbox(config: SandboxConfig): Promise<SandboxInfo> {
-    this.record(`runSandbox ${config.pod.namespace}/${config.pod.name}`);
+    this.record(`runSandbox ${config.pod.namespace}/${config.pod.name}${config.singleContainer ? ' (single container)' : ''}`);
     const id = newId();
     const info: SandboxInfo = {
       id,

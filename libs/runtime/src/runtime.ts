@@ -5,7 +5,8 @@
  * and MemoryRuntime (./memory-runtime, for unit tests and hollow nodes).
  *
  * A pod is a sandbox (the pause container: it owns the network namespace, the pod IP,
- * hostname, /etc/hosts and resolv.conf) plus containers that join its namespaces. Every
+ * hostname, /etc/hosts and resolv.conf) plus containers that join its namespaces; a pod of
+ * one container may have a sandbox without a pause container (SandboxConfig.singleContainer). Every
  * container carries labels (./labels) so a restarted kubelet can rebuild its state from the
  * runtime alone.
  */
@@ -30,6 +31,13 @@ export interface SandboxConfig {
   extraHosts?: string[];
   /** Stored as labels for the runtime's own bookkeeping (e.g. a hash of the pod spec). */
   labels?: Record<string, string>;
+  /**
+   * The pod has exactly one container and no init containers. A runtime may then let that
+   * container hold the pod's namespaces itself instead of a pause container (DockerRuntime
+   * does: one container per pod, as Docker Swarm runs a task, which halves the containers
+   * dockerd starts and stops). The pod IP stays the sandbox's across container restarts.
+   */
+  singleContainer?: boolean;
 }
 
 export type SandboxState = 'ready' | 'notready';
