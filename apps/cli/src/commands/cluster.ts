@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, SilentError, UsageError } from './errors';
 import { action, type ContextFactory } from './program';
+import { REPO_ROOT } from '../repo-root';
 
 /** The local cluster's machinery: a shell script, since it is all ip, nsenter and docker. */
-const SCRIPT = fileURLToPath(new URL('../../../../deploy/local/cluster.sh', import.meta.url));
+const SCRIPT = join(REPO_ROOT, 'deploy/local/cluster.sh');
 
 const SUBCOMMANDS = ['up', 'down', 'status'];
 

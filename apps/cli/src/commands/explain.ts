@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { messageSchema, type ResourceInfo } from '@berth/api';
 import { CliError, UsageError } from './errors';
 import { action, type ContextFactory } from './program';
+import { REPO_ROOT } from '../repo-root';
 import { resolveType } from './resources';
 
 /** Doc comments from the .proto sources: "berth.core.v1.Container" and "berth.core.v1.Container.image". */
@@ -56,7 +56,7 @@ export function parseProtoDocs(text: string, docs: ProtoDocs = new Map()): Proto
 let cached: ProtoDocs | undefined;
 
 /** Every doc comment of the API's .proto files (read once). */
-export function loadProtoDocs(root = fileURLToPath(new URL('../../../../protos/berth', import.meta.url))): ProtoDocs {
+export function loadProtoDocs(root = join(REPO_ROOT, 'protos/berth')): ProtoDocs {
   if (cached) return cached;
   const docs: ProtoDocs = new Map();
   const walk = (dir: string): void => {

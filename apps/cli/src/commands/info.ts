@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { allResources, type ApiResourceInfo, type VersionInfo } from '@berth/api';
@@ -8,12 +9,13 @@ import { CliError } from './errors';
 import { boolFlag, type Opts } from './flags';
 import { action, type ContextFactory } from './program';
 import { tabulate } from './tabulate';
+import { REPO_ROOT } from '../repo-root';
 
 /** The CLI's own version, from its package.json. */
 export function clientVersion(): VersionInfo {
   let version = '0.0.0';
   try {
-    version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    version = (JSON.parse(readFileSync(join(REPO_ROOT, 'apps/cli/package.json'), 'utf8')) as { version: string }).version;
   } catch {
     // A copied binary without its package.json still answers.
   }
@@ -25,7 +27,8 @@ export function clientVersion(): VersionInfo {
     gitCommit: '',
     buildDate: '',
     goVersion: `node${process.versions.node}`,
-    compiler: 'tsx',
+    // the sources run through tsx; the bundle (scripts/bundle.mjs) was made by esbuild
+    compiler: import.meta.url.endsWith('.ts') ? 'tsx' : 'esbuild',
     platform: `${process.platform}/${process.arch}`,
   };
 }
