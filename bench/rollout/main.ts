@@ -6,7 +6,8 @@
 //     priority, as a client on another machine would not share these 2 cores.
 //  B. scale 0 → 100 replicas pinned to one node: time until all are Running; then the same
 //     with Docker Swarm (`docker service create/scale`) on that node's own dockerd, in the
-//     same run. Targets: ≤ 15 s and faster than Swarm.
+//     same run, its tasks without a network and then on an overlay network (an IP per task,
+//     as per pod). Targets: ≤ 15 s and faster than Swarm.
 // Run: node --import tsx bench/rollout/main.ts   (root; bounded: every wait has a deadline)
 // Env: BENCH_REPLICAS (100), BENCH_KEEP=true keeps the cluster, BENCH_ONLY=A or B runs one phase.
 // Failed requests are reported by kind (connect refused, reset, timeout, HTTP status) and by
@@ -166,16 +167,22 @@ spec:
   return seconds;
 }
 
-async function scaleSwarm(): Promise<number> {
+/**
+ * The same scale with Swarm. Without a network (`docker service create` alone, on this
+ * dockerd that has no default bridge) a task is a bare container; with an overlay network
+ * each task gets an IP of its own, as each pod does.
+ */
+async function scaleSwarm(network: boolean): Promise<number> {
   docker('swarm', 'init', '--advertise-addr', `${SUBNET}.11`, '--listen-addr', `${SUBNET}.11:2377`);
   try {
-    docker('service', 'create', '-d', '--name', 'scale', '--replicas', '0', '--restart-condition', 'none', 'busybox', 'sleep', '3600');
+    if (network) docker('network', 'create', '-d', 'overlay', 'scale-net');
+    docker('service', 'create', '-d', '--name', 'scale', ...(network ? ['--network', 'scale-net'] : []), '--replicas', '0', '--restart-condition', 'none', 'busybox', 'sleep', '3600');
     const start = Date.now();
     const cpu0 = sampleCpu();
     docker('service', 'scale', '-d', `scale=${REPLICAS}`);
     await until(`${REPLICAS} Swarm tasks running`, () => docker('service', 'ls', '--filter', 'name=scale', '--format', '{{.Replicas}}') === `${REPLICAS}/${REPLICAS}`, 300_000, 250);
     const seconds = (Date.now() - start) / 1000;
-    console.log(`   Swarm CPU: ${formatCpu(cpuBetween(cpu0, sampleCpu()))}`);
+    console.log(`   Swarm${network ? ' (overlay network)' : ''} ${seconds.toFixed(1)} s, CPU: ${formatCpu(cpuBetween(cpu0, sampleCpu()))}`);
     docker('service', 'rm', 'scale');
     return seconds;
   } finally {
@@ -195,8 +202,9 @@ async function main(): Promise<void> {
     if (only === 'A') return;
     const berthS = await scaleBerth();
     console.log(`   berth scale 0 → ${REPLICAS}: ${berthS.toFixed(1)} s`);
-    const swarmS = await scaleSwarm();
-    console.log(`B. scale 0 → ${REPLICAS} on one node: berth ${berthS.toFixed(1)} s (target ≤ 15 s), Docker Swarm ${swarmS.toFixed(1)} s on the same dockerd; berth/swarm = ${(berthS / swarmS).toFixed(2)}`);
+    const swarmS = await scaleSwarm(false);
+    const overlayS = await scaleSwarm(true);
+    console.log(`B. scale 0 → ${REPLICAS} on one node: berth ${berthS.toFixed(1)} s (target ≤ 15 s); Docker Swarm on the same dockerd ${swarmS.toFixed(1)} s without a network (berth/swarm = ${(berthS / swarmS).toFixed(2)}), ${overlayS.toFixed(1)} s with an overlay network (berth/swarm = ${(berthS / overlayS).toFixed(2)})`);
   } finally {
     if (process.env['BENCH_KEEP'] !== 'true') {
       spawnSync('bash', [join(REPO, 'deploy/local/cluster.sh'), 'down', '--purge'], { env, stdio: 'ignore' });
