@@ -289,7 +289,8 @@ export class PodWorkers {
       this.o.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
       const t0 = this.now();
       try {
-        await this.o.runtime.pullImage(image);
+        // a present image needs no second lookup (one docker call less per container start)
+        if (!present) await this.o.runtime.pullImage(image);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         this.lastPullFailure.set(imageKey, this.now());
