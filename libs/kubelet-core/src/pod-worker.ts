@@ -124,8 +124,8 @@ export class PodWorkers {
     }
 
     // 2. sandbox
-    const sandboxes = await this.o.runtime.listSandboxes({ podUid: uid });
-    let containers = await this.o.runtime.listContainers({ podUid: uid });
+    const [sandboxes, listed] = await Promise.all([this.o.runtime.listSandboxes({ podUid: uid }), this.o.runtime.listContainers({ podUid: uid })]);
+    let containers = listed;
     let sandbox = newest(sandboxes.filter((s) => s.state === 'ready'));
     if (!sandbox) {
       if (this.podFinished(pod, containers)) {
