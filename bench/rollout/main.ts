@@ -125,10 +125,12 @@ spec:
   })();
   await sleep(2000);
   const start = Date.now();
+  const cpu0 = sampleCpu();
   phase = 'during';
   berth('rollout', 'restart', 'deployment/web');
   execFileSync('node', [join(REPO, 'apps/cli/bin/berth.mjs'), 'rollout', 'status', 'deployment/web', '--timeout=120s'], { env, stdio: 'ignore' });
   const seconds = (Date.now() - start) / 1000;
+  console.log(`   rollout CPU: ${formatCpu(cpuBetween(cpu0, sampleCpu()))}`);
   phase = 'after';
   await sleep(2000);
   running = false;
