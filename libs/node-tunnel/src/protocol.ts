@@ -9,11 +9,16 @@ import type { NodeStats } from '@berth/api';
  *   berth.node.<node>.exec             apiserver → node   an ExecRequest (JSON)
  *   berth.node.<node>.stats            apiserver → node   a request whose reply subject is a tunnel subject; the
  *                                                         reply is a StatsReply (JSON)
- *   berth.node.<node>.in.<session>     apiserver → node   stdin / resize / close-stdin frames of an exec
+ *   berth.node.<node>.in.<session>     apiserver → node   stdin / resize / close-stdin frames of an exec, and the
+ *                                                         acks of a session's output (flow control)
  *   berth.node.<node>.cancel.<session> apiserver → node   stop a log follow or kill an exec
  *   berth.tunnel.<node>.<session>      node → apiserver   output frames: stdout, stderr, exit, end, error
  *
  * Frames (logs, exec) are binary: one type byte, then the payload (raw bytes or JSON).
+ * Output goes in frames of at most OUTPUT_FRAME_BYTES (NATS refuses a message over its
+ * max_payload, 1 MiB by default). NATS core has no flow control of its own: a request may
+ * ask for a window (`windowBytes`), and the node then keeps at most that many output bytes
+ * unacknowledged, reading no further from the container until the reader has taken them.
  * The node sends a heartbeat frame while a session lasts, so a node that dies mid-session
  * (no connection end reaches the apiserver over NATS) is noticed within a few heartbeats.
  */
@@ -38,7 +43,12 @@ export const FRAME = {
   ready: 9,
   /** Nothing to say, but alive: sent every heartbeatMs during a session. */
   heartbeat: 10,
+  /** JSON {bytes}: the output bytes the reader has taken so far, in all (on the in subject). */
+  ack: 11,
 } as const;
+
+/** The largest output frame a node sends (well under NATS's default max_payload of 1 MiB). */
+export const OUTPUT_FRAME_BYTES = 64 * 1024;
 
 /** What `kubectl logs` asks for. */
 export interface LogsRequest {
@@ -52,6 +62,8 @@ export interface LogsRequest {
   tail?: number;
   timestamps?: boolean;
   sinceSeconds?: number;
+  /** Output flow control: at most this many bytes sent and not yet acked (absent: no limit). */
+  windowBytes?: number;
 }
 
 /** What `kubectl exec` asks for. */
@@ -63,6 +75,8 @@ export interface ExecRequest {
   command: string[];
   stdin?: boolean;
   tty?: boolean;
+  /** Output flow control: at most this many bytes sent and not yet acked (absent: no limit). */
+  windowBytes?: number;
 }
 
 /** The kubelet's answer to a stats request: its usage over the last window, or why not. */

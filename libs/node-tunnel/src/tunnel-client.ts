@@ -6,6 +6,8 @@ import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, 
 
 /** The largest stdin frame sent: well under NATS's default max_payload of 1 MiB. */
 const STDIN_FRAME_BYTES = 64 * 1024;
+/** The output a node may send ahead of the reader, by default (then it waits for acks). */
+const DEFAULT_WINDOW_BYTES = 1 << 20;
 
 /** One piece of output. */
 export interface TunnelChunk {
@@ -42,8 +44,12 @@ export interface TunnelExec {
 export class NodeTunnelClient {
   constructor(
     private readonly nc: NatsConnection,
-    private readonly opts: { readyTimeoutMs?: number } = {},
+    private readonly opts: { readyTimeoutMs?: number; windowBytes?: number } = {},
   ) {}
+
+  private get windowBytes(): number {
+    return this.opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
+  }
 
   /**
    * The node's resource usage over its kubelet's last window. A node whose kubelet is not
@@ -70,7 +76,7 @@ export class NodeTunnelClient {
   /** Streams a container's logs (ends on `end`, throws TunnelRequestError on `error`). */
   async *logs(node: string, req: Omit<LogsRequest, 'session'>, signal?: AbortSignal): AsyncIterable<TunnelChunk> {
     const session = randomUUID();
-    const frames = this.open(node, session, 'logs', { ...req, session });
+    const frames = this.open(node, session, 'logs', { ...req, session, windowBytes: this.windowBytes });
     const onAbort = (): void => this.nc.publish(cancelSubject(node, session), frame(FRAME.end));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -86,7 +92,7 @@ export class NodeTunnelClient {
   /** Starts an exec; resolves once the node runs it. */
   async exec(node: string, req: Omit<ExecRequest, 'session'>): Promise<TunnelExec> {
     const session = randomUUID();
-    const frames = this.open(node, session, 'exec', { ...req, session })[Symbol.asyncIterator]();
+    const frames = this.open(node, session, 'exec', { ...req, session, windowBytes: this.windowBytes })[Symbol.asyncIterator]();
     const first = await frames.next();
     if (first.done) throw new TunnelRequestError('Unavailable', `node ${node} closed the exec session`);
     let resolveExit!: (n: number) => void;
@@ -128,8 +134,15 @@ export class NodeTunnelClient {
     };
   }
 
-  /** Subscribes to the session's tunnel subject, sends the request, yields frames until end/exit/error. */
-  private async *open(node: string, session: string, kind: 'logs' | 'exec', req: object): AsyncIterable<{ type: number; body: Uint8Array }> {
+  /**
+   * Subscribes to the session's tunnel subject, sends the request, yields frames until
+   * end/exit/error. Output the reader has taken is acked in quarters of the window, so the
+   * node sends on while the reader keeps up and holds back when it does not.
+   */
+  private async *open(node: string, session: string, kind: 'logs' | 'exec', req: LogsRequest | ExecRequest): AsyncIterable<{ type: number; body: Uint8Array }> {
+    const window = req.windowBytes ?? 0;
+    let taken = 0;
+    let acked = 0;
     const sub = this.nc.subscribe(tunnelSubject(node, session));
     await this.nc.flush();
     this.nc.publish(requestSubject(node, kind), Buffer.from(JSON.stringify(req)));
@@ -159,6 +172,13 @@ export class NodeTunnelClient {
         if (f.type === FRAME.heartbeat) continue;
         yield f;
         if (f.type === FRAME.end || f.type === FRAME.exit) return;
+        if (window > 0 && (f.type === FRAME.stdout || f.type === FRAME.stderr)) {
+          taken += f.body.length;
+          if (taken - acked >= window / 4) {
+            acked = taken;
+            this.nc.publish(stdinSubject(node, session), frame(FRAME.ack, { bytes: taken }));
+          }
+        }
       }
       if (timedOut) throw new TunnelRequestError('Unavailable', `node ${node} did not answer the ${kind} request within ${timeoutMs} ms`);
       if (silentMs) throw new TunnelRequestError('Unavailable', `node ${node} stopped answering: nothing from its ${kind} session for ${silentMs} ms`);

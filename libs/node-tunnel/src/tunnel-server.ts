@@ -2,7 +2,8 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { NodeStats } from '@berth/api';
 import type { ContainerRuntime, ExecSession } from '@berth/runtime';
-import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
+import { FRAME, OUTPUT_FRAME_BYTES, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
+import { SendWindow } from './send-window';
 
 /** Finds the runtime container for a request; throws TunnelError for unknown pods/containers. */
 export type ContainerResolver = (namespace: string, pod: string, container: string | undefined, previous: boolean) => Promise<string>;
@@ -59,6 +60,25 @@ export function serveNodeTunnel(opts: {
     }
   };
 
+  /** The output window a request asks for (none from an older apiserver). */
+  const windowFor = (req: { windowBytes?: number }): SendWindow => new SendWindow(Math.max(0, Math.floor(Number(req.windowBytes) || 0)));
+  const takeAck = (body: Uint8Array, window: SendWindow): void => {
+    try {
+      window.ack(Number((JSON.parse(Buffer.from(body).toString()) as { bytes?: unknown }).bytes));
+    } catch {
+      // a malformed ack acknowledges nothing
+    }
+  };
+  /** Sends a chunk of output in frames NATS takes, each once the window has room for it. */
+  const sendOutput = async (out: string, chunk: { stream: 'stdout' | 'stderr'; data: Uint8Array }, window: SendWindow): Promise<void> => {
+    const type = chunk.stream === 'stderr' ? FRAME.stderr : FRAME.stdout;
+    for (let at = 0; at < chunk.data.length; at += OUTPUT_FRAME_BYTES) {
+      const piece = chunk.data.subarray(at, at + OUTPUT_FRAME_BYTES);
+      await window.reserve(piece.length);
+      nc.publish(out, frame(type, piece));
+    }
+  };
+
   const stats = opts.stats;
   if (stats) {
     // Request and reply: the apiserver names one of this node's tunnel subjects as the reply subject.
@@ -84,7 +104,19 @@ export function serveNodeTunnel(opts: {
       }
       void (async () => {
         const abort = new AbortController();
-        const cancel = nc.subscribe(cancelSubject(node, req.session), { max: 1, callback: () => abort.abort() });
+        const window = windowFor(req);
+        const cancel = nc.subscribe(cancelSubject(node, req.session), {
+          max: 1,
+          callback: () => {
+            abort.abort();
+            window.close();
+          },
+        });
+        const onAck = (_e: unknown, msg: { data: Uint8Array }): void => {
+          const f = parseFrame(msg.data);
+          if (f.type === FRAME.ack) takeAck(f.body, window);
+        };
+        const acks = window.size > 0 ? nc.subscribe(stdinSubject(node, req.session), { callback: onAck }) : undefined;
         let stopBeating = (): void => {};
         try {
           const id = await opts.resolve(req.namespace, req.pod, req.container, !!req.previous);
@@ -98,14 +130,17 @@ export function serveNodeTunnel(opts: {
             signal: abort.signal,
           })) {
             if (abort.signal.aborted) break;
-            nc.publish(out, frame(chunk.stream === 'stderr' ? FRAME.stderr : FRAME.stdout, chunk.data));
+            // Awaited: the container's log is read no further than the window lets it be sent.
+            await sendOutput(out, chunk, window);
           }
           nc.publish(out, frame(FRAME.end));
         } catch (err) {
           fail(req.session, err);
         } finally {
           stopBeating();
+          window.close();
           cancel.unsubscribe();
+          acks?.unsubscribe();
         }
       })();
     }
@@ -138,9 +173,11 @@ export function serveNodeTunnel(opts: {
       }
       void (async () => {
         let session: ExecSession | undefined;
+        const window = windowFor(req);
         const input = nc.subscribe(stdinSubject(node, req.session), {
           callback: (_e, msg) => {
             const f = parseFrame(msg.data);
+            if (f.type === FRAME.ack) return takeAck(f.body, window);
             if (!session) return;
             if (f.type === FRAME.stdin) session.write(f.body);
             else if (f.type === FRAME.closeStdin) session.closeStdin();
@@ -156,6 +193,7 @@ export function serveNodeTunnel(opts: {
           callback: () => {
             closed = true;
             session?.close();
+            window.close();
           },
         });
         let stopBeating = (): void => {};
@@ -165,12 +203,13 @@ export function serveNodeTunnel(opts: {
           if (closed) session.close();
           const out = tunnelSubject(node, req.session);
           stopBeating = startSession(out);
-          for await (const chunk of session.output) nc.publish(out, frame(chunk.stream === 'stderr' ? FRAME.stderr : FRAME.stdout, chunk.data));
+          for await (const chunk of session.output) await sendOutput(out, chunk, window);
           nc.publish(out, frame(FRAME.exit, { exitCode: await session.exitCode }));
         } catch (err) {
           fail(req.session, err);
         } finally {
           stopBeating();
+          window.close();
           input.unsubscribe();
           cancel.unsubscribe();
         }

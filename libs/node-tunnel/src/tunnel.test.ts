@@ -127,6 +127,45 @@ describe('node tunnel over NATS', () => {
     await assert.rejects(client.exec('node1', { namespace: 'default', pod: 'nope', container: 'nope', command: ['ls'] }), notRunning);
   });
 
+  test('output over the NATS max payload comes back whole; a slow reader holds the node to the window', async () => {
+    // ~3 MiB of numbered 1 KiB lines: one message would be over NATS's 1 MiB max_payload
+    const lines = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(6, '0')} ${'x'.repeat(1016)}`);
+    const text = lines.map((l) => `${l}\n`).join('');
+    const rt = new MemoryRuntime({ images: ['busybox'], behavior: () => ({ output: lines }), execHandler: () => ({ exitCode: 0, output: text }) });
+    const sb = await rt.runSandbox({ pod: { uid: 'b', name: 'big', namespace: 'default' }, attempt: 0, hostname: 'big', dnsServers: [], dnsSearches: [], dnsOptions: [] });
+    const id = await rt.createContainer(sb.id, { name: 'c', attempt: 0, image: 'busybox', env: [], mounts: [] });
+    await rt.startContainer(id);
+    const nc = await connect({ servers: nats.url });
+    const stopBig = serveNodeTunnel({ nc, nodeName: 'big', runtime: rt, resolve: async () => id });
+    try {
+      await nc.flush();
+      const windowBytes = 256 * 1024;
+      const client = new NodeTunnelClient(apiNc, { windowBytes });
+      let logs = '';
+      for await (const c of client.logs('big', { namespace: 'default', pod: 'big' })) logs += Buffer.from(c.data).toString();
+      assert.equal(logs.length, text.length);
+      assert.equal(logs, text);
+
+      // a reader that takes its time: what the node sent ahead of it stays within the window
+      // (plus the frame in flight and a few bytes of frame headers)
+      const base = nc.stats().outBytes;
+      const session = await client.exec('big', { namespace: 'default', pod: 'big', command: ['cat', 'big'] });
+      let got = 0;
+      let ahead = 0;
+      for await (const c of session.output) {
+        ahead = Math.max(ahead, nc.stats().outBytes - base - got);
+        got += c.data.length;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.equal(await session.exitCode, 0);
+      assert.equal(got, text.length);
+      assert.ok(ahead <= windowBytes + 64 * 1024 + 1024, `the node sent ${ahead} bytes ahead of the reader`);
+    } finally {
+      stopBig();
+      await nc.close();
+    }
+  });
+
   test('authorization config limits a node to its own subjects', () => {
     const conf = natsAuthorizationConfig([{ name: 'node1', password: 'p1' }], { user: 'apiserver', password: 'pa' });
     assert.match(conf, /user: "node-node1"/);
