@@ -34,7 +34,8 @@ export function natsNodeExec(nc: NatsConnection, opts: { readyTimeoutMs?: number
       void (async () => {
         for await (const m of input) {
           if (finished) return;
-          relay(session, m);
+          // Awaited: stdin is read from the client no faster than the command takes it.
+          await relay(session, m);
         }
       })().catch(cancel);
       try {
@@ -55,8 +56,8 @@ export function natsNodeExec(nc: NatsConnection, opts: { readyTimeoutMs?: number
   };
 }
 
-function relay(session: TunnelExec, m: ExecInput): void {
-  if (m.type === 'stdin') session.write(m.data);
+async function relay(session: TunnelExec, m: ExecInput): Promise<void> {
+  if (m.type === 'stdin') await session.write(m.data);
   else if (m.type === 'closeStdin') session.closeStdin();
   else session.resize(m.cols, m.rows);
 }

@@ -13,6 +13,7 @@ import type { NodeStats } from '@berth/api';
  *                                                         acks of a session's output (flow control)
  *   berth.node.<node>.cancel.<session> apiserver → node   stop a log follow or kill an exec
  *   berth.tunnel.<node>.<session>      node → apiserver   output frames: stdout, stderr, exit, end, error
+ *   berth.tunnel.<node>.<session>.stdin-ack  node → apiserver   the stdin bytes the command has taken (acks)
  *
  * Frames (logs, exec) are binary: one type byte, then the payload (raw bytes or JSON).
  * Output goes in frames of at most OUTPUT_FRAME_BYTES (NATS refuses a message over its
@@ -37,13 +38,17 @@ export const FRAME = {
   closeStdin: 8,
   /**
    * Sent first by the node once the session runs (the client may then send stdin). Its
-   * JSON body {heartbeatMs} promises a frame at least that often while the session lasts
-   * (an empty body, from older kubelets, promises nothing).
+   * JSON body {heartbeatMs, stdinAcks} promises a frame at least that often while the
+   * session lasts, and (stdinAcks) acks of the stdin the command has taken (an empty body,
+   * from older kubelets, promises nothing).
    */
   ready: 9,
   /** Nothing to say, but alive: sent every heartbeatMs during a session. */
   heartbeat: 10,
-  /** JSON {bytes}: the output bytes the reader has taken so far, in all (on the in subject). */
+  /**
+   * JSON {bytes}: the bytes taken so far, in all: of the output by the reader (on the in
+   * subject), or of stdin by the command (on the stdin-ack subject).
+   */
   ack: 11,
 } as const;
 
@@ -100,6 +105,10 @@ export function cancelSubject(node: string, session: string): string {
 }
 export function tunnelSubject(node: string, session: string): string {
   return `berth.tunnel.${node}.${session}`;
+}
+/** Apart from the output, so stdin flows while the output waits for its reader. */
+export function stdinAckSubject(node: string, session: string): string {
+  return `${tunnelSubject(node, session)}.stdin-ack`;
 }
 
 export function frame(type: number, payload?: Uint8Array | string | object): Uint8Array {

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type NatsConnection, type NatsError } from 'nats';
 import type { NodeStats } from '@berth/api';
-import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
+import { SendWindow } from './send-window';
+import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinAckSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
 
 /** The largest stdin frame sent: well under NATS's default max_payload of 1 MiB. */
 const STDIN_FRAME_BYTES = 64 * 1024;
@@ -31,7 +32,8 @@ export interface TunnelExec {
   output: AsyncIterable<TunnelChunk>;
   /** Resolves with the command's exit code. */
   exitCode: Promise<number>;
-  write(data: Uint8Array): void;
+  /** Resolves once the data may be counted as sent: within the window of stdin the node has not yet acked. */
+  write(data: Uint8Array): Promise<void>;
   closeStdin(): void;
   resize(cols: number, rows: number): void;
   cancel(): void;
@@ -93,8 +95,28 @@ export class NodeTunnelClient {
   async exec(node: string, req: Omit<ExecRequest, 'session'>): Promise<TunnelExec> {
     const session = randomUUID();
     const frames = this.open(node, session, 'exec', { ...req, session, windowBytes: this.windowBytes })[Symbol.asyncIterator]();
-    const first = await frames.next();
-    if (first.done) throw new TunnelRequestError('Unavailable', `node ${node} closed the exec session`);
+    // Stdin goes no further ahead of the command than the window, when the node acks it.
+    let stdinWindow = new SendWindow(0);
+    const stdinAcks = this.nc.subscribe(stdinAckSubject(node, session), {
+      callback: (_e, m) => {
+        const f = parseFrame(m.data);
+        if (f.type !== FRAME.ack) return;
+        try {
+          stdinWindow.ack(Number((JSON.parse(Buffer.from(f.body).toString()) as { bytes?: unknown }).bytes));
+        } catch {
+          // a malformed ack acknowledges nothing
+        }
+      },
+    });
+    let first: IteratorResult<{ type: number; body: Uint8Array }>;
+    try {
+      first = await frames.next();
+      if (first.done) throw new TunnelRequestError('Unavailable', `node ${node} closed the exec session`);
+    } catch (err) {
+      stdinAcks.unsubscribe();
+      throw err;
+    }
+    if (promisesStdinAcks(first.value.body)) stdinWindow = new SendWindow(this.windowBytes);
     let resolveExit!: (n: number) => void;
     let rejectExit!: (e: unknown) => void;
     const exitCode = new Promise<number>((res, rej) => ((resolveExit = res), (rejectExit = rej)));
@@ -116,21 +138,37 @@ export class NodeTunnelClient {
         rejectExit(err);
         throw err;
       } finally {
-        // Left early or not, the session's subscription goes.
+        // Left early or not, the session's subscriptions go, and no writer waits any longer.
         void frames.return?.(undefined);
+        stdinAcks.unsubscribe();
+        stdinWindow.close();
       }
     })();
     const send = (type: number, body?: Uint8Array | object): void => this.nc.publish(stdinSubject(node, session), frame(type, body));
+    /** The stdin sent so far, in order (a write still waiting for the window holds what follows). */
+    let stdinSent = Promise.resolve();
     return {
       output,
       exitCode,
       write: (d) => {
-        // NATS refuses messages over its max_payload (1 MiB by default): stdin goes in pieces.
-        for (let at = 0; at < d.length; at += STDIN_FRAME_BYTES) send(FRAME.stdin, d.subarray(at, at + STDIN_FRAME_BYTES));
+        // In order behind earlier writes (awaited or not); NATS refuses messages over its
+        // max_payload (1 MiB by default), so stdin goes in pieces.
+        const done = stdinSent.then(async () => {
+          for (let at = 0; at < d.length; at += STDIN_FRAME_BYTES) {
+            const piece = d.subarray(at, at + STDIN_FRAME_BYTES);
+            await stdinWindow.reserve(piece.length);
+            send(FRAME.stdin, piece);
+          }
+        });
+        stdinSent = done.catch(() => {}); // the caller sees a failure; what follows still goes
+        return done;
       },
-      closeStdin: () => send(FRAME.closeStdin),
+      closeStdin: () => void (stdinSent = stdinSent.then(() => send(FRAME.closeStdin)).catch(() => {})),
       resize: (cols, rows) => send(FRAME.resize, { cols, rows }),
-      cancel: () => this.nc.publish(cancelSubject(node, session), frame(FRAME.end)),
+      cancel: () => {
+        stdinWindow.close();
+        this.nc.publish(cancelSubject(node, session), frame(FRAME.end));
+      },
     };
   }
 
@@ -213,5 +251,14 @@ export class NodeTunnelClient {
       seen = now;
     }, windowMs);
     return timer;
+  }
+}
+
+/** Whether a ready frame's body promises acks of stdin (kubelets before flow control send none). */
+function promisesStdinAcks(body: Uint8Array): boolean {
+  try {
+    return body.length > 0 && (JSON.parse(Buffer.from(body).toString()) as { stdinAcks?: unknown }).stdinAcks === true;
+  } catch {
+    return false;
   }
 }

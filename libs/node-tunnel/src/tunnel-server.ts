@@ -2,7 +2,7 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { NodeStats } from '@berth/api';
 import type { ContainerRuntime, ExecSession } from '@berth/runtime';
-import { FRAME, OUTPUT_FRAME_BYTES, cancelSubject, frame, parseFrame, requestSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
+import { FRAME, OUTPUT_FRAME_BYTES, cancelSubject, frame, parseFrame, requestSubject, stdinAckSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
 import { SendWindow } from './send-window';
 
 /** Finds the runtime container for a request; throws TunnelError for unknown pods/containers. */
@@ -39,7 +39,7 @@ export function serveNodeTunnel(opts: {
   const heartbeatMs = opts.heartbeatMs ?? 5000;
   /** Sends ready (with the heartbeat promise), then a heartbeat until the returned function is called. */
   const startSession = (out: string): (() => void) => {
-    nc.publish(out, frame(FRAME.ready, { heartbeatMs }));
+    nc.publish(out, frame(FRAME.ready, { heartbeatMs, stdinAcks: true }));
     const timer = setInterval(() => {
       try {
         nc.publish(out, frame(FRAME.heartbeat));
@@ -174,16 +174,28 @@ export function serveNodeTunnel(opts: {
       void (async () => {
         let session: ExecSession | undefined;
         const window = windowFor(req);
+        // Stdin in order, each piece acked once the runtime has taken it: the client sends no
+        // further ahead than its window, so a command that reads slowly holds the writer back.
+        let stdin = Promise.resolve();
+        let stdinTaken = 0;
         const input = nc.subscribe(stdinSubject(node, req.session), {
           callback: (_e, msg) => {
             const f = parseFrame(msg.data);
             if (f.type === FRAME.ack) return takeAck(f.body, window);
-            if (!session) return;
-            if (f.type === FRAME.stdin) session.write(f.body);
-            else if (f.type === FRAME.closeStdin) session.closeStdin();
+            const s = session;
+            if (!s) return;
+            if (f.type === FRAME.stdin) {
+              stdin = stdin
+                .then(() => s.write(f.body))
+                .then(() => {
+                  stdinTaken += f.body.length;
+                  nc.publish(stdinAckSubject(node, req.session), frame(FRAME.ack, { bytes: stdinTaken }));
+                })
+                .catch(() => {}); // the session or the connection ended: nobody waits for the ack
+            } else if (f.type === FRAME.closeStdin) stdin = stdin.then(() => s.closeStdin()).catch(() => {});
             else if (f.type === FRAME.resize) {
               const { cols, rows } = JSON.parse(Buffer.from(f.body).toString()) as { cols: number; rows: number };
-              void session.resize(cols, rows).catch(() => {});
+              void s.resize(cols, rows).catch(() => {});
             }
           },
         });

@@ -166,6 +166,49 @@ describe('node tunnel over NATS', () => {
     }
   });
 
+  test('stdin goes no further ahead of a command that reads slowly than the window', async () => {
+    let read = 0;
+    const rt = new MemoryRuntime({
+      images: ['busybox'],
+      interactiveExec: (_c, _cmd, io) =>
+        (async () => {
+          for await (const d of io.stdin) {
+            read += d.length;
+            await new Promise((r) => setTimeout(r, 2));
+          }
+          io.stdout(`${read}\n`);
+          return 0;
+        })(),
+    });
+    const sb = await rt.runSandbox({ pod: { uid: 's', name: 'slow', namespace: 'default' }, attempt: 0, hostname: 'slow', dnsServers: [], dnsSearches: [], dnsOptions: [] });
+    const id = await rt.createContainer(sb.id, { name: 'c', attempt: 0, image: 'busybox', env: [], mounts: [] });
+    await rt.startContainer(id);
+    const nc = await connect({ servers: nats.url });
+    const stopSlow = serveNodeTunnel({ nc, nodeName: 'slow', runtime: rt, resolve: async () => id });
+    try {
+      await nc.flush();
+      const windowBytes = 256 * 1024;
+      const session = await new NodeTunnelClient(apiNc, { windowBytes }).exec('slow', { namespace: 'default', pod: 'slow', command: ['cat'], stdin: true });
+      const piece = Buffer.alloc(16 * 1024, 'y');
+      let written = 0;
+      let ahead = 0;
+      for (let i = 0; i < 128; i++) {
+        await session.write(piece);
+        written += piece.length;
+        ahead = Math.max(ahead, written - read);
+      }
+      session.closeStdin();
+      let out = '';
+      for await (const c of session.output) out += Buffer.from(c.data).toString();
+      assert.equal(out, `${128 * piece.length}\n`);
+      assert.equal(await session.exitCode, 0);
+      assert.ok(ahead <= windowBytes + piece.length, `the writer got ${ahead} bytes ahead of the command`);
+    } finally {
+      stopSlow();
+      await nc.close();
+    }
+  });
+
   test('authorization config limits a node to its own subjects', () => {
     const conf = natsAuthorizationConfig([{ name: 'node1', password: 'p1' }], { user: 'apiserver', password: 'pa' });
     assert.match(conf, /user: "node-node1"/);

@@ -458,7 +458,8 @@ export class DockerRuntime implements ContainerRuntime {
     const exitCode = ended.then(async () => (await exec.inspect()).ExitCode ?? 0);
     return {
       output: options.tty ? rawStream(stream) : demuxDockerStream(stream),
-      write: (data) => void stream.write(Buffer.from(data)),
+      // The callback runs once the data is flushed to dockerd's socket (or the stream has failed).
+      write: (data) => new Promise<void>((resolve) => void stream.write(Buffer.from(data), () => resolve())),
       closeStdin: () => stream.end(),
       resize: async (cols, rows) => {
         await exec.resize({ w: cols, h: rows });

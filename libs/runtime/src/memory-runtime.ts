@@ -312,7 +312,7 @@ export class MemoryRuntime implements ContainerRuntime {
       output: (async function* () {
         yield* chunks;
       })(),
-      write: () => {},
+      write: async () => {},
       closeStdin: () => {},
       resize: async () => {},
       exitCode: Promise.resolve(r.exitCode),
@@ -416,8 +416,8 @@ export class MemoryRuntime implements ContainerRuntime {
     });
     return {
       output,
-      write: (d) => {
-        if (options.stdin) stdin.push(d);
+      write: async (d) => {
+        if (options.stdin) await stdin.push(d);
       },
       closeStdin: () => stdin.close(),
       resize: async (cols, rows) => {
@@ -484,25 +484,32 @@ function hashOf(s: string): string {
 
 /** An unbounded queue read as an async iterable (one reader); close() ends it after what is queued. */
 class Channel<T> implements AsyncIterable<T> {
-  private readonly items: T[] = [];
+  private readonly items: Array<{ item: T; taken: () => void }> = [];
   private closed = false;
   private wake?: () => void;
 
-  push(item: T): void {
-    if (this.closed) return;
-    this.items.push(item);
-    this.notify();
+  /** Queues an item; resolves when the reader has taken it (or the channel closed). */
+  push(item: T): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise<void>((taken) => {
+      this.items.push({ item, taken });
+      this.notify();
+    });
   }
 
+  /** No more items; the reader still gets those queued, and no pusher waits any longer. */
   close(): void {
     this.closed = true;
+    for (const e of this.items) e.taken();
     this.notify();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
-      if (this.items.length > 0) {
-        yield this.items.shift() as T;
+      const e = this.items.shift();
+      if (e) {
+        e.taken();
+        yield e.item;
         continue;
       }
       if (this.closed) return;

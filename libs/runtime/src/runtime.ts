@@ -140,7 +140,8 @@ export interface ExecOptions {
 /** A running exec: write to stdin, resize the terminal, read the output, await the exit code. */
 export interface ExecSession {
   output: AsyncIterable<LogChunk>;
-  write(data: Uint8Array): void;
+  /** Resolves once the runtime has taken the data (so a writer can go no faster than the command reads). */
+  write(data: Uint8Array): Promise<void>;
   closeStdin(): void;
   resize(cols: number, rows: number): Promise<void>;
   /** Resolves with the command's exit code once it ends. */
