@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     : () => {};
   const heartbeat = agent.run(stop.signal);
   const runtimeCheck = setInterval(() => {
-    runtime.version().then(
+    runtime.ping().then(
       () => (runtimeUp = true),
       () => (runtimeUp = false),
     );

@@ -165,6 +165,12 @@ describe('DockerRuntime', () => {
     assert.equal(info.oomKilled, true);
   });
 
+  test('ping answers while dockerd does, and fails without it', async () => {
+    await rt.ping();
+    const nowhere = new DockerRuntime({ nodeName: 'x', podCidr: '10.251.8.0/24', socketPath: join(stateDir, 'no-such.sock'), stateDir });
+    await assert.rejects(nowhere.ping());
+  });
+
   test('a missing image fails the pull at once with ErrImagePull', async () => {
     const t0 = Date.now();
     await assert.rejects(rt.pullImage('vfarcic/go-demo-2:does-not-exist'), (err: unknown) => err instanceof ImagePullError && /pull access denied/.test(err.message));

@@ -144,6 +144,11 @@ export class DockerRuntime implements ContainerRuntime {
     return { name: 'docker', version: v.Version };
   }
 
+  /** GET /_ping: `docker version` would make dockerd run runc and docker-init to ask theirs. */
+  async ping(): Promise<void> {
+    await this.docker.ping();
+  }
+
   // ---- sandboxes ----
 
   async runSandbox(config: SandboxConfig): Promise<SandboxInfo> {

@@ -168,6 +168,8 @@ export class MemoryRuntime implements ContainerRuntime {
     return { name: 'memory', version: '0.1.0' };
   }
 
+  async ping(): Promise<void> {}
+
   async runSandbox(config: SandboxConfig): Promise<SandboxInfo> {
     this.record(`runSandbox ${config.pod.namespace}/${config.pod.name}${config.singleContainer ? ' (single container)' : ''}`);
     const id = newId();

@@ -191,6 +191,8 @@ export class ImagePullError extends Error {
 export interface ContainerRuntime {
   /** e.g. { name: 'docker', version: '20.10.24' } (nodeInfo.containerRuntimeVersion = name://version). */
   version(): Promise<{ name: string; version: string }>;
+  /** Throws when the runtime does not answer; cheap enough for a health check every few seconds. */
+  ping(): Promise<void>;
 
   /** Creates and starts a pause container holding the pod's namespaces, with a pod IP. */
   runSandbox(config: SandboxConfig): Promise<SandboxInfo>;
