@@ -41,10 +41,11 @@ async function main(): Promise<void> {
   const cp = await startControlPlane();
   const client = cp.client();
   const rootDir = mkdtempSync(join(tmpdir(), 'bench-kubelet-'));
-  const kubelet = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'apps/kubelet/src/main.ts'), '--insecure', '--apiserver', cp.apiserverAddress, '--nats-url', cp.nats.url, '--node-name', NODE, '--pod-cidr', CIDR, '--root-dir', rootDir, '--health-port', String(await freePort()), '--max-pods', '500'], { cwd: REPO, stdio: 'ignore', env: { ...process.env, BERTH_LOG_LEVEL: 'warn' } });
+  const kubelet = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'apps/kubelet/src/main.ts'), '--insecure', '--apiserver', cp.apiserverAddress, '--nats-url', cp.nats.url, '--node-name', NODE, '--pod-cidr', CIDR, '--root-dir', rootDir, '--health-port', String(await freePort()), '--max-pods', '500'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, BERTH_LOG_LEVEL: 'warn' } });
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   try {
     for (;;) {
+      if (kubelet.exitCode !== null) throw new Error(`the kubelet exited with code ${kubelet.exitCode} (its log is above)`);
       const n = await client.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(NODES, '', NODE).catch(() => undefined);
       if (n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') break;
       await new Promise((r) => setTimeout(r, 100));
@@ -136,10 +137,12 @@ async function main(): Promise<void> {
     console.log(`floor of the burst (bare dockerode, 16 at a time): ${(floorBurstMs / 1000).toFixed(2)} s; ratio ${(burstMs / floorBurstMs).toFixed(2)}×`);
     console.log(`  CPU during the floor burst, ${formatCpu(floorBurstCpu)}`);
   } finally {
-    await new Promise<void>((r) => {
-      kubelet.once('exit', () => r());
-      kubelet.kill('SIGTERM');
-    });
+    if (kubelet.exitCode === null) {
+      await new Promise<void>((r) => {
+        kubelet.once('exit', () => r());
+        kubelet.kill('SIGTERM');
+      });
+    }
     const left = execFileSync('/usr/bin/docker', ['ps', '-aq', '--filter', `label=berth.io/node=${NODE}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
     if (left.length) execFileSync('/usr/bin/docker', ['rm', '-f', ...left], { stdio: 'ignore' });
     execFileSync('/usr/bin/docker', ['network', 'rm', `berth-${NODE}`], { stdio: 'ignore' });
