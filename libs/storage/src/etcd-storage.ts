@@ -273,7 +273,7 @@ export class EtcdStorage implements Storage {
             create_request: {
               key: Buffer.from(prefix),
               range_end: prefixEnd(prefix),
-              prev_kv: true,
+              prev_kv: opts.withPrevious !== false,
               progress_notify: opts.onProgress !== undefined,
               ...(received !== undefined ? { start_revision: (received + 1n).toString() } : {}),
             },

@@ -51,6 +51,13 @@ export interface ListOptions {
 
 export interface WatchOptions {
   /**
+   * Whether events carry the object as it was before the change (prevObject, and for DELETED
+   * the deleted object itself). Default true. A watcher that keeps every object itself (the
+   * watch cache) turns it off: etcd then reads no earlier version per event and nothing
+   * decodes one, and a DELETED event carries only its key and revision.
+   */
+  withPrevious?: boolean;
+  /**
    * Called with a revision R, in order with the events (after every earlier event has been
    * yielded), once the watch has delivered every change under the prefix up to R. It lets a
    * watch cache move past writes to other prefixes, so it can prove it is fresh enough for a

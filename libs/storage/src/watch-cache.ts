@@ -285,7 +285,8 @@ export class WatchCache {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const events = this.storage.watch(this.prefix, this.revision, signal, { onProgress: (r) => this.progress(Number(r)) });
+        // Every object is here already: no need for etcd to read, and us to decode, each one's previous version.
+        const events = this.storage.watch(this.prefix, this.revision, signal, { withPrevious: false, onProgress: (r) => this.progress(Number(r)) });
         for await (const ev of events) {
           this.apply(ev);
           failures = 0;
@@ -378,7 +379,9 @@ export class WatchCache {
       type = prev ? 'MODIFIED' : 'ADDED';
       this.noteType(ev.object);
     }
-    const change: Change = { type, key: ev.key, object: ev.object, rev, revision: ev.revision };
+    // A deletion is the last stored object at the delete's revision (the storage watch does not send it).
+    const object = type === 'DELETED' && prev ? { ...prev, metadata: { ...prev.metadata, resourceVersion: ev.revision } } : ev.object;
+    const change: Change = { type, key: ev.key, object, rev, revision: ev.revision };
     if (prev) change.prev = prev;
     this.changes.push(change);
     if (this.changes.length - this.start0 > this.capacity) {
