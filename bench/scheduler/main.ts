@@ -129,11 +129,16 @@ async function main(): Promise<void> {
     await cp.stop();
   }
 
-  // Bound times, from our own pod informer.
+  // When each create returned, when our own pod informer first saw the pod and saw it bound:
+  // where a pod waits (watch delivery, or scheduling and binding).
+  const createdAt = new Map<string, number>();
+  const seenAt = new Map<string, number>();
   const boundAt = new Map<string, number>();
   const informer = new SharedInformer<Pod>(client, PODS, { namespace: 'bench' });
   const seen = (p: Pod): void => {
-    if (p.spec?.nodeName && !boundAt.has(p.metadata?.name ?? '')) boundAt.set(p.metadata?.name ?? '', Date.now());
+    const name = p.metadata?.name ?? '';
+    if (!seenAt.has(name)) seenAt.set(name, Date.now());
+    if (p.spec?.nodeName && !boundAt.has(name)) boundAt.set(name, Date.now());
   };
   informer.addEventHandler({ onAdd: seen, onUpdate: (_o, n) => seen(n) });
   await client.create(NAMESPACES, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
@@ -172,12 +177,14 @@ async function main(): Promise<void> {
     const names = Array.from({ length: PODS_PER_PHASE }, (_, i) => `p${phase}-${i}`);
     const createStart = Date.now();
     await pool(CONCURRENCY, names.length, async (i) => {
-      await client.create(PODS, 'bench', {
+      const created = client.create(PODS, 'bench', {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: names[i]!, namespace: 'bench', labels: { app: `bench-${phase}` } },
         spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '10m', memory: '10Mi' } } }] },
       });
+      await created;
+      createdAt.set(names[i]!, Date.now());
     });
     const createS = (Date.now() - createStart) / 1000;
     console.log(`phase ${phase}: ${names.length} pods created in ${createS.toFixed(1)} s (${(names.length / createS).toFixed(0)}/s)`);
@@ -194,13 +201,19 @@ async function main(): Promise<void> {
     const cpuLine = Object.keys(cpuAfter)
       .map((k) => `${k} ${(((cpuAfter[k] ?? 0) - (cpuBefore[k] ?? 0)) / wall * 100).toFixed(0)}%`)
       .join(', ');
+    const lag = (from: Map<string, number>, to: Map<string, number>): string => {
+      const d = names.flatMap((x) => (from.has(x) && to.has(x) ? [to.get(x)! - from.get(x)!] : [])).sort((a, b) => a - b);
+      const at = (q: number): number => d[Math.min(d.length - 1, Math.floor(q * d.length))] ?? NaN;
+      return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`;
+    };
+    const waits = `create returned → seen by a watch ${lag(createdAt, seenAt)}; seen → seen bound ${lag(seenAt, boundAt)}`;
     const p50 = quantile(hBefore, hAfter, 0.5) * 1000;
     const p99 = quantile(hBefore, hAfter, 0.99) * 1000;
     const line =
       `phase ${phase}: ${target} nodes, ${n}/${names.length} pods bound in ${e2eS.toFixed(1)} s from the first create → ${(n / e2eS).toFixed(0)} pods/s; ` +
       `creates alone ${(names.length / createS).toFixed(0)}/s; attempt latency p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ` +
       `${hollow.reduce((s, h) => s + h.runningCount(), 0)} pods reported Running so far; max scheduler activeQ ${maxActive}; ` +
-      `CPU (of one core) ${cpuLine}`;
+      `CPU (of one core) ${cpuLine}; ${waits}`;
     console.log(line);
     results.push(line);
   }
