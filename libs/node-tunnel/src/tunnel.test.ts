@@ -127,18 +127,29 @@ describe('node tunnel over NATS', () => {
     await assert.rejects(client.exec('node1', { namespace: 'default', pod: 'nope', container: 'nope', command: ['ls'] }), notRunning);
   });
 
+  /** A node of its own, serving one running container of `rt` (pod `node` in default). */
+  const nodeWith = async (node: string, rt: MemoryRuntime): Promise<{ nc: NatsConnection; stop: () => Promise<void> }> => {
+    const sb = await rt.runSandbox({ pod: { uid: node, name: node, namespace: 'default' }, attempt: 0, hostname: node, dnsServers: [], dnsSearches: [], dnsOptions: [] });
+    const id = await rt.createContainer(sb.id, { name: 'c', attempt: 0, image: 'busybox', env: [], mounts: [] });
+    await rt.startContainer(id);
+    const nc = await connect({ servers: nats.url });
+    const stopServing = serveNodeTunnel({ nc, nodeName: node, runtime: rt, resolve: async () => id });
+    await nc.flush();
+    return {
+      nc,
+      stop: async () => {
+        stopServing();
+        await nc.close();
+      },
+    };
+  };
+
   test('output over the NATS max payload comes back whole; a slow reader holds the node to the window', async () => {
     // ~3 MiB of numbered 1 KiB lines: one message would be over NATS's 1 MiB max_payload
     const lines = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(6, '0')} ${'x'.repeat(1016)}`);
     const text = lines.map((l) => `${l}\n`).join('');
-    const rt = new MemoryRuntime({ images: ['busybox'], behavior: () => ({ output: lines }), execHandler: () => ({ exitCode: 0, output: text }) });
-    const sb = await rt.runSandbox({ pod: { uid: 'b', name: 'big', namespace: 'default' }, attempt: 0, hostname: 'big', dnsServers: [], dnsSearches: [], dnsOptions: [] });
-    const id = await rt.createContainer(sb.id, { name: 'c', attempt: 0, image: 'busybox', env: [], mounts: [] });
-    await rt.startContainer(id);
-    const nc = await connect({ servers: nats.url });
-    const stopBig = serveNodeTunnel({ nc, nodeName: 'big', runtime: rt, resolve: async () => id });
+    const { nc, stop: stopBig } = await nodeWith('big', new MemoryRuntime({ images: ['busybox'], behavior: () => ({ output: lines }), execHandler: () => ({ exitCode: 0, output: text }) }));
     try {
-      await nc.flush();
       const windowBytes = 256 * 1024;
       const client = new NodeTunnelClient(apiNc, { windowBytes });
       let logs = '';
@@ -161,8 +172,7 @@ describe('node tunnel over NATS', () => {
       assert.equal(got, text.length);
       assert.ok(ahead <= windowBytes + 64 * 1024 + 1024, `the node sent ${ahead} bytes ahead of the reader`);
     } finally {
-      stopBig();
-      await nc.close();
+      await stopBig();
     }
   });
 
@@ -180,13 +190,8 @@ describe('node tunnel over NATS', () => {
           return 0;
         })(),
     });
-    const sb = await rt.runSandbox({ pod: { uid: 's', name: 'slow', namespace: 'default' }, attempt: 0, hostname: 'slow', dnsServers: [], dnsSearches: [], dnsOptions: [] });
-    const id = await rt.createContainer(sb.id, { name: 'c', attempt: 0, image: 'busybox', env: [], mounts: [] });
-    await rt.startContainer(id);
-    const nc = await connect({ servers: nats.url });
-    const stopSlow = serveNodeTunnel({ nc, nodeName: 'slow', runtime: rt, resolve: async () => id });
+    const { stop: stopSlow } = await nodeWith('slow', rt);
     try {
-      await nc.flush();
       const windowBytes = 256 * 1024;
       const session = await new NodeTunnelClient(apiNc, { windowBytes }).exec('slow', { namespace: 'default', pod: 'slow', command: ['cat'], stdin: true });
       const piece = Buffer.alloc(16 * 1024, 'y');
@@ -204,8 +209,7 @@ describe('node tunnel over NATS', () => {
       assert.equal(await session.exitCode, 0);
       assert.ok(ahead <= windowBytes + piece.length, `the writer got ${ahead} bytes ahead of the command`);
     } finally {
-      stopSlow();
-      await nc.close();
+      await stopSlow();
     }
   });
 
