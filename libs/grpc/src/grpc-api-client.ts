@@ -107,6 +107,11 @@ export class GrpcApiClient implements ApiClient {
       // restarts should be found again within seconds.
       'grpc.initial_reconnect_backoff_ms': 500,
       'grpc.max_reconnect_backoff_ms': 5000,
+      // HTTP/2's default 64 KiB window let a watch receive ~25 pod events per round trip: on a
+      // busy machine the apiserver's per-watcher queues grew to 8 s (bench/scheduler). grpc-go
+      // grows its windows to megabytes by itself; grpc-js needs it set. Up to this much of a
+      // stream the client has not read yet may wait in its memory.
+      'grpc-node.flow_control_window': 4 * 1024 * 1024,
     };
     this.endpoints = opts.addresses.map((address) => ({ address, client: new grpc.Client(address, credentialsFor(address, opts.tls), { ...channelOptions, ...tlsNameOptions(address, opts.tls) }) }));
     this.timeoutMs = opts.timeoutMs ?? 30_000;
