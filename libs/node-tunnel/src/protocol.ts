@@ -123,6 +123,25 @@ export function parseFrame(data: Uint8Array): { type: number; body: Uint8Array }
   return { type: data[0] ?? 0, body: data.subarray(1) };
 }
 
+/** The byte total of an ack frame's body; 0 (acknowledging nothing) when malformed. */
+export function ackedBytes(body: Uint8Array): number {
+  try {
+    return Number((JSON.parse(Buffer.from(body).toString()) as { bytes?: unknown }).bytes) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** What a ready frame promises: heartbeats every heartbeatMs (0: none), acks of stdin (older kubelets: neither). */
+export function readyPromises(body: Uint8Array): { heartbeatMs: number; stdinAcks: boolean } {
+  try {
+    const r = body.length > 0 ? (JSON.parse(Buffer.from(body).toString()) as { heartbeatMs?: unknown; stdinAcks?: unknown }) : {};
+    return { heartbeatMs: Number(r.heartbeatMs) || 0, stdinAcks: r.stdinAcks === true };
+  } catch {
+    return { heartbeatMs: 0, stdinAcks: false };
+  }
+}
+
 /**
  * The nats-server permissions of one node's user: it may only receive its own requests and
  * publish on its own tunnel subjects (plus events). Used to generate nats-server

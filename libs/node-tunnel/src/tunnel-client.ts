@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, type NatsConnection, type NatsError } from 'nats';
 import type { NodeStats } from '@berth/api';
 import { SendWindow } from './send-window';
-import { FRAME, cancelSubject, frame, parseFrame, requestSubject, stdinAckSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
+import { FRAME, ackedBytes, cancelSubject, frame, parseFrame, readyPromises, requestSubject, stdinAckSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
 
 /** The largest stdin frame sent: well under NATS's default max_payload of 1 MiB. */
 const STDIN_FRAME_BYTES = 64 * 1024;
@@ -100,12 +100,7 @@ export class NodeTunnelClient {
     const stdinAcks = this.nc.subscribe(stdinAckSubject(node, session), {
       callback: (_e, m) => {
         const f = parseFrame(m.data);
-        if (f.type !== FRAME.ack) return;
-        try {
-          stdinWindow.ack(Number((JSON.parse(Buffer.from(f.body).toString()) as { bytes?: unknown }).bytes));
-        } catch {
-          // a malformed ack acknowledges nothing
-        }
+        if (f.type === FRAME.ack) stdinWindow.ack(ackedBytes(f.body));
       },
     });
     let first: IteratorResult<{ type: number; body: Uint8Array }>;
@@ -116,7 +111,7 @@ export class NodeTunnelClient {
       stdinAcks.unsubscribe();
       throw err;
     }
-    if (promisesStdinAcks(first.value.body)) stdinWindow = new SendWindow(this.windowBytes);
+    if (readyPromises(first.value.body).stdinAcks) stdinWindow = new SendWindow(this.windowBytes);
     let resolveExit!: (n: number) => void;
     let rejectExit!: (e: unknown) => void;
     const exitCode = new Promise<number>((res, rej) => ((resolveExit = res), (rejectExit = rej)));
@@ -233,12 +228,7 @@ export class NodeTunnelClient {
    * on what was read: a consumer that reads slowly must not look like a dead node.
    */
   private watch(sub: ReturnType<NatsConnection['subscribe']>, readyBody: Uint8Array, onSilent: (ms: number) => void): ReturnType<typeof setInterval> | undefined {
-    let heartbeatMs = 0;
-    try {
-      heartbeatMs = readyBody.length > 0 ? Number((JSON.parse(Buffer.from(readyBody).toString()) as { heartbeatMs?: unknown }).heartbeatMs) || 0 : 0;
-    } catch {
-      // An older kubelet's ready frame: no heartbeats promised.
-    }
+    const { heartbeatMs } = readyPromises(readyBody);
     if (heartbeatMs <= 0) return undefined;
     const windowMs = 3 * heartbeatMs;
     let seen = sub.getReceived();
@@ -251,14 +241,5 @@ export class NodeTunnelClient {
       seen = now;
     }, windowMs);
     return timer;
-  }
-}
-
-/** Whether a ready frame's body promises acks of stdin (kubelets before flow control send none). */
-function promisesStdinAcks(body: Uint8Array): boolean {
-  try {
-    return body.length > 0 && (JSON.parse(Buffer.from(body).toString()) as { stdinAcks?: unknown }).stdinAcks === true;
-  } catch {
-    return false;
   }
 }

@@ -2,7 +2,7 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { NodeStats } from '@berth/api';
 import type { ContainerRuntime, ExecSession } from '@berth/runtime';
-import { FRAME, OUTPUT_FRAME_BYTES, cancelSubject, frame, parseFrame, requestSubject, stdinAckSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
+import { FRAME, OUTPUT_FRAME_BYTES, ackedBytes, cancelSubject, frame, parseFrame, requestSubject, stdinAckSubject, stdinSubject, tunnelSubject, type ExecRequest, type LogsRequest, type StatsReply, type TunnelErrorBody } from './protocol';
 import { SendWindow } from './send-window';
 
 /** Finds the runtime container for a request; throws TunnelError for unknown pods/containers. */
@@ -62,13 +62,6 @@ export function serveNodeTunnel(opts: {
 
   /** The output window a request asks for (none from an older apiserver). */
   const windowFor = (req: { windowBytes?: number }): SendWindow => new SendWindow(Math.max(0, Math.floor(Number(req.windowBytes) || 0)));
-  const takeAck = (body: Uint8Array, window: SendWindow): void => {
-    try {
-      window.ack(Number((JSON.parse(Buffer.from(body).toString()) as { bytes?: unknown }).bytes));
-    } catch {
-      // a malformed ack acknowledges nothing
-    }
-  };
   /** Sends a chunk of output in frames NATS takes, each once the window has room for it. */
   const sendOutput = async (out: string, chunk: { stream: 'stdout' | 'stderr'; data: Uint8Array }, window: SendWindow): Promise<void> => {
     const type = chunk.stream === 'stderr' ? FRAME.stderr : FRAME.stdout;
@@ -114,7 +107,7 @@ export function serveNodeTunnel(opts: {
         });
         const onAck = (_e: unknown, msg: { data: Uint8Array }): void => {
           const f = parseFrame(msg.data);
-          if (f.type === FRAME.ack) takeAck(f.body, window);
+          if (f.type === FRAME.ack) window.ack(ackedBytes(f.body));
         };
         const acks = window.size > 0 ? nc.subscribe(stdinSubject(node, req.session), { callback: onAck }) : undefined;
         let stopBeating = (): void => {};
@@ -181,7 +174,7 @@ export function serveNodeTunnel(opts: {
         const input = nc.subscribe(stdinSubject(node, req.session), {
           callback: (_e, msg) => {
             const f = parseFrame(msg.data);
-            if (f.type === FRAME.ack) return takeAck(f.body, window);
+            if (f.type === FRAME.ack) return window.ack(ackedBytes(f.body));
             const s = session;
             if (!s) return;
             if (f.type === FRAME.stdin) {
