@@ -121,7 +121,10 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     return (call, callback) => {
       const start = performance.now();
       const ac = new AbortController();
-      call.on('cancelled', () => ac.abort());
+      // grpc-js also emits 'cancelled' after the status went out: abort only calls still
+      // running (an abort builds a DOMException, which once per call is measurable).
+      let finished = false;
+      call.on('cancelled', () => finished || ac.abort());
       const run = async (): Promise<O> => {
         const ctx = await context(call, ac.signal);
         const req = call.request;
@@ -130,10 +133,12 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
       };
       run().then(
         (res) => {
+          finished = true;
           observe(service, method, call.request, start, grpc.status.OK);
           callback(null, res);
         },
         (err: unknown) => {
+          finished = true;
           const st = failure(method, err);
           observe(service, method, call.request, start, st.code ?? grpc.status.UNKNOWN);
           callback(st);
