@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '@berth/api';
-import { LEASES, type Lease } from '@berth/client';
+import { LEASES, SharedInformer, type Lease } from '@berth/client';
 import { FakeApi } from '@berth/client/testing';
 import { startHollowNodes } from './hollow-nodes';
 
@@ -49,5 +49,32 @@ describe('startHollowNodes', () => {
     }
     await hn.deleteNodes();
     assert.equal((await api.list(NODES)).items.length, 0);
+  });
+
+  test('sets of nodes can share the caller\'s pod informer; a stopped set leaves its pods alone', async () => {
+    const api = new FakeApi();
+    const ac = new AbortController();
+    const informer = new SharedInformer<KubeObject>(api, PODS);
+    const a = await startHollowNodes({ client: api, count: 1, namePrefix: 'a-', podInformer: informer });
+    const b = await startHollowNodes({ client: api, count: 1, namePrefix: 'b-', podInformer: informer });
+    void informer.run(ac.signal);
+    const pod = (name: string, nodeName: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName, containers: [{ name: 'c', image: 'nginx' }] } });
+    const phase = async (name: string) => (await api.get<Obj>(PODS, 'default', name)).status?.phase;
+    try {
+      await api.create(PODS, 'default', pod('on-a', 'a-0'));
+      await api.create(PODS, 'default', pod('on-b', 'b-0'));
+      await until('both running', async () => (await phase('on-a')) === 'Running' && (await phase('on-b')) === 'Running');
+      assert.equal(a.runningCount(), 1);
+      assert.equal(b.runningCount(), 1);
+      await a.stop();
+      await api.create(PODS, 'default', pod('late-a', 'a-0'));
+      await api.create(PODS, 'default', pod('late-b', 'b-0'));
+      await until('late-b running', async () => (await phase('late-b')) === 'Running');
+      assert.equal(await phase('late-a'), undefined);
+      assert.equal(a.runningCount(), 1);
+    } finally {
+      ac.abort();
+      await Promise.all([a.stop(), b.stop()]);
+    }
   });
 });

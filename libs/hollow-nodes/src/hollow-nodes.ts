@@ -23,6 +23,12 @@ export interface HollowNodesOptions {
   reportPods?: boolean;
   /** Concurrent API calls for registration, heartbeats and pod status (default 32). */
   concurrency?: number;
+  /**
+   * A pod informer of all namespaces to share with the caller, who runs it (as a process's
+   * components share one informer per resource): each watch of pods costs the apiserver a
+   * send per pod event. Default: one of their own.
+   */
+  podInformer?: SharedInformer<KubeObject>;
   logger?: ClientLogger;
 }
 
@@ -180,8 +186,10 @@ export async function startHollowNodes(opts: HollowNodesOptions): Promise<Hollow
     for (const f of w) f();
   };
   ac.signal.addEventListener('abort', wakeAll, { once: true });
-  const informer = new SharedInformer<Obj>(client, PODS, { logger });
+  const shared = opts.podInformer as SharedInformer<Obj> | undefined;
+  const informer = shared ?? new SharedInformer<Obj>(client, PODS, { logger });
   const consider = (pod: Obj): void => {
+    if (ac.signal.aborted) return; // a shared informer keeps calling after stop()
     const nodeName = pod.spec?.['nodeName'] as string | undefined;
     if (!nodeName || !index.has(nodeName)) return;
     const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -199,12 +207,15 @@ export async function startHollowNodes(opts: HollowNodesOptions): Promise<Hollow
     queue.push(pod);
     wake();
   };
-  informer.addEventHandler({
-    onAdd: consider,
-    onUpdate: (_o, n) => consider(n),
-    onDelete: (p) => reported.delete(`${p.metadata?.namespace}/${p.metadata?.name}`),
-  });
-  const informerDone = opts.reportPods === false ? Promise.resolve() : informer.run(ac.signal);
+  const reportPods = opts.reportPods !== false;
+  if (reportPods) {
+    informer.addEventHandler({
+      onAdd: consider,
+      onUpdate: (_o, n) => consider(n),
+      onDelete: (p) => reported.delete(`${p.metadata?.namespace}/${p.metadata?.name}`),
+    });
+  }
+  const informerDone = reportPods && !shared ? informer.run(ac.signal) : Promise.resolve();
 
   const worker = async (): Promise<void> => {
     while (!ac.signal.aborted) {
