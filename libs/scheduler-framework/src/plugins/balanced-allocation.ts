@@ -7,13 +7,18 @@ import type { Pod } from '../types';
 export const NODE_RESOURCES_BALANCED_ALLOCATION = 'NodeResourcesBalancedAllocation';
 const STATE_KEY = 'PreScore' + NODE_RESOURCES_BALANCED_ALLOCATION;
 
+// Helpers of the per-node scores live at module level: a closure made per call is an
+// allocation per node per pod (and under tsx, a __name call).
+function frac(req: number, alloc: number): number {
+  return alloc <= 0 ? 1 : Math.min(1, req / alloc);
+}
+
 /**
  * The balanced-allocation score: nodes whose cpu and memory would be used in similar
  * proportions after placing the pod score higher, (1 − standard deviation of the
  * fractions)·100, so one resource is not exhausted while the other sits idle.
  */
 export function balancedAllocationScore(pod: { milliCPU: number; memory: number }, info: NodeInfo): number {
-  const frac = (req: number, alloc: number): number => (alloc <= 0 ? 1 : Math.min(1, req / alloc));
   const cpu = frac(info.nonZeroRequested.milliCPU + pod.milliCPU, info.allocatable.milliCPU);
   const mem = frac(info.nonZeroRequested.memory + pod.memory, info.allocatable.memory);
   const std = Math.abs(cpu - mem) / 2;

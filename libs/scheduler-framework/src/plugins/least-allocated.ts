@@ -6,23 +6,30 @@ import type { Pod } from '../types';
 
 export const NODE_RESOURCES_LEAST_ALLOCATED = 'NodeResourcesLeastAllocated';
 
+// Per-resource scores at module level: no closure per node per pod.
+function leastAllocated(req: number, alloc: number): number {
+  return alloc <= 0 || req > alloc ? 0 : Math.trunc(((alloc - req) * MAX_NODE_SCORE) / alloc);
+}
+
+function mostAllocated(req: number, alloc: number): number {
+  return alloc <= 0 ? 0 : Math.trunc((Math.min(req, alloc) * MAX_NODE_SCORE) / alloc);
+}
+
 /**
  * LeastAllocated: favours nodes with more free cpu and memory after placing the pod,
  * (allocatable − requested)·100 / allocatable per resource, averaged (weights 1). Requests
  * use the non-zero defaults so pods without requests still spread.
  */
 export function leastAllocatedScore(pod: { milliCPU: number; memory: number }, info: NodeInfo): number {
-  const one = (req: number, alloc: number): number => (alloc <= 0 || req > alloc ? 0 : Math.trunc(((alloc - req) * MAX_NODE_SCORE) / alloc));
-  const cpu = one(info.nonZeroRequested.milliCPU + pod.milliCPU, info.allocatable.milliCPU);
-  const mem = one(info.nonZeroRequested.memory + pod.memory, info.allocatable.memory);
+  const cpu = leastAllocated(info.nonZeroRequested.milliCPU + pod.milliCPU, info.allocatable.milliCPU);
+  const mem = leastAllocated(info.nonZeroRequested.memory + pod.memory, info.allocatable.memory);
   return Math.trunc((cpu + mem) / 2);
 }
 
 /** MostAllocated: the opposite, packing pods onto busy nodes. */
 export function mostAllocatedScore(pod: { milliCPU: number; memory: number }, info: NodeInfo): number {
-  const one = (req: number, alloc: number): number => (alloc <= 0 ? 0 : Math.trunc((Math.min(req, alloc) * MAX_NODE_SCORE) / alloc));
-  const cpu = one(info.nonZeroRequested.milliCPU + pod.milliCPU, info.allocatable.milliCPU);
-  const mem = one(info.nonZeroRequested.memory + pod.memory, info.allocatable.memory);
+  const cpu = mostAllocated(info.nonZeroRequested.milliCPU + pod.milliCPU, info.allocatable.milliCPU);
+  const mem = mostAllocated(info.nonZeroRequested.memory + pod.memory, info.allocatable.memory);
   return Math.trunc((cpu + mem) / 2);
 }
 

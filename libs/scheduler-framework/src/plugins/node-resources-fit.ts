@@ -36,14 +36,16 @@ export function fitsRequest(req: Resource, info: NodeInfo): InsufficientResource
   if (info.pods.size + 1 > alloc.allowedPodNumber) {
     out.push({ resourceName: 'pods', reason: 'Too many pods', requested: 1, used: info.pods.size, capacity: alloc.allowedPodNumber });
   }
-  const check = (name: string, r: number, u: number, c: number): void => {
-    if (r > 0 && r > c - u) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: r, used: u, capacity: c });
-  };
-  check('cpu', req.milliCPU, used.milliCPU, alloc.milliCPU);
-  check('memory', req.memory, used.memory, alloc.memory);
-  check('ephemeral-storage', req.ephemeralStorage, used.ephemeralStorage, alloc.ephemeralStorage);
-  for (const [name, r] of Object.entries(req.scalar)) check(name, r, used.scalar[name] ?? 0, alloc.scalar[name] ?? 0);
+  check(out, 'cpu', req.milliCPU, used.milliCPU, alloc.milliCPU);
+  check(out, 'memory', req.memory, used.memory, alloc.memory);
+  check(out, 'ephemeral-storage', req.ephemeralStorage, used.ephemeralStorage, alloc.ephemeralStorage);
+  for (const name in req.scalar) check(out, name, req.scalar[name]!, used.scalar[name] ?? 0, alloc.scalar[name] ?? 0);
   return out;
+}
+
+// At module level: fitsRequest runs per node per pod, a closure there is an allocation each time.
+function check(out: InsufficientResource[], name: string, r: number, u: number, c: number): void {
+  if (r > 0 && r > c - u) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: r, used: u, capacity: c });
 }
 
 /** NodeResourcesFit: the pod's requests must fit in what the node has left; scores by allocation. */
