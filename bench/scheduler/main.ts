@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '@berth/api';
 import { SharedInformer } from '@berth/client';
 import { startHollowNodes, type HollowNodes } from '@berth/hollow-nodes';
-import { freePort, startControlPlane } from '@berth/testing';
+import { CONTROL_PLANE_NODE_FLAGS, freePort, startControlPlane } from '@berth/testing';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const PODS_PER_PHASE = Number(process.env['BENCH_PODS'] ?? 10_000);
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const healthPort = await freePort();
   const sched = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPO, 'apps/scheduler/src/main.ts'), '--insecure', '--apiserver', cp.apiserverAddress, '--nats-url', cp.nats.url, '--leader-elect=false', '--health-port', String(healthPort), '--parallelism', process.env['BENCH_BIND_PARALLELISM'] ?? '64'],
+    [...CONTROL_PLANE_NODE_FLAGS, '--import', 'tsx', join(REPO, 'apps/scheduler/src/main.ts'), '--insecure', '--apiserver', cp.apiserverAddress, '--nats-url', cp.nats.url, '--leader-elect=false', '--health-port', String(healthPort), '--parallelism', process.env['BENCH_BIND_PARALLELISM'] ?? '64'],
     { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BERTH_LOG_LEVEL: 'warn' } },
   );
   const hollow: HollowNodes[] = [];

@@ -45,6 +45,14 @@ externals() {
 }
 needs_net_tools() { [ "$1" = kubelet ] || [ "$1" = kube-proxy ]; }
 
+# V8 flags of an app's entrypoint. The control plane allocates a little per request and per
+# watch event: semi-spaces of 32 MB instead of V8's 16 MB scavenge half as often and promote
+# less (GC went from 14% to 10% of the apiserver's busy time in bench/scheduler; ~10 MB more
+# RSS under load, none at idle). Node agents get their small-heap flags from cluster.sh.
+node_flags() {
+  case $1 in apiserver|scheduler|controller-manager) printf '"--max-semi-space-size=32",' ;; esac
+}
+
 # bundle APP: makes dist/images/APP/{main.mjs,node_modules/} unless its inputs are unchanged; sets BUNDLED=1 if it did.
 bundle() {
   local app=$1 out=$OUT/$1 meta=$STATE/$1.meta.json stamp=$STATE/$1.stamp
@@ -143,7 +151,7 @@ for app in $COMPONENTS; do
     cp -a "$TOOLS" "$C/rootfs"
     df+='COPY rootfs/ /\n'
   fi
-  df+='COPY app/ /app/\nENTRYPOINT ["node","/app/main.mjs"]\n'
+  df+="COPY app/ /app/\nENTRYPOINT [\"node\",$(node_flags "$app")\"/app/main.mjs\"]\n"
   printf '%b' "$df" > "$C/Dockerfile"
   build "$C" "$NB" "berth/$app:$VERSION"
 done

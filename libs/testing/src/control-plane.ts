@@ -9,6 +9,9 @@ import { startNats, type NatsServer } from './nats-server';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** Node flags of control-plane processes, as the images' entrypoints (deploy/images/build-components.sh). */
+export const CONTROL_PLANE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+
 /** A real control plane for integration tests: etcd, NATS and the apiserver as a child process. */
 export interface TestControlPlane {
   etcd: EtcdServer;
@@ -37,7 +40,7 @@ export async function startControlPlane(): Promise<TestControlPlane> {
   const start = async (): Promise<void> => {
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(REPO, 'apps/apiserver/src/main.ts'), '--insecure', '--bind-address', address, '--etcd-servers', etcd.endpoint, '--nats-url', nats.url],
+      [...CONTROL_PLANE_NODE_FLAGS, '--import', 'tsx', join(REPO, 'apps/apiserver/src/main.ts'), '--insecure', '--bind-address', address, '--etcd-servers', etcd.endpoint, '--nats-url', nats.url],
       { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BERTH_LOG_LEVEL: process.env['BERTH_LOG_LEVEL'] ?? 'warn' } },
     );
     child.stderr?.on('data', (d: Buffer) => {
