@@ -66,6 +66,28 @@ describe('Registry', () => {
     await rejects(registry.update(ctx, ref('pods', 'default', 'upd'), renamed, {}), 'Invalid', /spec.containers: Forbidden: pod updates may not add or remove containers/);
   });
 
+  test('a status write keeps the stored spec and metadata, types the status, and still rejects unknown fields', async () => {
+    const { object: pod } = await registry.create(ctx, ref('pods'), {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'st', labels: { app: 'st' } },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    }, {});
+    const statusRef = { ...ref('pods', 'default', 'st'), subresource: 'status' };
+    const patch = { metadata: { labels: { app: 'changed' } }, spec: { nodeName: 'n1' }, status: { phase: 'Running', startTime: '2026-12-07T10:00:00.000Z' } };
+    const { object } = await registry.patch(ctx, statusRef, 'application/merge-patch+json', patch, {});
+    assert.deepEqual(object['spec'], pod['spec']);
+    assert.deepEqual(object.metadata?.labels, { app: 'st' });
+    assert.equal((object['status'] as { phase: string; startTime: string }).startTime, '2026-12-07T10:00:00Z');
+    assert.equal((object['status'] as { phase: string }).phase, 'Running');
+    await rejects(
+      registry.patch(ctx, statusRef, 'application/merge-patch+json', { spec: { bogus: 1 }, status: { phase: 'Running' } }, { fieldValidation: 'Strict' }),
+      'BadRequest',
+      /unknown field "spec.bogus"/,
+    );
+    await rejects(registry.update(ctx, statusRef, { ...object, status: { phase: 7 } }, {}), 'BadRequest', /phase/);
+  });
+
   test('strategic merge patch changes one container by name', async () => {
     await registry.create(ctx, ref('deployments', 'default', '', 'apps'), {
       apiVersion: 'apps/v1',

@@ -54,6 +54,7 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 
 /** Resources that are not kept in etcd, or not as objects of their own. */
 const VIRTUAL = new Set(['events', 'bindings']);
+const STATUS_WRITE_DECODE = { onlyFields: ['metadata', 'status'] } as const;
 /** The group of the access reviews: answered by the authorizer, never stored. */
 const REVIEWS_GROUP = 'authorization.k8s.io';
 
@@ -254,7 +255,7 @@ export class Registry implements ApiBackend {
       return { object: scaleOf(updated), warnings: [] };
     }
     if (ref.subresource && ref.subresource !== 'status') throw methodNotSupported(`${info.resource}/${ref.subresource}`, 'update');
-    const { object, warnings } = this.decode(info, body, opts);
+    const { object, warnings } = this.decode(info, body, opts, ref.subresource);
     if (ref.name && object.metadata?.name && object.metadata.name !== ref.name) {
       throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${ref.name})`);
     }
@@ -293,7 +294,7 @@ export class Registry implements ApiBackend {
       ref.name,
       typeof pinned === 'string' ? pinned : undefined,
       (current) => {
-        const result = this.decode(info, { ...(apply(current) as KubeObject), apiVersion: apiVersionOf(info), kind: info.kind }, opts);
+        const result = this.decode(info, { ...(apply(current) as KubeObject), apiVersion: apiVersionOf(info), kind: info.kind }, opts, ref.subresource);
         warnings = result.warnings;
         return result.object;
       },
@@ -450,8 +451,11 @@ export class Registry implements ApiBackend {
     return { apiVersion: 'v1', kind: 'Status', status: 'Success', metadata: {} } as KubeObject;
   }
 
-  private decode(info: ResourceInfo, body: unknown, opts: BackendWriteOptions): { object: KubeObject; warnings: string[] } {
-    const { object, info: decodedInfo, warnings } = decodeObject(body, opts.fieldValidation ?? 'Warn');
+  private decode(info: ResourceInfo, body: unknown, opts: BackendWriteOptions, subresource?: string): { object: KubeObject; warnings: string[] } {
+    // A status write keeps only metadata.resourceVersion and status of the body (see the
+    // strategy's prepareForStatusUpdate): the rest is checked for unknown fields, not typed.
+    const decodeOpts = subresource === 'status' ? STATUS_WRITE_DECODE : {};
+    const { object, info: decodedInfo, warnings } = decodeObject(body, opts.fieldValidation ?? 'Warn', decodeOpts);
     if (decodedInfo.group !== info.group || decodedInfo.resource !== info.resource) {
       throw badRequest(`the API version in the data (${String((body as KubeObject).apiVersion)}) does not match the expected API version (${apiVersionOf(info)})`);
     }

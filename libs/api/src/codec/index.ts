@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 export { parseManifests, MAX_MANIFEST_BYTES } from './manifest';
-export { decodeMessage, decodeObject, type DecodeResult, type FieldValidation } from './typed';
+export { decodeMessage, decodeObject, type DecodeOptions, type DecodeResult, type FieldValidation } from './typed';
 export { convertLegacy } from './conversion';
 export { packObject, packImmutableObject, immutableObjectJson, unpackObject, encodeObject, decodeObjectBytes } from './wire';

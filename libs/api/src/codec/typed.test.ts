@@ -19,6 +19,31 @@ function yamlFiles(dir: string): string[] {
 }
 
 describe('decodeObject', () => {
+  test('onlyFields: those fields are typed, the others only checked for unknown fields', () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', resourceVersion: '7' },
+      spec: { containers: [{ name: 'c', image: 'nginx', resources: { requests: { cpu: 1 } } }] },
+      status: { phase: 'Running', startTime: '2026-12-07T10:00:00.000Z', containerStatuses: [{ name: 'c', ready: true, restartCount: 0 }] },
+    };
+    const opts = { onlyFields: ['metadata', 'status'] };
+    const { object } = decodeObject(pod, 'Strict', opts);
+    const full = decodeObject(pod, 'Strict').object;
+    // The typed fields come out exactly as a whole-object decode makes them...
+    assert.deepEqual(object['status'], full['status']);
+    assert.equal((object['status'] as { startTime: string }).startTime, '2026-12-07T10:00:00Z');
+    assert.deepEqual(object.metadata, full.metadata);
+    // ...the others are not typed: a wrong type there is left for the caller to discard.
+    const badSpec = { ...pod, spec: { containers: [{ name: 'c', image: 5 }] } };
+    assert.throws(() => decodeObject(badSpec, 'Strict'), /image/);
+    assert.deepEqual(decodeObject(badSpec, 'Strict', opts).object['spec'], badSpec.spec);
+    // Unknown fields anywhere are still found, and type errors in the typed fields named.
+    assert.throws(() => decodeObject({ ...pod, spec: { ...pod.spec, bogus: 1 } }, 'Strict', opts), /unknown field "spec.bogus"/);
+    assert.deepEqual(decodeObject({ ...pod, spec: { ...pod.spec, bogus: 1 } }, 'Warn', opts).warnings, ['unknown field "spec.bogus"']);
+    assert.throws(() => decodeObject({ ...pod, status: { phase: 5 } }, 'Strict', opts), (e: unknown) => e instanceof StatusError && /phase/.test(e.message));
+  });
+
   test('quantities may be YAML numbers; output is canonical Kubernetes JSON', () => {
     const [pod] = parseManifests(`
 apiVersion: v1

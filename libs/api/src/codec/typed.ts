@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { fromJson, toJson, type DescMessage, type JsonValue } from '@bufbuild/protobuf';
+import { fromJson, toJson, type DescField, type DescMessage, type JsonValue } from '@bufbuild/protobuf';
 import { badRequest } from '../errors';
 import type { KubeObject } from '../object';
 import { apiVersionOf, messageSchema, resourceForKind, type ResourceInfo } from '../scheme';
@@ -21,6 +21,17 @@ const QUANTITY_MAPS = new Set(['limits', 'requests', 'capacity', 'allocatable', 
 /** Scalar quantity fields. */
 const QUANTITY_FIELDS = new Set(['sizeLimit', 'divisor']);
 
+/** Options of decodeObject. */
+export interface DecodeOptions {
+  /**
+   * The top-level fields to type (check and make canonical); the others are only checked
+   * for unknown fields and kept as they are. For writes that keep nothing of the body but
+   * these fields (a status update keeps metadata.resourceVersion and status), the rest
+   * need not pay for the schema round trip.
+   */
+  onlyFields?: readonly string[];
+}
+
 /**
  * Reads an object (JSON as parsed from a manifest or a request) into the typed schema of
  * its kind: resolves legacy apiVersions, checks every field against the proto message,
@@ -28,7 +39,7 @@ const QUANTITY_FIELDS = new Set(['sizeLimit', 'divisor']);
  * Kubernetes JSON. Type errors and (under Strict) unknown fields are BadRequest errors
  * that name the field.
  */
-export function decodeObject(input: unknown, fieldValidation: FieldValidation = 'Warn'): DecodeResult {
+export function decodeObject(input: unknown, fieldValidation: FieldValidation = 'Warn', opts: DecodeOptions = {}): DecodeResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw badRequest('Object is not a JSON or YAML object');
   }
@@ -45,7 +56,7 @@ export function decodeObject(input: unknown, fieldValidation: FieldValidation = 
   }
   const served = apiVersionOf(info);
   const converted = raw.apiVersion === served ? raw : convertLegacy(raw, raw.apiVersion);
-  const { object, warnings } = decodeMessage(messageSchema(info), { ...converted, apiVersion: served }, fieldValidation, info.kind, served);
+  const { object, warnings } = decodeMessage(messageSchema(info), { ...converted, apiVersion: served }, fieldValidation, info.kind, served, opts);
   return { object, info, warnings };
 }
 
@@ -54,7 +65,7 @@ export function decodeObject(input: unknown, fieldValidation: FieldValidation = 
  * with decodeObject's rules: unknown fields dropped or, under Strict, rejected; type errors
  * name the field. `kind` and `apiVersion` only word the errors.
  */
-export function decodeMessage(schema: DescMessage, input: unknown, fieldValidation: FieldValidation, kind: string, apiVersion: string): { object: KubeObject; warnings: string[] } {
+export function decodeMessage(schema: DescMessage, input: unknown, fieldValidation: FieldValidation, kind: string, apiVersion: string, opts: DecodeOptions = {}): { object: KubeObject; warnings: string[] } {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badRequest('Object is not a JSON or YAML object');
   const unknown: string[] = [];
   const cleaned = clean(schema, input, '', unknown) as JsonValue;
@@ -65,12 +76,35 @@ export function decodeMessage(schema: DescMessage, input: unknown, fieldValidati
   }
   let object: KubeObject;
   try {
-    object = toJson(schema, fromJson(schema, cleaned)) as KubeObject;
+    if (opts.onlyFields) {
+      const untyped: Record<string, unknown> = { ...(cleaned as Record<string, unknown>) };
+      const typed: Record<string, unknown> = {};
+      for (const f of opts.onlyFields) {
+        if (f in untyped) typed[f] = untyped[f];
+        delete untyped[f];
+      }
+      object = { ...untyped, ...(toJson(schema, fromJson(schema, typed as JsonValue)) as object) } as KubeObject;
+    } else {
+      object = toJson(schema, fromJson(schema, cleaned)) as KubeObject;
+    }
   } catch (e) {
     throw badRequest(`${where}: ${describeDecodeError(e)}`);
   }
   const warnings = fieldValidation === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
   return { object, warnings };
+}
+
+/** A message's fields by JSON name and by proto name (clean runs per field of every write). */
+const fieldIndexes = new WeakMap<DescMessage, Map<string, DescField>>();
+function fieldByKey(desc: DescMessage, key: string): DescField | undefined {
+  let index = fieldIndexes.get(desc);
+  if (!index) {
+    index = new Map();
+    for (const f of desc.fields) index.set(f.name, f);
+    for (const f of desc.fields) index.set(f.jsonName, f); // the JSON name wins, as in find() before
+    fieldIndexes.set(desc, index);
+  }
+  return index.get(key);
 }
 
 /** Copies `value` keeping only fields the schema knows; records the paths of the others. */
@@ -79,7 +113,7 @@ function clean(desc: DescMessage, value: unknown, path: string, unknown: string[
   if (desc.typeName.startsWith('google.protobuf.')) return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    const field = desc.fields.find((f) => f.jsonName === key || f.name === key);
+    const field = fieldByKey(desc, key);
     const p = path ? `${path}.${key}` : key;
     if (!field) {
       unknown.push(p);
