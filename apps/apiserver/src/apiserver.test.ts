@@ -392,7 +392,8 @@ spec:
 
   test('objects over 1.5 MiB are refused and the server keeps serving', async () => {
     const huge = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'huge' }, spec: { containers: [{ name: 'c', image: 'busybox', env: [{ name: 'BIG', value: 'x'.repeat(1_600_000) }] }] } };
-    await expectStatus(client.create(pods, 'default', huge), 'RequestEntityTooLarge', /is \d+ bytes; the limit is 1572864 bytes/);
+    await expectStatus(client.create(pods, 'default', huge), 'RequestEntityTooLarge', /Pod "huge" is \d+ bytes; the limit is 1572864 bytes/);
+    await expectStatus(client.create(pods, 'default', huge, { dryRun: true }), 'RequestEntityTooLarge', /Pod "huge" is \d+ bytes; the limit is 1572864 bytes/);
     await expectStatus(client.get(pods, 'default', 'huge'), 'NotFound');
     // ConfigMaps have their own 1 MiB limit, checked by validation.
     await expectStatus(client.create(configmaps, 'default', cm('big-cm', { big: 'x'.repeat(1_100_000) })), 'Invalid', /Too long/);

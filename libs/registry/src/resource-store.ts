@@ -185,8 +185,7 @@ export class ResourceStore {
     if (errors.length > 0) throw invalid(this.target(meta.name ?? ''), errors);
     const hooks = await this.admit('CREATE', obj, undefined, this.info, { name: generated ? (meta.generateName ?? '') : (meta.name ?? '') });
     return withHooks(hooks, dryRun, async () => {
-      this.checkSize(obj);
-      if (dryRun) return obj;
+      if (dryRun) return this.checkSize(obj);
       for (let attempt = 1; ; attempt++) {
         try {
           return await this.storage.create(this.key(meta.namespace ?? '', meta.name ?? ''), obj);
@@ -282,8 +281,7 @@ export class ResourceStore {
       if (errors.length > 0) throw invalid(this.target(name), errors);
       const hooks = await this.admit('UPDATE', next, current, this.info, { name });
       const write = await withHooks(hooks, dryRun, async (): Promise<KubeObject | 'retry'> => {
-        this.checkSize(next);
-        if (dryRun) return next;
+        if (dryRun) return this.checkSize(next);
         // An object being deleted goes away once its last finalizer is removed.
         if (next.metadata?.deletionTimestamp && isFinalized(next)) {
           try {
@@ -449,11 +447,13 @@ export class ResourceStore {
       (!labels || labels.matches(obj.metadata?.labels)) && (!fields || fields.matches(objectFields(kind, obj)));
   }
 
-  private checkSize(obj: KubeObject): void {
+  /** A dry run's size check; a real write has the storage's (one serialization, not two). */
+  private checkSize(obj: KubeObject): KubeObject {
     const size = Buffer.byteLength(JSON.stringify(obj));
     if (size > MAX_OBJECT_BYTES) {
       throw tooLarge(`Request entity too large: ${qualifiedKind(this.info)} "${obj.metadata?.name ?? ''}" is ${size} bytes; the limit is ${MAX_OBJECT_BYTES} bytes`);
     }
+    return obj;
   }
 
   private mapStorageError(e: unknown, name: string): StatusError {
@@ -467,7 +467,8 @@ export class ResourceStore {
         case 'Conflict':
           return staleConflict(this.target(name));
         case 'TooLarge':
-          return tooLarge(`Request entity too large: ${e.message}`);
+          // The storage's message says how large ("is N bytes; the limit is M bytes").
+          return tooLarge(`Request entity too large: ${qualifiedKind(this.info)} "${name}" ${e.message}`);
         case 'Expired':
           return expired(e.message);
         case 'Unavailable':

@@ -368,7 +368,7 @@ function toStorageError(e: unknown, key: string): StorageError {
   if (/required revision has been compacted/.test(message)) {
     err = new StorageError('Expired', key, `etcd: ${message}`);
   } else if (/request is too large|message larger than max/i.test(message)) {
-    err = new StorageError('TooLarge', key, `etcd: ${message}`);
+    err = new StorageError('TooLarge', key, `is too large for etcd: ${message}`);
   } else {
     err = new StorageError('Unavailable', key, `etcd: ${message}`);
   }

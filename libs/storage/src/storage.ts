@@ -123,7 +123,7 @@ export function encodeObject(key: string, obj: KubeObject): Buffer {
   }
   const bytes = Buffer.from(JSON.stringify(stored), 'utf8');
   if (bytes.length > MAX_OBJECT_BYTES) {
-    throw new StorageError('TooLarge', key, `object is ${bytes.length} bytes, the limit is ${MAX_OBJECT_BYTES}`);
+    throw new StorageError('TooLarge', key, `is ${bytes.length} bytes; the limit is ${MAX_OBJECT_BYTES} bytes`);
   }
   return bytes;
 }
