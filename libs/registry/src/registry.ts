@@ -505,21 +505,9 @@ export class Registry implements ApiBackend {
     return info;
   }
 
-  /**
-   * A core object by namespace and name, or undefined: from the watch cache (no storage
-   * round trip; a delete applies as soon as the cache sees it), from storage when the
-   * cache does not have it yet (an object just created).
-   */
-  async lookup(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
-    const store = this.store('', resource);
-    const cached = store.getCached(namespace, name);
-    if (cached) return cached;
-    try {
-      return await store.get(namespace, name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  /** A core object by namespace and name, or undefined (see ResourceStore.lookup). */
+  lookup(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    return this.store('', resource).lookup(namespace, name);
   }
 
   store(group: string, resource: string): ResourceStore {

@@ -150,6 +150,17 @@ export class ResourceStore {
     return this.cache.get(this.key(namespace, name));
   }
 
+  /**
+   * The object or undefined: from the watch cache (no storage round trip; a delete applies
+   * as soon as the cache sees it), from storage when the cache does not have it yet (an
+   * object just created).
+   */
+  async lookup(namespace: string, name: string): Promise<KubeObject | undefined> {
+    const cached = this.getCached(namespace, name);
+    if (cached) return cached;
+    return this.storage.get(this.key(namespace, name));
+  }
+
   async get(namespace: string, name: string): Promise<KubeObject> {
     const obj = await this.storage.get(this.key(namespace, name));
     if (!obj) throw notFound(this.target(name));

@@ -12,7 +12,6 @@
  */
 import {
   forbidden,
-  isNotFound,
   qualifiedResource,
   SERVICE_ACCOUNT_NAME_ANNOTATION,
   SERVICE_ACCOUNT_TOKEN_TYPE,
@@ -52,7 +51,7 @@ export function serviceAccountAdmission(stores: StoreLookup): AdmitFn {
     spec['serviceAccountName'] = name;
     spec['serviceAccount'] = name;
 
-    const sa = await lookup(stores('', 'serviceaccounts'), ns, name);
+    const sa = await stores('', 'serviceaccounts').lookup(ns, name);
     if (!sa) {
       // Kubernetes rejects this one too (after retrying a while); here the pod is admitted
       // without a token until the controller-manager made the account (see the file comment).
@@ -92,7 +91,7 @@ async function tokenSecret(secrets: ResourceStore, sa: KubeObject): Promise<stri
   for (const ref of objects(sa['secrets'])) {
     const name = str(ref['name']);
     if (!name) continue;
-    const secret = await lookup(secrets, ns, name);
+    const secret = await secrets.lookup(ns, name);
     if (secret && isTokenOf(secret, sa)) return name;
   }
   const all = await secrets.list({ namespace: ns, resourceVersion: '0' });
@@ -133,18 +132,6 @@ function mountToken(spec: Json, secretName: string): void {
   }
   if (used && !existing) {
     spec['volumes'] = [...volumes, { name: volumeName, secret: { secretName, defaultMode: SECRET_VOLUME_DEFAULT_MODE } }];
-  }
-}
-
-/** From the watch cache, else from storage (the cache may lag a moment behind a create). */
-async function lookup(store: ResourceStore, namespace: string, name: string): Promise<KubeObject | undefined> {
-  const cached = store.getCached(namespace, name);
-  if (cached) return cached;
-  try {
-    return await store.get(namespace, name);
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
   }
 }
 
