@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // bench/scheduler: scheduling throughput with hollow nodes on this machine. Prints figures;
 // not a test. Run: npx tsx bench/scheduler/main.ts
+//   warm-up: BENCH_WARMUP_PODS pods (default 1,000) on the first nodes, not measured, as
+//            scheduler_perf's initPods: every process has compiled its hot paths before phase 1
 //   phase 1: 500 hollow nodes, then BENCH_PODS pods (default 10,000)
-//   phase 2: 4,500 more hollow nodes (5,000 in all), then BENCH_PODS more pods
-// Env: BENCH_PODS, BENCH_NODES_1, BENCH_NODES_2, BENCH_CONCURRENCY (creates in flight, 64),
+//   phase 2: 4,500 more hollow nodes (5,000 in all), then BENCH_PODS more pods (0: no phase 2)
+// Env: BENCH_PODS, BENCH_WARMUP_PODS, BENCH_NODES_1, BENCH_NODES_2, BENCH_CONCURRENCY (creates in flight, 64),
 // BENCH_REPORT_RUNNING=0 (hollow nodes do not write pod status), BENCH_HEARTBEAT_MS (60 s),
 // BENCH_BIND_PARALLELISM (the scheduler's --parallelism, 64).
 // For each: pods/s from the first create to the last pod seen bound, the create rate alone,
@@ -23,6 +25,7 @@ import { CONTROL_PLANE_NODE_FLAGS, freePort, startControlPlane } from '@berth/te
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const PODS_PER_PHASE = Number(process.env['BENCH_PODS'] ?? 10_000);
+const WARMUP_PODS = Number(process.env['BENCH_WARMUP_PODS'] ?? 1_000);
 const NODES_1 = Number(process.env['BENCH_NODES_1'] ?? 500);
 const NODES_2 = Number(process.env['BENCH_NODES_2'] ?? 5_000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
@@ -145,6 +148,16 @@ async function main(): Promise<void> {
     if (p.spec?.nodeName && !boundAt.has(name)) boundAt.set(name, Date.now());
   };
   informer.addEventHandler({ onAdd: seen, onUpdate: (_o, n) => seen(n) });
+  const createPods = (names: string[], app: string): Promise<void> =>
+    pool(CONCURRENCY, names.length, async (i) => {
+      await client.create(PODS, 'bench', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: names[i]!, namespace: 'bench', labels: { app } },
+        spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '10m', memory: '10Mi' } } }] },
+      });
+      createdAt.set(names[i]!, Date.now());
+    });
   await client.create(NAMESPACES, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
   // The ServiceAccount the controller-manager makes in every namespace: without it each pod
   // create would look it up in etcd (admission finds it in the watch cache in a real cluster).
@@ -155,7 +168,8 @@ async function main(): Promise<void> {
 
   const results: string[] = [];
   let nodesSoFar = 0;
-  for (const [phase, target] of [[1, NODES_1], [2, NODES_2]] as const) {
+  const phases = ([[1, NODES_1], [2, NODES_2]] as const).filter(([phase, target]) => phase === 1 || target > NODES_1);
+  for (const [phase, target] of phases) {
     const t0 = Date.now();
     const add = target - nodesSoFar;
     hollow.push(await startHollowNodes({ client, count: add, namePrefix: `hollow-${phase}-`, capacity: { cpu: '32', memory: '128Gi', pods: '110' }, heartbeatMs: HEARTBEAT_MS, concurrency: CONCURRENCY, reportPods: REPORT_RUNNING, podInformer: informer }));
@@ -163,6 +177,14 @@ async function main(): Promise<void> {
     const regS = (Date.now() - t0) / 1000;
     console.log(`phase ${phase}: ${add} hollow nodes registered in ${regS.toFixed(1)} s (${(add / regS).toFixed(0)} nodes/s); ${target} nodes in all`);
     await new Promise((r) => setTimeout(r, 3000)); // let the scheduler see them
+    if (phase === 1 && WARMUP_PODS > 0) {
+      const w0 = Date.now();
+      const warm = Array.from({ length: WARMUP_PODS }, (_, i) => `warmup-${i}`);
+      await createPods(warm, 'bench-warmup');
+      const deadline = Date.now() + PHASE_TIMEOUT_S * 1000;
+      while (warm.some((x) => !boundAt.has(x)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      console.log(`warm-up: ${warm.filter((x) => boundAt.has(x)).length}/${warm.length} pods bound in ${((Date.now() - w0) / 1000).toFixed(1)} s (not measured)`);
+    }
     const hBefore = await scrapeHistogram(healthPort);
     const cpu = (): Record<string, number> => ({
       scheduler: cpuSecondsOf(`--health-port ${healthPort}`),
@@ -184,16 +206,7 @@ async function main(): Promise<void> {
     }, 1000);
     const names = Array.from({ length: PODS_PER_PHASE }, (_, i) => `p${phase}-${i}`);
     const createStart = Date.now();
-    await pool(CONCURRENCY, names.length, async (i) => {
-      const created = client.create(PODS, 'bench', {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: names[i]!, namespace: 'bench', labels: { app: `bench-${phase}` } },
-        spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '10m', memory: '10Mi' } } }] },
-      });
-      await created;
-      createdAt.set(names[i]!, Date.now());
-    });
+    await createPods(names, `bench-${phase}`);
     const createS = (Date.now() - createStart) / 1000;
     console.log(`phase ${phase}: ${names.length} pods created in ${createS.toFixed(1)} s (${(names.length / createS).toFixed(0)}/s)`);
     const deadline = Date.now() + PHASE_TIMEOUT_S * 1000;
