@@ -1,9 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 import { badRequest } from '@berth/api';
-import { type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
+import { ConsumerDebugEvents, ConsumerEvents, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { eventKey, type KubeEvent } from './event';
 import { eventFieldMatcher } from './field-selector';
 import { ensureEventStream, EVENT_TTL_MS, EVENTS_STREAM } from './stream';
+
+/**
+ * How the consumer pulls. A pull consumer that stops receiving (its server-side consumer
+ * gone, or its pull requests lost) only notices after two missed idle heartbeats, and
+ * nats.js then waits `expires` before retrying: with its defaults (30 s pulls, 15 s
+ * heartbeats) events stopped reaching the apiserver for 30–45 s. Short pulls and 1 s
+ * heartbeats bring that to ~3 s, for a pull request every 5 s and a heartbeat a second
+ * while idle.
+ */
+const CONSUME_OPTIONS = { expires: 5_000, idle_heartbeat: 1_000 };
+/** Consumer notices worth a log line: they explain a pause in events. */
+const REPORTED_STATUS = new Set<string>([ConsumerEvents.HeartbeatsMissed, ConsumerEvents.ConsumerNotFound, ConsumerEvents.StreamNotFound, ConsumerEvents.ConsumerDeleted, ConsumerDebugEvents.Reset]);
 
 /** Options for list. */
 export interface EventListOptions {
@@ -99,8 +111,9 @@ export class EventStore {
     // No deliver_policy: the ordered consumer's default (start at sequence 1) reads everything;
     // DeliverPolicy.All plus the opt_start_seq it always sets is rejected by the server.
     const consumer = await this.nc.jetstream().consumers.get(EVENTS_STREAM);
-    this.messages = await consumer.consume();
+    this.messages = await consumer.consume({ ...CONSUME_OPTIONS });
     void this.consume(this.messages);
+    void this.reportStatus(this.messages);
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
     if (info.state.messages > 0) await this.waitForSequence(info.state.last_seq);
@@ -256,6 +269,17 @@ export class EventStore {
         this.onError(new Error('EVENTS consumer ended'));
         for (const w of [...this.watchers]) w.close();
       }
+    }
+  }
+
+  private async reportStatus(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const s of await messages.status()) {
+        if (this.stopped) break;
+        if (REPORTED_STATUS.has(s.type)) this.onError(new Error(`EVENTS consumer: ${s.type} ${JSON.stringify(s.data ?? '')}`));
+      }
+    } catch (err) {
+      if (!this.stopped) this.onError(err);
     }
   }
 

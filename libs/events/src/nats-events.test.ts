@@ -182,6 +182,31 @@ describe('events through NATS', () => {
     await rec.close();
   });
 
+  test('a store whose consumer vanished from the server gets events again within seconds', async () => {
+    const notices: string[] = [];
+    const lost = new EventStore(nc, { onError: (e) => notices.push(String(e)) });
+    await lost.start();
+    const rec = createNatsEventRecorder({ nc, component: 'kubelet', host: 'node-1' });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const names: string[] = [];
+      for await (const c of jsm.consumers.list(EVENTS_STREAM)) names.push(c.name);
+      // Every store's consumer goes (as when the server drops an ephemeral consumer it thinks idle).
+      for (const name of names) await jsm.consumers.delete(EVENTS_STREAM, name);
+      const started = Date.now();
+      rec.event(pod('vanished', 'lost'), 'Warning', 'BackOff', 'Back-off restarting failed container');
+      // With nats.js's default pulls this took 30-45 s; the store's own pulls recover in ~3 s.
+      await lost.waitForSequence(await rec.flush(), 15_000);
+      assert.equal(lost.list({ namespace: 'lost' }).items[0]?.reason, 'BackOff');
+      assert.ok(Date.now() - started < 15_000);
+      assert.ok(notices.some((n) => /consumer_deleted|heartbeats_missed|consumer_not_found/.test(n)), `the pause is logged: ${notices.join('; ')}`);
+      await store.waitForSequence(Number(lost.resourceVersion), 15_000); // the suite's store recovered too
+    } finally {
+      await rec.close();
+      await lost.stop();
+    }
+  });
+
   test('a burst is published many at a time, each event still in order of its versions', async () => {
     const rec = createNatsEventRecorder({ nc, component: 'scheduler', maxInFlight: 16 });
     for (let i = 0; i < 200; i++) rec.event(pod(`b${i}`, 'burst'), 'Normal', 'Scheduled', `Successfully assigned burst/b${i} to n1`);
