@@ -3,6 +3,7 @@ import { fromJson, toJson, type DescField, type DescMessage, type JsonValue } fr
 import { badRequest } from '../errors';
 import type { KubeObject } from '../object';
 import { apiVersionOf, messageSchema, resourceForKind, type ResourceInfo } from '../scheme';
+import { canonicalJson } from './canonical';
 import { convertLegacy } from './conversion';
 
 /** How unknown fields are treated, as kubectl's --validate / fieldValidation. */
@@ -83,15 +84,20 @@ export function decodeMessage(schema: DescMessage, input: unknown, fieldValidati
         if (f in untyped) typed[f] = untyped[f];
         delete untyped[f];
       }
-      object = { ...untyped, ...(toJson(schema, fromJson(schema, typed as JsonValue)) as object) } as KubeObject;
+      object = { ...untyped, ...typedJson(schema, typed) } as KubeObject;
     } else {
-      object = toJson(schema, fromJson(schema, cleaned)) as KubeObject;
+      object = typedJson(schema, cleaned) as KubeObject;
     }
   } catch (e) {
     throw badRequest(`${where}: ${describeDecodeError(e)}`);
   }
   const warnings = fieldValidation === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
   return { object, warnings };
+}
+
+/** The schema round trip of `value`, or the same JSON built directly when it is already canonical. */
+function typedJson(schema: DescMessage, value: unknown): Record<string, unknown> {
+  return canonicalJson(schema, value) ?? (toJson(schema, fromJson(schema, value as JsonValue)) as Record<string, unknown>);
 }
 
 /** A message's fields by JSON name and by proto name (clean runs per field of every write). */
