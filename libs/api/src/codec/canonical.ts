@@ -125,8 +125,21 @@ function canonicalMessage(desc: DescMessage, v: unknown, depth: number): unknown
   return canonicalJson(desc, v, depth);
 }
 
+/** Timestamps already found canonical: a status repeats the same second many times. */
+const knownTimes = new Set<string>();
+
 function canonicalTimestamp(v: unknown): boolean {
   if (typeof v !== 'string') return false;
+  if (knownTimes.has(v)) return true;
+  const ok = checkTimestamp(v);
+  if (ok) {
+    if (knownTimes.size >= 4096) knownTimes.clear();
+    knownTimes.add(v);
+  }
+  return ok;
+}
+
+function checkTimestamp(v: string): boolean {
   const m = CANONICAL_TIME.exec(v);
   if (!m) return false;
   const fraction = m[2];
