@@ -640,13 +640,21 @@ describe('NodeProxy.Stats over loopback', () => {
   };
   // The backend's stats, stood in for: node1 has usage, fresh has none yet, down does not answer.
   const backend = Object.assign(new MapBackend(), {
-    async stats(_ctx: RequestContext, node: string): Promise<NodeStats> {
+    async stats(ctx: RequestContext, node: string): Promise<NodeStats> {
+      if (node === 'slow') {
+        // Answers only when the request is cancelled: its signal must reach the handler.
+        const signal = ctx.signal!;
+        await new Promise((resolve) => (signal.aborted ? resolve(undefined) : signal.addEventListener('abort', resolve)));
+        slowAborted = true;
+        throw serviceUnavailable('cancelled');
+      }
       if (node === 'node1') return metrics;
       if (node === 'fresh') return { pods: [] };
       if (node === 'down') throw serviceUnavailable('node down did not answer: no kubelet of node down is connected');
       throw notFound({ resource: 'nodes', name: node });
     },
   });
+  let slowAborted = false;
   const observed: CallObservation[] = [];
   let server: RunningApiServer;
   let client: GrpcApiClient;
@@ -664,6 +672,16 @@ describe('NodeProxy.Stats over loopback', () => {
     assert.deepEqual(await client.stats('node1'), metrics);
     assert.deepEqual(await client.stats('fresh'), { pods: [] });
     await until(() => observed.some((o) => o.service === 'NodeProxy' && o.method === 'Stats' && o.code === grpc.status.OK));
+  });
+
+  test('a call the client gives up on is cancelled in the handler too', async () => {
+    const impatient = new GrpcApiClient({ addresses: [server.address], timeoutMs: 300, maxAttempts: 1 });
+    try {
+      await rejection(impatient.stats('slow'));
+      await until(() => slowAborted);
+    } finally {
+      impatient.close();
+    }
   });
 
   test('errors keep their reason and message; a node that does not answer is asked once', async () => {

@@ -52,7 +52,13 @@ export function canonicalJson(desc: DescMessage, value: unknown, depth = 0): Rec
     }
     present.push(f);
   }
-  if (present.length > 1) present.sort((a, b) => a.number - b.number);
+  // Usually already in order (bodies that came out of this function, or written in field order).
+  for (let i = 1; i < present.length; i++) {
+    if (present[i - 1]!.number > present[i]!.number) {
+      present.sort((a, b) => a.number - b.number);
+      break;
+    }
+  }
   const out: Record<string, unknown> = {};
   let oneofs: Set<unknown> | undefined;
   for (const f of present) {
