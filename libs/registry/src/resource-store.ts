@@ -238,6 +238,10 @@ export class ResourceStore {
     compute: (current: KubeObject) => KubeObject,
     opts: { subresource?: string; dryRun?: boolean } = {},
   ): Promise<KubeObject> {
+    // Not for a binding (the server's own write), nor for a status write, which keeps the
+    // stored spec and metadata (prepareForStatusUpdate) and for which no kind has rules of its
+    // own: validating it again could only fail on what is already stored.
+    const validate = opts.subresource !== 'binding' && opts.subresource !== 'status';
     return this.guaranteedUpdate(namespace, name, pinnedVersion, (current) => {
       const next: KubeObject = structuredClone(compute(current));
       next.apiVersion = apiVersionOf(this.info);
@@ -261,7 +265,7 @@ export class ResourceStore {
       if (opts.subresource === 'status') this.strategy.prepareForStatusUpdate(next, current);
       else this.strategy.prepareForUpdate(next, current);
       return next;
-    }, opts.dryRun, opts.subresource !== 'binding');
+    }, opts.dryRun, validate);
   }
 
   /**
