@@ -9,6 +9,13 @@ const MB = 1024 * 1024;
 const MIN_THRESHOLD = 23 * MB;
 /** Per container, this much image data present gives the full score. */
 const MAX_CONTAINER_THRESHOLD = 1000 * MB;
+const PRE_SCORE_KEY = 'PreScore' + IMAGE_LOCALITY;
+
+/** A pod's images (normalized) with the share of nodes that have each, and its container count. */
+interface PodImages {
+  images: { name: string; spread: number }[];
+  containers: number;
+}
 
 /**
  * ImageLocality: favours nodes that already have the pod's images (node.status.images),
@@ -19,20 +26,31 @@ export class ImageLocality implements ScorePlugin {
   readonly name = IMAGE_LOCALITY;
   constructor(private readonly handle: Handle) {}
 
-  score(_state: CycleState, pod: Pod, info: NodeInfo): number {
-    const total = this.handle.cache.nodeCount();
-    const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-    if (total === 0 || containers.length === 0) return 0;
+  /** The pod's images and their spread, once per pod rather than once per node. */
+  preScore(state: CycleState, pod: Pod): undefined {
+    state.write(PRE_SCORE_KEY, this.podImages(pod));
+    return undefined;
+  }
+
+  score(state: CycleState, pod: Pod, info: NodeInfo): number {
+    const { images, containers } = state.read<PodImages>(PRE_SCORE_KEY) ?? this.podImages(pod);
+    if (images.length === 0) return 0;
     let sum = 0;
-    for (const c of containers) {
-      if (!c.image) continue;
-      const size = info.images.get(normalizeImageName(c.image));
-      if (size === undefined) continue;
-      sum += Math.trunc(size * (this.handle.cache.imageNodeCount(c.image) / total));
+    for (const image of images) {
+      const size = info.images.get(image.name);
+      if (size !== undefined) sum += Math.trunc(size * image.spread);
     }
-    const max = MAX_CONTAINER_THRESHOLD * containers.length;
+    const max = MAX_CONTAINER_THRESHOLD * containers;
     if (sum < MIN_THRESHOLD) return 0;
     if (sum > max) sum = max;
     return Math.trunc((MAX_NODE_SCORE * (sum - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
+  }
+
+  private podImages(pod: Pod): PodImages {
+    const total = this.handle.cache.nodeCount();
+    const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    if (total === 0) return { images: [], containers: all.length };
+    const images = all.flatMap((c) => (c.image ? [{ name: normalizeImageName(c.image), spread: this.handle.cache.imageNodeCount(c.image) / total }] : []));
+    return { images, containers: all.length };
   }
 }
