@@ -30,8 +30,9 @@ function fieldsOf(desc: DescMessage): Map<string, DescField> {
  * round trip when `value` is already in that form but for what the round trip only drops
  * (nulls, zero values of implicit fields, empty lists and maps) and the order of its keys.
  * Returns undefined for anything else (proto field names, numbers as strings, 64-bit and
- * float fields, bytes, well-known types but Timestamp and scalar Values, type errors), which the caller
- * then gives to protobuf-es: it converts those, and words the errors.
+ * float fields, bytes, well-known types other than Timestamp and scalar Values, type
+ * errors), which the caller then gives to protobuf-es: it converts those, and words the
+ * errors.
  *
  * The round trip is most of the cost of typing a write (a status is mostly timestamps and
  * nested messages); most bodies are already canonical, so most writes skip it.
