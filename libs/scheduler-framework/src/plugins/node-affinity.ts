@@ -55,8 +55,11 @@ export function matchNodeSelectorTerm(term: Term, node: Node): boolean {
 
 /** True when the node satisfies the pod's nodeSelector and required node affinity (terms are ORed). */
 export function podMatchesNodeSelectorAndAffinity(pod: Pod, node: Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const selector = pod.spec?.nodeSelector;
+  if (selector) {
+    const labels = node.metadata?.labels ?? {};
+    for (const k in selector) if (labels[k] !== selector[k]) return false;
+  }
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (required) {
     const terms = required.nodeSelectorTerms ?? [];

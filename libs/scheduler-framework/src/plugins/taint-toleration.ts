@@ -7,6 +7,12 @@ import { findUntoleratedTaint, toleratesTaint } from './tolerations';
 
 export const TAINT_TOLERATION = 'TaintToleration';
 const FILTER_EFFECTS: ReadonlySet<string> = new Set(['NoSchedule', 'NoExecute']);
+const PRE_SCORE_KEY = 'PreScore' + TAINT_TOLERATION;
+type Toleration = NonNullable<NonNullable<Pod['spec']>['tolerations']>[number];
+
+function preferTolerations(pod: Pod): Toleration[] {
+  return (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+}
 
 /** The reason for an untolerated taint, as kube-scheduler prints it: `node(s) had untolerated taint {key: value}`. */
 export function untoleratedTaintReason(key: string, value: string): string {
@@ -24,10 +30,17 @@ export class TaintToleration implements FilterPlugin, ScorePlugin {
     if (!taint) return undefined;
     return new Status('UnschedulableAndUnresolvable', untoleratedTaintReason(taint.key ?? '', taint.value ?? ''));
   }
-  score(_state: CycleState, pod: Pod, info: NodeInfo): number {
-    const tolerations = (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+  /** The tolerations that count for scoring, once per pod rather than once per node. */
+  preScore(state: CycleState, pod: Pod): undefined {
+    state.write(PRE_SCORE_KEY, preferTolerations(pod));
+    return undefined;
+  }
+  score(state: CycleState, pod: Pod, info: NodeInfo): number {
+    const taints = info.node?.spec?.taints;
+    if (!taints?.length) return 0;
+    const tolerations = state.read<Toleration[]>(PRE_SCORE_KEY) ?? preferTolerations(pod);
     let n = 0;
-    for (const taint of info.node?.spec?.taints ?? []) {
+    for (const taint of taints) {
       if (taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => toleratesTaint(t, taint))) n++;
     }
     return n;
