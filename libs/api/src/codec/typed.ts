@@ -81,14 +81,10 @@ export function decodeMessage(schema: DescMessage, input: unknown, fieldValidati
   }
   let object: KubeObject;
   try {
-    if (opts.onlyFields) {
-      const untyped: Record<string, unknown> = { ...(cleaned as Record<string, unknown>) };
-      const typed: Record<string, unknown> = {};
-      for (const f of opts.onlyFields) {
-        if (f in untyped) typed[f] = untyped[f];
-        delete untyped[f];
-      }
-      object = { ...untyped, ...typedJson(schema, typed) } as KubeObject;
+    const only = opts.onlyFields;
+    if (only) {
+      const picked = Object.fromEntries(Object.entries(cleaned as Record<string, unknown>).filter(([k]) => only.includes(k)));
+      object = withTypedFields(cleaned as KubeObject, typedJson(schema, picked), only) as KubeObject;
     } else {
       object = typedJson(schema, cleaned) as KubeObject;
     }
@@ -99,7 +95,7 @@ export function decodeMessage(schema: DescMessage, input: unknown, fieldValidati
   return { object, warnings };
 }
 
-/** `input` with the `fields` of its typed form, as decodeMessage's slow path orders them. */
+/** `input` with its `fields` replaced by their typed form (after the other fields). */
 function withTypedFields(input: KubeObject, typed: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { ...input };
   for (const f of fields) delete out[f];
