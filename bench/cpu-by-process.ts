@@ -63,3 +63,19 @@ export function formatCpu(rows: Array<{ group: string; seconds: number }>, min =
   const total = rows.reduce((s, r) => s + r.seconds, 0);
   return `${total.toFixed(1)} CPU-s: ` + rows.filter((r) => r.seconds >= min).map((r) => `${r.group} ${r.seconds.toFixed(1)}`).join(', ');
 }
+
+/** CPU seconds (user + system) of the processes whose command line contains `match`. */
+export function cpuSecondsOf(match: string): number {
+  let ms = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(match)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ms += (Number(f[11]) + Number(f[12])) * TICK_MS;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ms / 1000;
+}

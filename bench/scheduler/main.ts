@@ -13,7 +13,6 @@
 // etcd, NATS, the apiserver, the scheduler (child processes) and the hollow nodes (this
 // process) share the machine. The run stops by itself after BENCH_TIMEOUT_S (default 570 s).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +21,7 @@ import type { KubeObject } from '@berth/api';
 import { SharedInformer } from '@berth/client';
 import { startHollowNodes, type HollowNodes } from '@berth/hollow-nodes';
 import { CONTROL_PLANE_NODE_FLAGS, freePort, startControlPlane } from '@berth/testing';
+import { cpuSecondsOf } from '../cpu-by-process';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const PODS_PER_PHASE = Number(process.env['BENCH_PODS'] ?? 10_000);
@@ -45,24 +45,6 @@ async function pool(n: number, total: number, fn: (i: number) => Promise<void>):
       for (let i = next++; i < total; i = next++) await fn(i);
     }),
   );
-}
-
-/** CPU seconds (user + system) of the processes whose command line contains `match` (Linux /proc). */
-function cpuSecondsOf(match: string): number {
-  const tick = 100; // USER_HZ on Linux
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (!cmd.includes(match)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12])) / tick;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return total;
 }
 
 /** Cumulative bucket counts of scheduler_scheduling_attempt_duration_seconds{result="scheduled"}. */

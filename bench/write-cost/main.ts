@@ -7,32 +7,16 @@
 // For each kind: CPU ms per write of the apiserver, of etcd and of this process (the client
 // and the watchers). The machine's speed drifts between runs; etcd's work per write does not
 // depend on the apiserver's code, so "apiserver ÷ etcd" compares runs of different code.
-import { readdirSync, readFileSync } from 'node:fs';
 import type { KubeObject } from '@berth/api';
 import { SharedInformer } from '@berth/client';
 import { runningStatus } from '@berth/hollow-nodes';
 import { startControlPlane } from '@berth/testing';
+import { cpuSecondsOf } from '../cpu-by-process';
 
 const WRITES = Number(process.env['BENCH_WRITES'] ?? 5_000);
 const WATCHERS = Number(process.env['BENCH_WATCHERS'] ?? 2);
 const CONCURRENCY = 64;
 const PODS = { group: '', version: 'v1', resource: 'pods' };
-
-/** CPU seconds (user + system) of the processes whose command line contains `match` (Linux /proc). */
-function cpuSecondsOf(match: string): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(match)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12])) / 100; // USER_HZ
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return total;
-}
 
 async function pool(fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
