@@ -111,7 +111,7 @@ export class EventStore {
     // No deliver_policy: the ordered consumer's default (start at sequence 1) reads everything;
     // DeliverPolicy.All plus the opt_start_seq it always sets is rejected by the server.
     const consumer = await this.nc.jetstream().consumers.get(EVENTS_STREAM);
-    this.messages = await consumer.consume({ ...CONSUME_OPTIONS });
+    this.messages = await consumer.consume({ ...CONSUME_OPTIONS }); // a copy: nats.js fills in what it is given
     void this.consume(this.messages);
     void this.reportStatus(this.messages);
     this.sweeper = setInterval(() => this.sweep(), 30_000);
