@@ -24,7 +24,8 @@ import {
 } from '@berth/api';
 import { readMessages } from './message-reader';
 import { grpcServiceDefinition, isMalformedRequest, type MalformedRequest } from './service-definition';
-import { toGrpcStatus } from './status-mapping';
+import { serveCalls, type CallHandlers } from './serve-calls';
+import { toGrpcStatus, toRpcStatus } from './status-mapping';
 
 /** The default cap on one gRPC message the server accepts: requests carry one object (≤ 1.5 MiB stored). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -75,23 +76,38 @@ export interface CallObservation {
 
 type Req<T> = T | MalformedRequest;
 
+/** What addApiServices serves. */
+export interface ServedApi {
+  /**
+   * Ends every Resources.Calls stream once its running calls are answered: clients keep
+   * theirs open while idle, so a server shutting down gracefully would otherwise wait for
+   * them. Their next call opens a new stream, on a server that is still up.
+   */
+  drainCalls(): void;
+}
+
 /**
  * Serves the Resources, Discovery and NodeProxy services of berth.api.v1 on `server`,
  * translating every call into the transport-neutral ApiBackend. Every handler catches
  * everything: a bad request (malformed protobuf, bad JSON, unknown kind) gets an error
  * status and the server keeps serving.
  */
-export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: ApiServicesOptions = {}): void {
+export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: ApiServicesOptions = {}): ServedApi {
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // Open Calls streams, by their drain: a client keeps its stream open while idle, and a
+  // shutting-down server must not wait for it (see ServedApi).
+  const openCalls = new Set<() => void>();
 
-  const failure = (method: string, err: unknown): grpc.ServerErrorResponse => {
-    if (!(err instanceof StatusError)) {
-      try {
-        opts.logger?.error({ err, method }, 'unexpected error serving API request');
-      } catch {
-        // A failing logger must not turn one bad request into a crashed server.
-      }
+  const report = (method: string, err: unknown): void => {
+    if (err instanceof StatusError) return;
+    try {
+      opts.logger?.error({ err, method }, 'unexpected error serving API request');
+    } catch {
+      // A failing logger must not turn one bad request into a crashed server.
     }
+  };
+  const failure = (method: string, err: unknown): grpc.ServerErrorResponse => {
+    report(method, err);
     const st = toGrpcStatus(err);
     return Object.assign(new Error(st.details), st);
   };
@@ -182,29 +198,31 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
   const writeResponse = (w: { object: KubeObject; warnings: string[] }, encoding: string): apiV1.ObjectResponse =>
     objectResponse(w.object, encoding, w.warnings);
 
-  const resources = {
-    create: unary<apiV1.CreateRequest, apiV1.ObjectResponse>('Resources', 'Create', async (req, ctx) =>
-      writeResponse(await backend.create(ctx, refOf(req.ref), body(req), writeOptions(req)), req.encoding),
-    ),
-    get: unary<apiV1.GetRequest, apiV1.ObjectResponse>('Resources', 'Get', async (req, ctx) => {
+  // The single-object calls, served both as unary methods and on the Calls stream.
+  const calls: CallHandlers = {
+    create: async (req, ctx) => writeResponse(await backend.create(ctx, refOf(req.ref), body(req), writeOptions(req)), req.encoding),
+    get: async (req, ctx) => {
       const obj = await backend.get(ctx, refOf(req.ref), req.resourceVersion ? { resourceVersion: req.resourceVersion } : {});
       return objectResponse(obj, req.encoding);
-    }),
-    list: unary<apiV1.ListRequest, apiV1.ListResponse>('Resources', 'List', async (req, ctx) =>
-      listResponse(await backend.list(ctx, refOf(req.ref), listOptions(req)), req.encoding),
-    ),
-    update: unary<apiV1.UpdateRequest, apiV1.ObjectResponse>('Resources', 'Update', async (req, ctx) =>
-      writeResponse(await backend.update(ctx, refOf(req.ref), body(req), writeOptions(req)), req.encoding),
-    ),
-    patch: unary<apiV1.PatchRequest, apiV1.ObjectResponse>('Resources', 'Patch', async (req, ctx) => {
+    },
+    update: async (req, ctx) => writeResponse(await backend.update(ctx, refOf(req.ref), body(req), writeOptions(req)), req.encoding),
+    patch: async (req, ctx) => {
       if (!req.patchType) throw badRequest('patch type is required');
       const patch = parseJsonDocument(req.patch, 'patch', maxBytes, false);
       return writeResponse(await backend.patch(ctx, refOf(req.ref), req.patchType, patch, writeOptions(req)), req.encoding);
-    }),
-    delete: unary<apiV1.DeleteRequest, apiV1.ObjectResponse>('Resources', 'Delete', async (req, ctx) => {
-      const obj = await backend.delete(ctx, refOf(req.ref), deleteOptions(req.options));
-      return objectResponse(obj, req.encoding);
-    }),
+    },
+    delete: async (req, ctx) => objectResponse(await backend.delete(ctx, refOf(req.ref), deleteOptions(req.options)), req.encoding),
+  };
+
+  const resources = {
+    create: unary('Resources', 'Create', calls.create),
+    get: unary('Resources', 'Get', calls.get),
+    list: unary<apiV1.ListRequest, apiV1.ListResponse>('Resources', 'List', async (req, ctx) =>
+      listResponse(await backend.list(ctx, refOf(req.ref), listOptions(req)), req.encoding),
+    ),
+    update: unary('Resources', 'Update', calls.update),
+    patch: unary('Resources', 'Patch', calls.patch),
+    delete: unary('Resources', 'Delete', calls.delete),
     deleteCollection: unary<apiV1.DeleteCollectionRequest, apiV1.ListResponse>('Resources', 'DeleteCollection', async (req, ctx) =>
       listResponse(await backend.deleteCollection(ctx, refOf(req.ref), listOptions(req), deleteOptions(req.options))),
     ),
@@ -212,6 +230,29 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
       const start = performance.now();
       void serveWatch(call, backend, context, failure).then((code) => observe('Resources', 'Watch', call.request, start, code));
     }) satisfies grpc.handleServerStreamingCall<Req<apiV1.WatchRequest>, apiV1.WatchEvent>,
+    calls: ((stream) => {
+      const start = performance.now();
+      // authenticate sees each call as its unary method (its path), with the stream's metadata and peer.
+      const asUnary = (method: string): CallInfo => ({
+        metadata: stream.metadata,
+        getPeer: () => stream.getPeer(),
+        getAuthContext: () => stream.getAuthContext(),
+        getPath: () => `/${apiV1.Resources.typeName}/${method}`,
+      });
+      const served = serveCalls(stream, calls, {
+        context: (method, signal) => context(asUnary(method), signal),
+        fail: (method, err) => {
+          report(method, err);
+          return toRpcStatus(err);
+        },
+        observe: (method, request, begun, code) => observe('Resources', method, request, begun, code),
+      });
+      openCalls.add(served.drain);
+      void served.done.then((code) => {
+        openCalls.delete(served.drain);
+        observe('Resources', 'Calls', undefined, start, code);
+      });
+    }) satisfies grpc.handleBidiStreamingCall<Req<apiV1.CallRequest>, apiV1.CallResponse>,
   };
 
   const discovery = {
@@ -242,6 +283,11 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
       return fromJson(apiV1.NodeStatsResponseSchema, (await backend.stats(ctx, req.node)) as unknown as JsonValue);
     }),
   });
+  return {
+    drainCalls() {
+      for (const drain of openCalls) drain();
+    },
+  };
 }
 
 async function serveWatch(
@@ -559,7 +605,7 @@ export async function createApiServer(opts: CreateApiServerOptions): Promise<Run
     throw new Error('tls.clientCertOptional lets callers without a certificate in: it needs an authenticate hook');
   }
   const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes });
-  addApiServices(server, opts.backend, opts);
+  const served = addApiServices(server, opts.backend, opts);
   const credentials =
     opts.credentials ??
     (opts.tls
@@ -583,6 +629,7 @@ export async function createApiServer(opts: CreateApiServerOptions): Promise<Run
           clearTimeout(timer);
           resolve();
         });
+        served.drainCalls();
       }),
   };
 }

@@ -8,7 +8,7 @@ import { MalformedRequest, grpcClientConstructor, grpcServiceDefinition, isMalfo
 describe('service definitions from protobuf-es descriptors', () => {
   test('every RPC has its gRPC path and streaming flags', () => {
     const def = grpcServiceDefinition(apiV1.Resources);
-    assert.deepEqual(Object.keys(def).sort(), ['create', 'delete', 'deleteCollection', 'get', 'list', 'patch', 'update', 'watch']);
+    assert.deepEqual(Object.keys(def).sort(), ['calls', 'create', 'delete', 'deleteCollection', 'get', 'list', 'patch', 'update', 'watch']);
     assert.equal(def['create']?.path, '/berth.api.v1.Resources/Create');
     assert.equal(def['create']?.originalName, 'Create');
     assert.equal(def['create']?.requestStream, false);
@@ -16,6 +16,8 @@ describe('service definitions from protobuf-es descriptors', () => {
     assert.equal(def['deleteCollection']?.path, '/berth.api.v1.Resources/DeleteCollection');
     assert.equal(def['watch']?.requestStream, false);
     assert.equal(def['watch']?.responseStream, true);
+    assert.equal(def['calls']?.requestStream, true);
+    assert.equal(def['calls']?.responseStream, true);
     assert.equal(grpcServiceDefinition(apiV1.Discovery)['getVersion']?.path, '/berth.api.v1.Discovery/GetVersion');
   });
 

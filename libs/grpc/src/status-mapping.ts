@@ -68,14 +68,18 @@ export function asStatusError(err: unknown): StatusError {
  * language look for details.
  */
 export function toGrpcStatus(err: unknown): GrpcErrorStatus {
-  const se = asStatusError(err);
-  const code = grpcCodeForReason(se.status.reason);
-  const details = se.status.message ?? se.message;
-  const status = fromJson(metaV1.StatusSchema, se.status as JsonValue, { ignoreUnknownFields: true });
-  const rpc = create(rpcStatusPb.StatusSchema, { code, message: details, details: [anyPack(metaV1.StatusSchema, status)] });
+  const rpc = toRpcStatus(err);
   const metadata = new grpc.Metadata();
   metadata.set(STATUS_DETAILS_KEY, Buffer.from(toBinary(rpcStatusPb.StatusSchema, rpc)));
-  return { code, details, metadata };
+  return { code: rpc.code, details: rpc.message, metadata };
+}
+
+/** The google.rpc.Status of toGrpcStatus by itself, as Resources.Calls answers a failed call. */
+export function toRpcStatus(err: unknown): rpcStatusPb.Status {
+  const se = asStatusError(err);
+  const code = grpcCodeForReason(se.status.reason);
+  const status = fromJson(metaV1.StatusSchema, se.status as JsonValue, { ignoreUnknownFields: true });
+  return create(rpcStatusPb.StatusSchema, { code, message: se.status.message ?? se.message, details: [anyPack(metaV1.StatusSchema, status)] });
 }
 
 /** Reads the berth.meta.v1.Status a server put in the trailers, if any. */
@@ -83,15 +87,31 @@ export function statusFromMetadata(metadata: grpc.Metadata | undefined): Status 
   const raw = metadata?.get(STATUS_DETAILS_KEY)[0];
   if (!raw || typeof raw === 'string') return undefined;
   try {
-    const rpc = fromBinary(rpcStatusPb.StatusSchema, raw);
-    for (const detail of rpc.details) {
-      const status = anyUnpack(detail, metaV1.StatusSchema);
-      if (status) return toJson(metaV1.StatusSchema, status) as Status;
-    }
+    return statusOfRpc(fromBinary(rpcStatusPb.StatusSchema, raw));
   } catch {
     // A detail we cannot read is no worse than no detail: fall back to the code.
+    return undefined;
+  }
+}
+
+function statusOfRpc(rpc: rpcStatusPb.Status): Status | undefined {
+  for (const detail of rpc.details) {
+    const status = anyUnpack(detail, metaV1.StatusSchema);
+    if (status) return toJson(metaV1.StatusSchema, status) as Status;
   }
   return undefined;
+}
+
+/** The StatusError of a failed Resources.Calls call: read as fromGrpcError reads a unary call's trailers. */
+export function fromRpcStatus(rpc: rpcStatusPb.Status, address?: string): StatusError {
+  let status: Status | undefined;
+  try {
+    status = statusOfRpc(rpc);
+  } catch {
+    // As in statusFromMetadata: fall back to the code.
+  }
+  if (status) return new StatusError(status);
+  return fromGrpcError({ code: rpc.code, details: rpc.message }, address);
 }
 
 /** The shape of errors grpc-js hands to client callbacks and stream 'error' events. */

@@ -16,15 +16,17 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Any, AnyJson, Duration, DurationJson, Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { DeleteOptions, DeleteOptionsJson, ListMeta, ListMetaJson, ObjectMeta, ObjectMetaJson, Status, StatusJson } from "../../meta/v1/meta_pb";
+import type { DeleteOptions, DeleteOptionsJson, ListMeta, ListMetaJson, ObjectMeta, ObjectMetaJson, Status as Status$1, StatusJson as StatusJson$1 } from "../../meta/v1/meta_pb";
 import { file_berth_meta_v1_meta } from "../../meta/v1/meta_pb";
+import type { Status, StatusJson } from "../../../google/rpc/status_pb";
+import { file_google_rpc_status } from "../../../google/rpc/status_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file berth/api/v1/resources.proto.
  */
 export const file_berth_api_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEi0AEKDlBvZExvZ3NSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIOCgZmb2xsb3cYBCABKAgSEAoIcHJldmlvdXMYBSABKAgSFwoKdGFpbF9saW5lcxgGIAEoBUgAiAEBEhIKCnRpbWVzdGFtcHMYByABKAgSGgoNc2luY2Vfc2Vjb25kcxgIIAEoBUgBiAEBQg0KC190YWlsX2xpbmVzQhAKDl9zaW5jZV9zZWNvbmRzIisKC1BvZExvZ0NodW5rEg4KBnN0cmVhbRgBIAEoCRIMCgRkYXRhGAIgASgMIpsBChFFeGVjU3RyZWFtUmVxdWVzdBIoCgVzdGFydBgBIAEoCzIXLmJlcnRoLmFwaS52MS5FeGVjU3RhcnRIABIPCgVzdGRpbhgCIAEoDEgAEiwKBnJlc2l6ZRgDIAEoCzIaLmJlcnRoLmFwaS52MS5UZXJtaW5hbFNpemVIABIVCgtjbG9zZV9zdGRpbhgEIAEoCEgAQgYKBGtpbmQibAoJRXhlY1N0YXJ0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIPCgdjb21tYW5kGAQgAygJEg0KBXN0ZGluGAUgASgIEgsKA3R0eRgGIAEoCCIqCgxUZXJtaW5hbFNpemUSDAoEY29scxgBIAEoDRIMCgRyb3dzGAIgASgNIlUKEkV4ZWNTdHJlYW1SZXNwb25zZRIQCgZzdGRvdXQYASABKAxIABIQCgZzdGRlcnIYAiABKAxIABITCglleGl0X2NvZGUYAyABKAVIAEIGCgRraW5kIiAKEE5vZGVTdGF0c1JlcXVlc3QSDAoEbm9kZRgBIAEoCSJkChFOb2RlU3RhdHNSZXNwb25zZRInCgRub2RlGAEgASgLMhkuYmVydGguYXBpLnYxLk5vZGVNZXRyaWNzEiYKBHBvZHMYAiADKAsyGC5iZXJ0aC5hcGkudjEuUG9kTWV0cmljcyKaAgoLTm9kZU1ldHJpY3MSEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIrCghtZXRhZGF0YRgDIAEoCzIZLmJlcnRoLm1ldGEudjEuT2JqZWN0TWV0YRItCgl0aW1lc3RhbXAYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBndpbmRvdxgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzCgV1c2FnZRgGIAMoCzIkLmJlcnRoLmFwaS52MS5Ob2RlTWV0cmljcy5Vc2FnZUVudHJ5GiwKClVzYWdlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLqAQoKUG9kTWV0cmljcxITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEisKCG1ldGFkYXRhGAMgASgLMhkuYmVydGgubWV0YS52MS5PYmplY3RNZXRhEi0KCXRpbWVzdGFtcBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoGd2luZG93GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjIKCmNvbnRhaW5lcnMYBiADKAsyHi5iZXJ0aC5hcGkudjEuQ29udGFpbmVyTWV0cmljcyKIAQoQQ29udGFpbmVyTWV0cmljcxIMCgRuYW1lGAEgASgJEjgKBXVzYWdlGAIgAygLMikuYmVydGguYXBpLnYxLkNvbnRhaW5lck1ldHJpY3MuVXNhZ2VFbnRyeRosCgpVc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEidQoLUmVzb3VyY2VSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghyZXNvdXJjZRgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCRITCgtzdWJyZXNvdXJjZRgGIAEoCSLDAQoNQ3JlYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCRIQCghlbmNvZGluZxgHIAEoCSJgCgpHZXRSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIYChByZXNvdXJjZV92ZXJzaW9uGAIgASgJEhAKCGVuY29kaW5nGAMgASgJIrIBCgtMaXN0UmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSDQoFbGltaXQYBCABKAUSEAoIY29udGludWUYBSABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgGIAEoCRIQCghlbmNvZGluZxgHIAEoCSLDAQoNVXBkYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCRIQCghlbmNvZGluZxgHIAEoCSKtAQoMUGF0Y2hSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhISCgpwYXRjaF90eXBlGAIgASgJEg0KBXBhdGNoGAMgASgMEg8KB2RyeV9ydW4YBCADKAkSGAoQZmllbGRfdmFsaWRhdGlvbhgFIAEoCRIVCg1maWVsZF9tYW5hZ2VyGAYgASgJEhAKCGVuY29kaW5nGAcgASgJIngKDURlbGV0ZVJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEi0KB29wdGlvbnMYAiABKAsyHC5iZXJ0aC5tZXRhLnYxLkRlbGV0ZU9wdGlvbnMSEAoIZW5jb2RpbmcYAyABKAkioAEKF0RlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRItCgdvcHRpb25zGAQgASgLMhwuYmVydGgubWV0YS52MS5EZWxldGVPcHRpb25zIsoBCgxXYXRjaFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YBCABKAkSHQoVYWxsb3dfd2F0Y2hfYm9va21hcmtzGAUgASgIEhcKD3RpbWVvdXRfc2Vjb25kcxgGIAEoBRIQCghlbmNvZGluZxgHIAEoCSJdCg5PYmplY3RSZXNwb25zZRIkCgZvYmplY3QYASABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhAKCHdhcm5pbmdzGAIgAygJEhMKC29iamVjdF9qc29uGAMgASgMIpUBCgxMaXN0UmVzcG9uc2USEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIpCghtZXRhZGF0YRgDIAEoCzIXLmJlcnRoLm1ldGEudjEuTGlzdE1ldGESIwoFaXRlbXMYBCADKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhIKCml0ZW1zX2pzb24YBSABKAwifAoKV2F0Y2hFdmVudBIMCgR0eXBlGAEgASgJEiQKBm9iamVjdBgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSJQoGc3RhdHVzGAMgASgLMhUuYmVydGgubWV0YS52MS5TdGF0dXMSEwoLb2JqZWN0X2pzb24YBCABKAwiEwoRR2V0VmVyc2lvblJlcXVlc3QioAEKC1ZlcnNpb25JbmZvEg0KBW1ham9yGAEgASgJEg0KBW1pbm9yGAIgASgJEhMKC2dpdF92ZXJzaW9uGAMgASgJEhIKCmdpdF9jb21taXQYBCABKAkSEgoKYnVpbGRfZGF0ZRgFIAEoCRISCgpnb192ZXJzaW9uGAYgASgJEhAKCGNvbXBpbGVyGAcgASgJEhAKCHBsYXRmb3JtGAggASgJIhYKFExpc3RSZXNvdXJjZXNSZXF1ZXN0IqwBCgtBUElSZXNvdXJjZRIMCgRuYW1lGAEgASgJEhUKDXNpbmd1bGFyX25hbWUYAiABKAkSEgoKbmFtZXNwYWNlZBgDIAEoCBINCgVncm91cBgEIAEoCRIPCgd2ZXJzaW9uGAUgASgJEgwKBGtpbmQYBiABKAkSDQoFdmVyYnMYByADKAkSEwoLc2hvcnRfbmFtZXMYCCADKAkSEgoKY2F0ZWdvcmllcxgJIAMoCSI8CgxSZXNvdXJjZUxpc3QSLAoJcmVzb3VyY2VzGAEgAygLMhkuYmVydGguYXBpLnYxLkFQSVJlc291cmNlMrMECglSZXNvdXJjZXMSQwoGQ3JlYXRlEhsuYmVydGguYXBpLnYxLkNyZWF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoDR2V0EhguYmVydGguYXBpLnYxLkdldFJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USPQoETGlzdBIZLmJlcnRoLmFwaS52MS5MaXN0UmVxdWVzdBoaLmJlcnRoLmFwaS52MS5MaXN0UmVzcG9uc2USQwoGVXBkYXRlEhsuYmVydGguYXBpLnYxLlVwZGF0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USQQoFUGF0Y2gSGi5iZXJ0aC5hcGkudjEuUGF0Y2hSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlEkMKBkRlbGV0ZRIbLmJlcnRoLmFwaS52MS5EZWxldGVSZXF1ZXN0GhwuYmVydGguYXBpLnYxLk9iamVjdFJlc3BvbnNlElUKEERlbGV0ZUNvbGxlY3Rpb24SJS5iZXJ0aC5hcGkudjEuRGVsZXRlQ29sbGVjdGlvblJlcXVlc3QaGi5iZXJ0aC5hcGkudjEuTGlzdFJlc3BvbnNlEj8KBVdhdGNoEhouYmVydGguYXBpLnYxLldhdGNoUmVxdWVzdBoYLmJlcnRoLmFwaS52MS5XYXRjaEV2ZW50MAEypgEKCURpc2NvdmVyeRJICgpHZXRWZXJzaW9uEh8uYmVydGguYXBpLnYxLkdldFZlcnNpb25SZXF1ZXN0GhkuYmVydGguYXBpLnYxLlZlcnNpb25JbmZvEk8KDUxpc3RSZXNvdXJjZXMSIi5iZXJ0aC5hcGkudjEuTGlzdFJlc291cmNlc1JlcXVlc3QaGi5iZXJ0aC5hcGkudjEuUmVzb3VyY2VMaXN0MucBCglOb2RlUHJveHkSQQoETG9ncxIcLmJlcnRoLmFwaS52MS5Qb2RMb2dzUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5Qb2RMb2dDaHVuazABEk0KBEV4ZWMSHy5iZXJ0aC5hcGkudjEuRXhlY1N0cmVhbVJlcXVlc3QaIC5iZXJ0aC5hcGkudjEuRXhlY1N0cmVhbVJlc3BvbnNlKAEwARJICgVTdGF0cxIeLmJlcnRoLmFwaS52MS5Ob2RlU3RhdHNSZXF1ZXN0Gh8uYmVydGguYXBpLnYxLk5vZGVTdGF0c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_timestamp, file_berth_meta_v1_meta]);
+  fileDesc("ChxiZXJ0aC9hcGkvdjEvcmVzb3VyY2VzLnByb3RvEgxiZXJ0aC5hcGkudjEi0AEKDlBvZExvZ3NSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIOCgZmb2xsb3cYBCABKAgSEAoIcHJldmlvdXMYBSABKAgSFwoKdGFpbF9saW5lcxgGIAEoBUgAiAEBEhIKCnRpbWVzdGFtcHMYByABKAgSGgoNc2luY2Vfc2Vjb25kcxgIIAEoBUgBiAEBQg0KC190YWlsX2xpbmVzQhAKDl9zaW5jZV9zZWNvbmRzIisKC1BvZExvZ0NodW5rEg4KBnN0cmVhbRgBIAEoCRIMCgRkYXRhGAIgASgMIpsBChFFeGVjU3RyZWFtUmVxdWVzdBIoCgVzdGFydBgBIAEoCzIXLmJlcnRoLmFwaS52MS5FeGVjU3RhcnRIABIPCgVzdGRpbhgCIAEoDEgAEiwKBnJlc2l6ZRgDIAEoCzIaLmJlcnRoLmFwaS52MS5UZXJtaW5hbFNpemVIABIVCgtjbG9zZV9zdGRpbhgEIAEoCEgAQgYKBGtpbmQibAoJRXhlY1N0YXJ0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWNvbnRhaW5lchgDIAEoCRIPCgdjb21tYW5kGAQgAygJEg0KBXN0ZGluGAUgASgIEgsKA3R0eRgGIAEoCCIqCgxUZXJtaW5hbFNpemUSDAoEY29scxgBIAEoDRIMCgRyb3dzGAIgASgNIlUKEkV4ZWNTdHJlYW1SZXNwb25zZRIQCgZzdGRvdXQYASABKAxIABIQCgZzdGRlcnIYAiABKAxIABITCglleGl0X2NvZGUYAyABKAVIAEIGCgRraW5kIiAKEE5vZGVTdGF0c1JlcXVlc3QSDAoEbm9kZRgBIAEoCSJkChFOb2RlU3RhdHNSZXNwb25zZRInCgRub2RlGAEgASgLMhkuYmVydGguYXBpLnYxLk5vZGVNZXRyaWNzEiYKBHBvZHMYAiADKAsyGC5iZXJ0aC5hcGkudjEuUG9kTWV0cmljcyKaAgoLTm9kZU1ldHJpY3MSEwoLYXBpX3ZlcnNpb24YASABKAkSDAoEa2luZBgCIAEoCRIrCghtZXRhZGF0YRgDIAEoCzIZLmJlcnRoLm1ldGEudjEuT2JqZWN0TWV0YRItCgl0aW1lc3RhbXAYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBndpbmRvdxgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzCgV1c2FnZRgGIAMoCzIkLmJlcnRoLmFwaS52MS5Ob2RlTWV0cmljcy5Vc2FnZUVudHJ5GiwKClVzYWdlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLqAQoKUG9kTWV0cmljcxITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEisKCG1ldGFkYXRhGAMgASgLMhkuYmVydGgubWV0YS52MS5PYmplY3RNZXRhEi0KCXRpbWVzdGFtcBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoGd2luZG93GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjIKCmNvbnRhaW5lcnMYBiADKAsyHi5iZXJ0aC5hcGkudjEuQ29udGFpbmVyTWV0cmljcyKIAQoQQ29udGFpbmVyTWV0cmljcxIMCgRuYW1lGAEgASgJEjgKBXVzYWdlGAIgAygLMikuYmVydGguYXBpLnYxLkNvbnRhaW5lck1ldHJpY3MuVXNhZ2VFbnRyeRosCgpVc2FnZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEidQoLUmVzb3VyY2VSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIQCghyZXNvdXJjZRgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCRITCgtzdWJyZXNvdXJjZRgGIAEoCSLDAQoNQ3JlYXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIQCghtYW5pZmVzdBgGIAEoDBIPCgdkcnlfcnVuGAMgAygJEhgKEGZpZWxkX3ZhbGlkYXRpb24YBCABKAkSFQoNZmllbGRfbWFuYWdlchgFIAEoCRIQCghlbmNvZGluZxgHIAEoCSKWAgoLQ2FsbFJlcXVlc3QSCgoCaWQYASABKAQSLQoGY3JlYXRlGAIgASgLMhsuYmVydGguYXBpLnYxLkNyZWF0ZVJlcXVlc3RIABInCgNnZXQYAyABKAsyGC5iZXJ0aC5hcGkudjEuR2V0UmVxdWVzdEgAEi0KBnVwZGF0ZRgEIAEoCzIbLmJlcnRoLmFwaS52MS5VcGRhdGVSZXF1ZXN0SAASKwoFcGF0Y2gYBSABKAsyGi5iZXJ0aC5hcGkudjEuUGF0Y2hSZXF1ZXN0SAASLQoGZGVsZXRlGAYgASgLMhsuYmVydGguYXBpLnYxLkRlbGV0ZVJlcXVlc3RIABIQCgZjYW5jZWwYByABKAhIAEIGCgRjYWxsInkKDENhbGxSZXNwb25zZRIKCgJpZBgBIAEoBBIuCgZvYmplY3QYAiABKAsyHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2VIABIjCgVlcnJvchgDIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCAoGcmVzdWx0ImAKCkdldFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhgKEHJlc291cmNlX3ZlcnNpb24YAiABKAkSEAoIZW5jb2RpbmcYAyABKAkisgEKC0xpc3RSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRIWCg5maWVsZF9zZWxlY3RvchgDIAEoCRINCgVsaW1pdBgEIAEoBRIQCghjb250aW51ZRgFIAEoCRIYChByZXNvdXJjZV92ZXJzaW9uGAYgASgJEhAKCGVuY29kaW5nGAcgASgJIsMBCg1VcGRhdGVSZXF1ZXN0EiYKA3JlZhgBIAEoCzIZLmJlcnRoLmFwaS52MS5SZXNvdXJjZVJlZhIkCgZvYmplY3QYAiABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EhAKCG1hbmlmZXN0GAYgASgMEg8KB2RyeV9ydW4YAyADKAkSGAoQZmllbGRfdmFsaWRhdGlvbhgEIAEoCRIVCg1maWVsZF9tYW5hZ2VyGAUgASgJEhAKCGVuY29kaW5nGAcgASgJIq0BCgxQYXRjaFJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhIKCnBhdGNoX3R5cGUYAiABKAkSDQoFcGF0Y2gYAyABKAwSDwoHZHJ5X3J1bhgEIAMoCRIYChBmaWVsZF92YWxpZGF0aW9uGAUgASgJEhUKDWZpZWxkX21hbmFnZXIYBiABKAkSEAoIZW5jb2RpbmcYByABKAkieAoNRGVsZXRlUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSLQoHb3B0aW9ucxgCIAEoCzIcLmJlcnRoLm1ldGEudjEuRGVsZXRlT3B0aW9ucxIQCghlbmNvZGluZxgDIAEoCSKgAQoXRGVsZXRlQ29sbGVjdGlvblJlcXVlc3QSJgoDcmVmGAEgASgLMhkuYmVydGguYXBpLnYxLlJlc291cmNlUmVmEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhYKDmZpZWxkX3NlbGVjdG9yGAMgASgJEi0KB29wdGlvbnMYBCABKAsyHC5iZXJ0aC5tZXRhLnYxLkRlbGV0ZU9wdGlvbnMiygEKDFdhdGNoUmVxdWVzdBImCgNyZWYYASABKAsyGS5iZXJ0aC5hcGkudjEuUmVzb3VyY2VSZWYSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFgoOZmllbGRfc2VsZWN0b3IYAyABKAkSGAoQcmVzb3VyY2VfdmVyc2lvbhgEIAEoCRIdChVhbGxvd193YXRjaF9ib29rbWFya3MYBSABKAgSFwoPdGltZW91dF9zZWNvbmRzGAYgASgFEhAKCGVuY29kaW5nGAcgASgJIl0KDk9iamVjdFJlc3BvbnNlEiQKBm9iamVjdBgBIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEAoId2FybmluZ3MYAiADKAkSEwoLb2JqZWN0X2pzb24YAyABKAwilQEKDExpc3RSZXNwb25zZRITCgthcGlfdmVyc2lvbhgBIAEoCRIMCgRraW5kGAIgASgJEikKCG1ldGFkYXRhGAMgASgLMhcuYmVydGgubWV0YS52MS5MaXN0TWV0YRIjCgVpdGVtcxgEIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSEgoKaXRlbXNfanNvbhgFIAEoDCJ8CgpXYXRjaEV2ZW50EgwKBHR5cGUYASABKAkSJAoGb2JqZWN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIlCgZzdGF0dXMYAyABKAsyFS5iZXJ0aC5tZXRhLnYxLlN0YXR1cxITCgtvYmplY3RfanNvbhgEIAEoDCITChFHZXRWZXJzaW9uUmVxdWVzdCKgAQoLVmVyc2lvbkluZm8SDQoFbWFqb3IYASABKAkSDQoFbWlub3IYAiABKAkSEwoLZ2l0X3ZlcnNpb24YAyABKAkSEgoKZ2l0X2NvbW1pdBgEIAEoCRISCgpidWlsZF9kYXRlGAUgASgJEhIKCmdvX3ZlcnNpb24YBiABKAkSEAoIY29tcGlsZXIYByABKAkSEAoIcGxhdGZvcm0YCCABKAkiFgoUTGlzdFJlc291cmNlc1JlcXVlc3QirAEKC0FQSVJlc291cmNlEgwKBG5hbWUYASABKAkSFQoNc2luZ3VsYXJfbmFtZRgCIAEoCRISCgpuYW1lc3BhY2VkGAMgASgIEg0KBWdyb3VwGAQgASgJEg8KB3ZlcnNpb24YBSABKAkSDAoEa2luZBgGIAEoCRINCgV2ZXJicxgHIAMoCRITCgtzaG9ydF9uYW1lcxgIIAMoCRISCgpjYXRlZ29yaWVzGAkgAygJIjwKDFJlc291cmNlTGlzdBIsCglyZXNvdXJjZXMYASADKAsyGS5iZXJ0aC5hcGkudjEuQVBJUmVzb3VyY2Uy9wQKCVJlc291cmNlcxJDCgZDcmVhdGUSGy5iZXJ0aC5hcGkudjEuQ3JlYXRlUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRI9CgNHZXQSGC5iZXJ0aC5hcGkudjEuR2V0UmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRI9CgRMaXN0EhkuYmVydGguYXBpLnYxLkxpc3RSZXF1ZXN0GhouYmVydGguYXBpLnYxLkxpc3RSZXNwb25zZRJDCgZVcGRhdGUSGy5iZXJ0aC5hcGkudjEuVXBkYXRlUmVxdWVzdBocLmJlcnRoLmFwaS52MS5PYmplY3RSZXNwb25zZRJBCgVQYXRjaBIaLmJlcnRoLmFwaS52MS5QYXRjaFJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USQwoGRGVsZXRlEhsuYmVydGguYXBpLnYxLkRlbGV0ZVJlcXVlc3QaHC5iZXJ0aC5hcGkudjEuT2JqZWN0UmVzcG9uc2USVQoQRGVsZXRlQ29sbGVjdGlvbhIlLmJlcnRoLmFwaS52MS5EZWxldGVDb2xsZWN0aW9uUmVxdWVzdBoaLmJlcnRoLmFwaS52MS5MaXN0UmVzcG9uc2USPwoFV2F0Y2gSGi5iZXJ0aC5hcGkudjEuV2F0Y2hSZXF1ZXN0GhguYmVydGguYXBpLnYxLldhdGNoRXZlbnQwARJCCgVDYWxscxIZLmJlcnRoLmFwaS52MS5DYWxsUmVxdWVzdBoaLmJlcnRoLmFwaS52MS5DYWxsUmVzcG9uc2UoATABMqYBCglEaXNjb3ZlcnkSSAoKR2V0VmVyc2lvbhIfLmJlcnRoLmFwaS52MS5HZXRWZXJzaW9uUmVxdWVzdBoZLmJlcnRoLmFwaS52MS5WZXJzaW9uSW5mbxJPCg1MaXN0UmVzb3VyY2VzEiIuYmVydGguYXBpLnYxLkxpc3RSZXNvdXJjZXNSZXF1ZXN0GhouYmVydGguYXBpLnYxLlJlc291cmNlTGlzdDLnAQoJTm9kZVByb3h5EkEKBExvZ3MSHC5iZXJ0aC5hcGkudjEuUG9kTG9nc1JlcXVlc3QaGS5iZXJ0aC5hcGkudjEuUG9kTG9nQ2h1bmswARJNCgRFeGVjEh8uYmVydGguYXBpLnYxLkV4ZWNTdHJlYW1SZXF1ZXN0GiAuYmVydGguYXBpLnYxLkV4ZWNTdHJlYW1SZXNwb25zZSgBMAESSAoFU3RhdHMSHi5iZXJ0aC5hcGkudjEuTm9kZVN0YXRzUmVxdWVzdBofLmJlcnRoLmFwaS52MS5Ob2RlU3RhdHNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_timestamp, file_berth_meta_v1_meta, file_google_rpc_status]);
 
 /**
  * @generated from message berth.api.v1.PodLogsRequest
@@ -995,6 +997,178 @@ export const CreateRequestSchema: GenMessage<CreateRequest, {jsonType: CreateReq
   messageDesc(file_berth_api_v1_resources, 12);
 
 /**
+ * One call on Resources.Calls.
+ *
+ * @generated from message berth.api.v1.CallRequest
+ */
+export type CallRequest = Message<"berth.api.v1.CallRequest"> & {
+  /**
+   * Chosen by the client, unique among its calls in flight on the stream.
+   *
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from oneof berth.api.v1.CallRequest.call
+   */
+  call: {
+    /**
+     * @generated from field: berth.api.v1.CreateRequest create = 2;
+     */
+    value: CreateRequest;
+    case: "create";
+  } | {
+    /**
+     * @generated from field: berth.api.v1.GetRequest get = 3;
+     */
+    value: GetRequest;
+    case: "get";
+  } | {
+    /**
+     * @generated from field: berth.api.v1.UpdateRequest update = 4;
+     */
+    value: UpdateRequest;
+    case: "update";
+  } | {
+    /**
+     * @generated from field: berth.api.v1.PatchRequest patch = 5;
+     */
+    value: PatchRequest;
+    case: "patch";
+  } | {
+    /**
+     * @generated from field: berth.api.v1.DeleteRequest delete = 6;
+     */
+    value: DeleteRequest;
+    case: "delete";
+  } | {
+    /**
+     * The client no longer waits for call `id` (its deadline passed): the server stops
+     * it if it can, and sends no answer for it.
+     *
+     * @generated from field: bool cancel = 7;
+     */
+    value: boolean;
+    case: "cancel";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * One call on Resources.Calls.
+ *
+ * @generated from message berth.api.v1.CallRequest
+ */
+export type CallRequestJson = {
+  /**
+   * Chosen by the client, unique among its calls in flight on the stream.
+   *
+   * @generated from field: uint64 id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: berth.api.v1.CreateRequest create = 2;
+   */
+  create?: CreateRequestJson;
+
+  /**
+   * @generated from field: berth.api.v1.GetRequest get = 3;
+   */
+  get?: GetRequestJson;
+
+  /**
+   * @generated from field: berth.api.v1.UpdateRequest update = 4;
+   */
+  update?: UpdateRequestJson;
+
+  /**
+   * @generated from field: berth.api.v1.PatchRequest patch = 5;
+   */
+  patch?: PatchRequestJson;
+
+  /**
+   * @generated from field: berth.api.v1.DeleteRequest delete = 6;
+   */
+  delete?: DeleteRequestJson;
+
+  /**
+   * The client no longer waits for call `id` (its deadline passed): the server stops
+   * it if it can, and sends no answer for it.
+   *
+   * @generated from field: bool cancel = 7;
+   */
+  cancel?: boolean;
+};
+
+/**
+ * Describes the message berth.api.v1.CallRequest.
+ * Use `create(CallRequestSchema)` to create a new message.
+ */
+export const CallRequestSchema: GenMessage<CallRequest, {jsonType: CallRequestJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 13);
+
+/**
+ * The answer to the CallRequest with the same id: the unary method's response, or its
+ * error as gRPC would carry it (code, message and the berth.meta.v1.Status in details).
+ *
+ * @generated from message berth.api.v1.CallResponse
+ */
+export type CallResponse = Message<"berth.api.v1.CallResponse"> & {
+  /**
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from oneof berth.api.v1.CallResponse.result
+   */
+  result: {
+    /**
+     * @generated from field: berth.api.v1.ObjectResponse object = 2;
+     */
+    value: ObjectResponse;
+    case: "object";
+  } | {
+    /**
+     * @generated from field: google.rpc.Status error = 3;
+     */
+    value: Status;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * The answer to the CallRequest with the same id: the unary method's response, or its
+ * error as gRPC would carry it (code, message and the berth.meta.v1.Status in details).
+ *
+ * @generated from message berth.api.v1.CallResponse
+ */
+export type CallResponseJson = {
+  /**
+   * @generated from field: uint64 id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: berth.api.v1.ObjectResponse object = 2;
+   */
+  object?: ObjectResponseJson;
+
+  /**
+   * @generated from field: google.rpc.Status error = 3;
+   */
+  error?: StatusJson;
+};
+
+/**
+ * Describes the message berth.api.v1.CallResponse.
+ * Use `create(CallResponseSchema)` to create a new message.
+ */
+export const CallResponseSchema: GenMessage<CallResponse, {jsonType: CallResponseJson}> = /*@__PURE__*/
+  messageDesc(file_berth_api_v1_resources, 14);
+
+/**
  * @generated from message berth.api.v1.GetRequest
  */
 export type GetRequest = Message<"berth.api.v1.GetRequest"> & {
@@ -1047,7 +1221,7 @@ export type GetRequestJson = {
  * Use `create(GetRequestSchema)` to create a new message.
  */
 export const GetRequestSchema: GenMessage<GetRequest, {jsonType: GetRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 13);
+  messageDesc(file_berth_api_v1_resources, 15);
 
 /**
  * @generated from message berth.api.v1.ListRequest
@@ -1158,7 +1332,7 @@ export type ListRequestJson = {
  * Use `create(ListRequestSchema)` to create a new message.
  */
 export const ListRequestSchema: GenMessage<ListRequest, {jsonType: ListRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 14);
+  messageDesc(file_berth_api_v1_resources, 16);
 
 /**
  * @generated from message berth.api.v1.UpdateRequest
@@ -1257,7 +1431,7 @@ export type UpdateRequestJson = {
  * Use `create(UpdateRequestSchema)` to create a new message.
  */
 export const UpdateRequestSchema: GenMessage<UpdateRequest, {jsonType: UpdateRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 15);
+  messageDesc(file_berth_api_v1_resources, 17);
 
 /**
  * @generated from message berth.api.v1.PatchRequest
@@ -1358,7 +1532,7 @@ export type PatchRequestJson = {
  * Use `create(PatchRequestSchema)` to create a new message.
  */
 export const PatchRequestSchema: GenMessage<PatchRequest, {jsonType: PatchRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 16);
+  messageDesc(file_berth_api_v1_resources, 18);
 
 /**
  * @generated from message berth.api.v1.DeleteRequest
@@ -1409,7 +1583,7 @@ export type DeleteRequestJson = {
  * Use `create(DeleteRequestSchema)` to create a new message.
  */
 export const DeleteRequestSchema: GenMessage<DeleteRequest, {jsonType: DeleteRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 17);
+  messageDesc(file_berth_api_v1_resources, 19);
 
 /**
  * @generated from message berth.api.v1.DeleteCollectionRequest
@@ -1466,7 +1640,7 @@ export type DeleteCollectionRequestJson = {
  * Use `create(DeleteCollectionRequestSchema)` to create a new message.
  */
 export const DeleteCollectionRequestSchema: GenMessage<DeleteCollectionRequest, {jsonType: DeleteCollectionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 18);
+  messageDesc(file_berth_api_v1_resources, 20);
 
 /**
  * @generated from message berth.api.v1.WatchRequest
@@ -1569,7 +1743,7 @@ export type WatchRequestJson = {
  * Use `create(WatchRequestSchema)` to create a new message.
  */
 export const WatchRequestSchema: GenMessage<WatchRequest, {jsonType: WatchRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 19);
+  messageDesc(file_berth_api_v1_resources, 21);
 
 /**
  * ObjectResponse carries one object, plus warnings such as dropped unknown fields.
@@ -1624,7 +1798,7 @@ export type ObjectResponseJson = {
  * Use `create(ObjectResponseSchema)` to create a new message.
  */
 export const ObjectResponseSchema: GenMessage<ObjectResponse, {jsonType: ObjectResponseJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 20);
+  messageDesc(file_berth_api_v1_resources, 22);
 
 /**
  * @generated from message berth.api.v1.ListResponse
@@ -1699,7 +1873,7 @@ export type ListResponseJson = {
  * Use `create(ListResponseSchema)` to create a new message.
  */
 export const ListResponseSchema: GenMessage<ListResponse, {jsonType: ListResponseJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 21);
+  messageDesc(file_berth_api_v1_resources, 23);
 
 /**
  * WatchEvent is one change: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.
@@ -1725,7 +1899,7 @@ export type WatchEvent = Message<"berth.api.v1.WatchEvent"> & {
    *
    * @generated from field: berth.meta.v1.Status status = 3;
    */
-  status?: Status | undefined;
+  status?: Status$1 | undefined;
 
   /**
    * The object as JSON, when the watch asked for encoding "json".
@@ -1759,7 +1933,7 @@ export type WatchEventJson = {
    *
    * @generated from field: berth.meta.v1.Status status = 3;
    */
-  status?: StatusJson;
+  status?: StatusJson$1;
 
   /**
    * The object as JSON, when the watch asked for encoding "json".
@@ -1774,7 +1948,7 @@ export type WatchEventJson = {
  * Use `create(WatchEventSchema)` to create a new message.
  */
 export const WatchEventSchema: GenMessage<WatchEvent, {jsonType: WatchEventJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 22);
+  messageDesc(file_berth_api_v1_resources, 24);
 
 /**
  * @generated from message berth.api.v1.GetVersionRequest
@@ -1793,7 +1967,7 @@ export type GetVersionRequestJson = {
  * Use `create(GetVersionRequestSchema)` to create a new message.
  */
 export const GetVersionRequestSchema: GenMessage<GetVersionRequest, {jsonType: GetVersionRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 23);
+  messageDesc(file_berth_api_v1_resources, 25);
 
 /**
  * @generated from message berth.api.v1.VersionInfo
@@ -1890,7 +2064,7 @@ export type VersionInfoJson = {
  * Use `create(VersionInfoSchema)` to create a new message.
  */
 export const VersionInfoSchema: GenMessage<VersionInfo, {jsonType: VersionInfoJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 24);
+  messageDesc(file_berth_api_v1_resources, 26);
 
 /**
  * @generated from message berth.api.v1.ListResourcesRequest
@@ -1909,7 +2083,7 @@ export type ListResourcesRequestJson = {
  * Use `create(ListResourcesRequestSchema)` to create a new message.
  */
 export const ListResourcesRequestSchema: GenMessage<ListResourcesRequest, {jsonType: ListResourcesRequestJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 25);
+  messageDesc(file_berth_api_v1_resources, 27);
 
 /**
  * APIResource describes one resource as api-resources prints it.
@@ -2020,7 +2194,7 @@ export type APIResourceJson = {
  * Use `create(APIResourceSchema)` to create a new message.
  */
 export const APIResourceSchema: GenMessage<APIResource, {jsonType: APIResourceJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 26);
+  messageDesc(file_berth_api_v1_resources, 28);
 
 /**
  * @generated from message berth.api.v1.ResourceList
@@ -2047,7 +2221,7 @@ export type ResourceListJson = {
  * Use `create(ResourceListSchema)` to create a new message.
  */
 export const ResourceListSchema: GenMessage<ResourceList, {jsonType: ResourceListJson}> = /*@__PURE__*/
-  messageDesc(file_berth_api_v1_resources, 27);
+  messageDesc(file_berth_api_v1_resources, 29);
 
 /**
  * Resources serves create, read, update, patch, delete and watch of every kind.
@@ -2142,6 +2316,22 @@ export const Resources: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchRequestSchema;
     output: typeof WatchEventSchema;
+  },
+  /**
+   * Calls carries Create, Get, Update, Patch and Delete calls over one long-lived stream:
+   * each CallRequest has an id chosen by the client, and one CallResponse with that id
+   * answers it, in whatever order the calls finish. The answers, errors included, are the
+   * unary methods' own. It exists for clients that make many calls (a scheduler binding
+   * pods, a kubelet reporting status): each unary call is an HTTP/2 stream of its own,
+   * whose set-up costs Node's HTTP/2 and grpc-js several times what one more message on an
+   * open stream does. The stream authenticates each call as its unary method would.
+   *
+   * @generated from rpc berth.api.v1.Resources.Calls
+   */
+  calls: {
+    methodKind: "bidi_streaming";
+    input: typeof CallRequestSchema;
+    output: typeof CallResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_berth_api_v1_resources, 0);
