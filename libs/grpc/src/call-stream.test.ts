@@ -6,6 +6,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { apiV1 } from '@berth/api-types';
 import { StatusError, type KubeObject, type RequestContext, type ResourceRef } from '@berth/api';
 import type { ResourceType } from '@berth/client';
+import { CALL_STREAM_IDLE_MS } from './call-stream';
 import { GrpcApiClient } from './grpc-api-client';
 import { createApiServer, type CallObservation, type RunningApiServer } from './resources-server';
 import { grpcServiceDefinition } from './service-definition';
@@ -185,6 +186,23 @@ describe('Resources.Calls: single-object calls on one stream', () => {
     assert.match(err?.details ?? '', /not a valid berth\.api\.v1\.CallRequest/);
   });
 
+  test('an idle stream closes by itself, and the next call opens another', async () => {
+    const client = new GrpcApiClient({ addresses: [server.address] });
+    try {
+      const streams = (): number => observed.filter((o) => o.method === 'Calls').length;
+      const before = streams();
+      await client.create(configmaps, 'default', cm('idle-1'));
+      await client.get(configmaps, 'default', 'idle-1');
+      // Closed without client.close(): an open call would keep the process alive.
+      await until(() => streams() === before + 1, CALL_STREAM_IDLE_MS + 2000);
+      assert.equal(observed.filter((o) => o.method === 'Calls').at(-1)?.code, grpc.status.OK);
+      assert.equal((await client.get(configmaps, 'default', 'idle-1')).metadata?.name, 'idle-1');
+      await until(() => streams() === before + 2, CALL_STREAM_IDLE_MS + 2000);
+    } finally {
+      client.close();
+    }
+  });
+
   test('stopping the server does not wait for an idle stream', async () => {
     const own = await createApiServer({ backend: new MapBackend(), address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
     const client = new GrpcApiClient({ addresses: [own.address], maxAttempts: 1 });
@@ -192,7 +210,8 @@ describe('Resources.Calls: single-object calls on one stream', () => {
       await client.create(configmaps, 'default', cm('idle'));
       const t0 = performance.now();
       await own.stop(10_000);
-      assert.ok(performance.now() - t0 < 5000, `stop took ${Math.round(performance.now() - t0)} ms`);
+      // Sooner than the client would have closed it for being idle.
+      assert.ok(performance.now() - t0 < CALL_STREAM_IDLE_MS, `stop took ${Math.round(performance.now() - t0)} ms`);
     } finally {
       client.close();
     }

@@ -8,10 +8,20 @@ import { fromRpcStatus } from './status-mapping';
 /** What a call on the stream carries: the CallRequest's `call`, without the cancel case. */
 export type StreamCall = Exclude<apiV1.CallRequest['call'], { case: 'cancel' } | { case: undefined }>;
 
+/**
+ * How long a stream with no call waiting stays open. An open call keeps grpc-js's
+ * connection, and so the process, alive; closed, a client that is done lets its process
+ * exit, and a client calling every few seconds (a kubelet's status) pays what a unary call
+ * would. A busy client always has calls waiting.
+ */
+export const CALL_STREAM_IDLE_MS = 500;
+
 /** Thrown when the server has no Resources.Calls (an older apiserver): make the call unary. */
 export class CallsUnsupported extends Error {}
 
 interface Waiting {
+  /** The stream the call went out on: a stream that ends fails only its own calls. */
+  stream: grpc.ClientDuplexStream<apiV1.CallRequest, apiV1.CallResponse>;
   resolve(res: apiV1.ObjectResponse): void;
   reject(err: unknown): void;
   timer: NodeJS.Timeout;
@@ -28,6 +38,7 @@ export class CallStream {
   private stream: grpc.ClientDuplexStream<apiV1.CallRequest, apiV1.CallResponse> | undefined;
   private readonly waiting = new Map<bigint, Waiting>();
   private nextId = 1n;
+  private idleTimer: NodeJS.Timeout | undefined;
   /** Set once the server answered UNIMPLEMENTED: it has no Calls, every call goes unary. */
   unsupported = false;
 
@@ -42,21 +53,36 @@ export class CallStream {
     if (this.unsupported) return Promise.reject(new CallsUnsupported());
     const stream = this.open();
     const id = this.nextId++;
+    clearTimeout(this.idleTimer);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!this.waiting.delete(id)) return;
+        this.idleSoon();
         reject({ code: grpc.status.DEADLINE_EXCEEDED, details: `Deadline exceeded after ${timeoutMs / 1000}s` });
         // Tell the server, so it stops the call if it can; its answer would find nobody.
         if (this.stream === stream) stream.write(create(apiV1.CallRequestSchema, { id, call: { case: 'cancel', value: true } }));
       }, timeoutMs);
-      this.waiting.set(id, { resolve, reject, timer });
+      this.waiting.set(id, { stream, resolve, reject, timer });
       stream.write(create(apiV1.CallRequestSchema, { id, call }));
     });
   }
 
   /** Ends the stream; calls still waiting fail as cancelled. */
   close(): void {
+    clearTimeout(this.idleTimer);
     this.stream?.cancel();
+  }
+
+  /** Once no call waits, the stream is closed after CALL_STREAM_IDLE_MS unless another call comes. */
+  private idleSoon(): void {
+    if (this.waiting.size > 0 || !this.stream) return;
+    const stream = this.stream;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.stream !== stream || this.waiting.size > 0) return;
+      this.stream = undefined;
+      stream.end();
+    }, CALL_STREAM_IDLE_MS);
   }
 
   private open(): grpc.ClientDuplexStream<apiV1.CallRequest, apiV1.CallResponse> {
@@ -69,6 +95,7 @@ export class CallStream {
       if (!w) return; // given up on (deadline)
       this.waiting.delete(res.id);
       clearTimeout(w.timer);
+      this.idleSoon();
       if (res.result.case === 'object') w.resolve(res.result.value);
       else if (res.result.case === 'error') w.reject(fromRpcStatus(res.result.value, this.address));
       else w.reject({ code: grpc.status.INTERNAL, details: `the server answered call ${res.id} with neither an object nor an error` });
@@ -83,6 +110,7 @@ export class CallStream {
       }
       const failure = err ?? { code: grpc.status.UNAVAILABLE, details: 'the server ended the call stream' };
       for (const [id, w] of this.waiting) {
+        if (w.stream !== stream) continue;
         this.waiting.delete(id);
         clearTimeout(w.timer);
         w.reject(failure);
