@@ -35,11 +35,10 @@ WORK=$(mktemp -d /tmp/berth-components.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$STATE"
 
-# Packages an app must not bundle: they load .proto files relative to their own directory (etcd3, dockerode),
-# and dockerode's ssh2/cpu-features have optional native parts.
+# Packages an app must not bundle: dockerode loads .proto files relative to its own directory, and its
+# ssh2/cpu-features have optional native parts.
 externals() {
   case $1 in
-    apiserver) echo etcd3 ;;
     kubelet) echo dockerode ;;
   esac
 }

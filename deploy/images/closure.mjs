@@ -2,7 +2,7 @@
 // (relative to the repo root, e.g. node_modules/etcd3/node_modules/@grpc/proto-loader), sorted.
 // Follows `dependencies` and the installed `optionalDependencies` of each package.json with Node's own
 // lookup (nearest node_modules upwards), so nested copies npm made for version conflicts are kept.
-// Usage (from the repo root): node deploy/images/closure.mjs etcd3 dockerode
+// Usage (from the repo root): node deploy/images/closure.mjs dockerode
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 

@@ -15,6 +15,8 @@ import * as networkingV1 from './generated/berth/networking/v1/networking_pb';
 import * as policyV1 from './generated/berth/policy/v1/policy_pb';
 import * as rbacV1 from './generated/berth/rbac/v1/rbac_pb';
 import * as storageV1 from './generated/berth/storage/v1/storage_pb';
+import * as etcdserverpbRpcPb from './generated/etcd/etcdserverpb/rpc_pb';
+import * as mvccpbKvPb from './generated/etcd/mvccpb/kv_pb';
 import * as rpcStatusPb from './generated/google/rpc/status_pb';
 
 export { apiV1 };
@@ -32,6 +34,8 @@ export { networkingV1 };
 export { policyV1 };
 export { rbacV1 };
 export { storageV1 };
+export { etcdserverpbRpcPb };
+export { mvccpbKvPb };
 export { rpcStatusPb };
 
 /** Every generated file descriptor, for registries that resolve messages by type name. */
@@ -51,5 +55,7 @@ export const allFiles = [
   policyV1.file_berth_policy_v1_policy,
   rbacV1.file_berth_rbac_v1_rbac,
   storageV1.file_berth_storage_v1_storage,
+  etcdserverpbRpcPb.file_etcd_etcdserverpb_rpc,
+  mvccpbKvPb.file_etcd_mvccpb_kv,
   rpcStatusPb.file_google_rpc_status,
 ];

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { KubeObject } from '@berth/api';
-import type { Duplex } from 'node:stream';
-import { Etcd3, type IDuplexStream, type IKeyValue, type IRangeResponse, type IWatchRequest, type IWatchResponse } from 'etcd3';
+import type * as grpc from '@grpc/grpc-js';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { etcdserverpbRpcPb as pb, mvccpbKvPb as mvcc } from '@berth/api-types';
+import { EtcdClient } from './etcd-client';
 import {
   StorageError,
   decodeObject,
   encodeObject,
   prefixEnd,
+  utf8,
   type ListOptions,
   type ListResult,
   type Storage,
@@ -20,12 +23,11 @@ export interface EtcdStorageOptions {
   endpoints: string[];
   /** Client TLS: the CA that signed etcd's certificate, and our client certificate and key. */
   tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
-  /** Connection timeout in ms (etcd3's dialTimeout). */
+  /** How long a call waits for a connection, in ms. */
   dialTimeout?: number;
 }
 
-/** etcd3 types the Watch stream narrowly; it is grpc-js's ClientDuplexStream, a Node Duplex. */
-type WatchStream = IDuplexStream<IWatchRequest, IWatchResponse> & Pick<Duplex, 'pause' | 'resume' | 'removeAllListeners'>;
+type WatchStream = grpc.ClientDuplexStream<pb.WatchRequest, pb.WatchResponse>;
 
 /** Stop reading a watch stream (let gRPC flow control push back) while this many events wait. */
 const WATCH_QUEUE_HIGH = 10_000;
@@ -34,42 +36,30 @@ const WATCH_MAX_RECONNECTS = 10;
 
 /**
  * Storage on etcd v3: objects are JSON values, resourceVersion is the key's mod revision, and
- * every conditional write is one transaction. The only place that talks to etcd (imports etcd3).
+ * every conditional write is one transaction. The only place that talks to etcd (through EtcdClient).
  */
 export class EtcdStorage implements Storage {
-  private readonly client: Etcd3;
+  private readonly client: EtcdClient;
 
   constructor(opts: EtcdStorageOptions) {
-    this.client = new Etcd3({
-      hosts: opts.endpoints,
-      ...(opts.dialTimeout !== undefined ? { dialTimeout: opts.dialTimeout } : {}),
-      ...(opts.tls
-        ? {
-            credentials: {
-              rootCertificate: opts.tls.ca,
-              ...(opts.tls.key ? { privateKey: opts.tls.key } : {}),
-              ...(opts.tls.cert ? { certChain: opts.tls.cert } : {}),
-            },
-          }
-        : {}),
-    });
+    this.client = new EtcdClient(opts);
   }
 
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     const value = encodeObject(key, obj);
     const k = Buffer.from(key);
     const res = await this.call(key, () =>
-      this.client.kv.txn({
-        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [{ request_put: { key: k, value } }],
+      this.client.txn({
+        compare: [{ key: k, target: pb.Compare_CompareTarget.Create, result: pb.Compare_CompareResult.Equal, targetUnion: { case: 'createRevision', value: 0n } }],
+        success: [{ request: { case: 'requestPut', value: { key: k, value } } }],
       }),
     );
     if (!res.succeeded) throw new StorageError('KeyExists', key);
-    return decodeObject(value, res.header.revision);
+    return decodeObject(value, revisionOf(res.header));
   }
 
   async get(key: string): Promise<KubeObject | undefined> {
-    const res = await this.call(key, () => this.client.kv.range({ key: Buffer.from(key) }));
+    const res = await this.call(key, () => this.client.range({ key: Buffer.from(key) }));
     const kv = res.kvs[0];
     return kv ? decodeKv(kv) : undefined;
   }
@@ -84,19 +74,20 @@ export class EtcdStorage implements Storage {
       start = Buffer.concat([Buffer.from(opts.continueKey), Buffer.from([0])]);
     }
     const revision = opts.revision && opts.revision !== '0' ? opts.revision : undefined;
-    const res: IRangeResponse = await this.call(prefix, () =>
-      this.client.kv.range({
+    if (revision !== undefined && !isRevision(revision)) throw new RangeError(`invalid revision ${JSON.stringify(revision)}`);
+    const res = await this.call(prefix, () =>
+      this.client.range({
         key: start,
-        range_end: prefixEnd(prefix),
-        ...(opts.limit && opts.limit > 0 ? { limit: opts.limit } : {}),
-        ...(revision ? { revision } : {}),
+        rangeEnd: prefixEnd(prefix),
+        ...(opts.limit && opts.limit > 0 ? { limit: BigInt(opts.limit) } : {}),
+        ...(revision ? { revision: BigInt(revision) } : {}),
       }),
     );
     const items = res.kvs.map(decodeKv);
-    const keys = res.kvs.map((kv) => kv.key.toString('utf8'));
-    const result: ListResult = { items, keys, revision: revision ?? res.header.revision };
+    const keys = res.kvs.map((kv) => utf8(kv.key));
+    const result: ListResult = { items, keys, revision: revision ?? revisionOf(res.header) };
     if (res.more && res.kvs.length > 0) {
-      result.continueKey = res.kvs[res.kvs.length - 1]!.key.toString('utf8');
+      result.continueKey = utf8(res.kvs[res.kvs.length - 1]!.key);
       result.remaining = Number(res.count) - res.kvs.length;
     }
     return result;
@@ -111,14 +102,14 @@ export class EtcdStorage implements Storage {
       throw new StorageError('Conflict', key, `invalid resourceVersion ${JSON.stringify(expectedResourceVersion)}`);
     }
     const res = await this.call(key, () =>
-      this.client.kv.txn({
-        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedResourceVersion }],
-        success: [{ request_put: { key: k, value } }],
-        failure: [{ request_range: { key: k, keys_only: true } }],
+      this.client.txn({
+        compare: [modRevisionIs(k, expectedResourceVersion)],
+        success: [{ request: { case: 'requestPut', value: { key: k, value } } }],
+        failure: [keyExists(k)],
       }),
     );
-    if (!res.succeeded) throw missingOrConflict(key, res.responses[0]?.response_range);
-    return decodeObject(value, res.header.revision);
+    if (!res.succeeded) throw missingOrConflict(key, res);
+    return decodeObject(value, revisionOf(res.header));
   }
 
   async delete(key: string, expectedResourceVersion?: string): Promise<KubeObject> {
@@ -128,31 +119,33 @@ export class EtcdStorage implements Storage {
       throw new StorageError('Conflict', key, `invalid resourceVersion ${JSON.stringify(expectedResourceVersion)}`);
     }
     const res = await this.call(key, () =>
-      this.client.kv.txn({
+      this.client.txn({
         compare: [
           expectedResourceVersion !== undefined
-            ? { key: k, target: 'Mod', result: 'Equal', mod_revision: expectedResourceVersion }
-            : { key: k, target: 'Version', result: 'Greater', version: 0 },
+            ? modRevisionIs(k, expectedResourceVersion)
+            : { key: k, target: pb.Compare_CompareTarget.Version, result: pb.Compare_CompareResult.Greater, targetUnion: { case: 'version', value: 0n } },
         ],
-        success: [{ request_delete_range: { key: k, prev_kv: true } }],
-        failure: [{ request_range: { key: k, keys_only: true } }],
+        success: [{ request: { case: 'requestDeleteRange', value: { key: k, prevKv: true } } }],
+        failure: [keyExists(k)],
       }),
     );
-    if (!res.succeeded) throw missingOrConflict(key, res.responses[0]?.response_range);
-    const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
+    if (!res.succeeded) throw missingOrConflict(key, res);
+    const op = res.responses[0]?.response;
+    const prev = op?.case === 'responseDeleteRange' ? op.value.prevKvs[0] : undefined;
     if (!prev) throw new StorageError('KeyNotFound', key);
-    return decodeObject(prev.value, res.header.revision);
+    return decodeObject(prev.value, revisionOf(res.header));
   }
 
   async currentRevision(): Promise<string> {
     // count_only on a key nobody uses: the header carries the store revision.
-    const res = await this.call('', () => this.client.kv.range({ key: Buffer.from([0]), count_only: true }));
-    return res.header.revision;
+    const res = await this.call('', () => this.client.range({ key: Buffer.from([0]), countOnly: true }));
+    return revisionOf(res.header);
   }
 
   /** Compacts etcd's history up to `revision` (watches and reads before it then fail with 'Expired'). */
   async compact(revision: string): Promise<void> {
-    await this.call('', () => this.client.kv.compact({ revision, physical: true }));
+    if (!isRevision(revision)) throw new RangeError(`invalid revision ${JSON.stringify(revision)}`);
+    await this.call('', () => this.client.compact({ revision: BigInt(revision), physical: true }));
   }
 
   watch(prefix: string, fromRevision: string, signal: AbortSignal, opts: WatchOptions = {}): AsyncIterable<StorageEvent> {
@@ -173,8 +166,8 @@ export class EtcdStorage implements Storage {
 
   /**
    * One etcd watch on its own gRPC stream, reconnected from the last revision received when the
-   * stream breaks. etcd3's Watcher is not used: it forgets the start revision on reconnect and
-   * hides compaction, so this speaks the Watch RPC through etcd3's WatchClient.
+   * stream breaks (etcd3's Watcher, which this replaced, forgot the start revision on
+   * reconnect and hid compaction).
    */
   private async *watchIterator(
     prefix: string,
@@ -206,20 +199,21 @@ export class EtcdStorage implements Storage {
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
-    const handle = (res: IWatchResponse) => {
+    const handle = (res: pb.WatchResponse) => {
+      const headerRevision = res.header?.revision ?? 0n;
       if (res.created) {
         failures = 0;
         // Watching "from now": the watch starts right after the creation's revision.
-        if (received === undefined) received = BigInt(res.header.revision);
+        if (received === undefined) received = headerRevision;
       }
       if (res.canceled) {
         finished = true;
         stream?.cancel();
         push({
           error:
-            res.compact_revision && res.compact_revision !== '0'
-              ? new StorageError('Expired', prefix, `revision ${fromRevisionOf(received)} has been compacted (compacted up to ${res.compact_revision})`)
-              : new StorageError('Unavailable', prefix, `etcd canceled the watch: ${res.cancel_reason || 'no reason given'}`),
+            res.compactRevision > 0n
+              ? new StorageError('Expired', prefix, `revision ${fromRevisionOf(received)} has been compacted (compacted up to ${res.compactRevision})`)
+              : new StorageError('Unavailable', prefix, `etcd canceled the watch: ${res.cancelReason || 'no reason given'}`),
         });
         return;
       }
@@ -227,9 +221,10 @@ export class EtcdStorage implements Storage {
         const floor = received ?? -1n;
         const events: StorageEvent[] = [];
         for (const ev of res.events) {
-          const rev = BigInt(ev.kv.mod_revision);
+          if (!ev.kv) continue;
+          const rev = ev.kv.modRevision;
           if (rev <= floor) continue;
-          events.push(toEvent(ev.type, ev.kv, ev.prev_kv));
+          events.push(toEvent(ev.type, ev.kv, ev.prevKv));
           if (received === undefined || rev > received) received = rev;
         }
         if (events.length > 0) {
@@ -241,10 +236,9 @@ export class EtcdStorage implements Storage {
           }
         }
       } else if (!res.created) {
-        const rev = BigInt(res.header.revision);
-        if (received === undefined || rev > received) {
-          received = rev;
-          push({ progress: res.header.revision });
+        if (received === undefined || headerRevision > received) {
+          received = headerRevision;
+          push({ progress: headerRevision.toString() });
         }
       }
     };
@@ -252,7 +246,7 @@ export class EtcdStorage implements Storage {
     const connect = async (): Promise<void> => {
       while (!finished) {
         try {
-          const s = (await this.client.watchClient.watch()) as WatchStream;
+          const s: WatchStream = await this.client.watch();
           if (finished) {
             s.cancel();
             return;
@@ -269,15 +263,20 @@ export class EtcdStorage implements Storage {
           };
           s.on('error', (err: Error) => broken(err));
           s.on('end', () => broken());
-          s.write({
-            create_request: {
-              key: Buffer.from(prefix),
-              range_end: prefixEnd(prefix),
-              prev_kv: opts.withPrevious !== false,
-              progress_notify: opts.onProgress !== undefined,
-              ...(received !== undefined ? { start_revision: (received + 1n).toString() } : {}),
-            },
-          });
+          s.write(
+            create(pb.WatchRequestSchema, {
+              requestUnion: {
+                case: 'createRequest',
+                value: {
+                  key: Buffer.from(prefix),
+                  rangeEnd: prefixEnd(prefix),
+                  prevKv: opts.withPrevious !== false,
+                  progressNotify: opts.onProgress !== undefined,
+                  ...(received !== undefined ? { startRevision: received + 1n } : {}),
+                },
+              },
+            }),
+          );
           return;
         } catch (e) {
           if (!(await backoff(e))) return;
@@ -337,30 +336,45 @@ const fromRevisionOf = (received: bigint | undefined) => (received === undefined
 
 const isRevision = (rv: string) => /^\d{1,19}$/.test(rv);
 
-function decodeKv(kv: IKeyValue): KubeObject {
-  return decodeObject(kv.value, kv.mod_revision);
+/** A response header's revision as a resourceVersion. */
+function revisionOf(header: pb.ResponseHeader | undefined): string {
+  return (header?.revision ?? 0n).toString();
 }
 
-function toEvent(type: 'Put' | 'Delete', kv: IKeyValue, prev: IKeyValue | undefined): StorageEvent {
-  const key = kv.key.toString('utf8');
-  const revision = kv.mod_revision;
-  const prevObject = prev && prev.value?.length ? decodeKv(prev) : undefined;
-  if (type === 'Delete') {
+function modRevisionIs(key: Buffer, revision: string): MessageInitShape<typeof pb.CompareSchema> {
+  return { key, target: pb.Compare_CompareTarget.Mod, result: pb.Compare_CompareResult.Equal, targetUnion: { case: 'modRevision', value: BigInt(revision) } };
+}
+
+/** The failure branch of a conditional write: does the key exist (Conflict) or not (KeyNotFound)? */
+function keyExists(key: Buffer): MessageInitShape<typeof pb.RequestOpSchema> {
+  return { request: { case: 'requestRange', value: { key, keysOnly: true } } };
+}
+
+function decodeKv(kv: mvcc.KeyValue): KubeObject {
+  return decodeObject(kv.value, kv.modRevision.toString());
+}
+
+function toEvent(type: mvcc.Event_EventType, kv: mvcc.KeyValue, prev: mvcc.KeyValue | undefined): StorageEvent {
+  const key = utf8(kv.key);
+  const revision = kv.modRevision.toString();
+  const prevObject = prev && prev.value.length ? decodeKv(prev) : undefined;
+  if (type === mvcc.Event_EventType.Delete) {
     // The deleted object as last stored, at the delete's revision. prev_kv can be missing only
     // when etcd compacted it away; then only the revision is known.
-    const object = prev && prev.value?.length ? decodeObject(prev.value, revision) : { metadata: { resourceVersion: revision } };
+    const object = prev && prev.value.length ? decodeObject(prev.value, revision) : { metadata: { resourceVersion: revision } };
     return { type: 'DELETED', key, object, ...(prevObject ? { prevObject } : {}), revision };
   }
   const object = decodeKv(kv);
-  if (kv.create_revision === kv.mod_revision) return { type: 'ADDED', key, object, revision };
+  if (kv.createRevision === kv.modRevision) return { type: 'ADDED', key, object, revision };
   return { type: 'MODIFIED', key, object, ...(prevObject ? { prevObject } : {}), revision };
 }
 
-function missingOrConflict(key: string, range: IRangeResponse | undefined): StorageError {
-  return range && range.kvs.length > 0 ? new StorageError('Conflict', key) : new StorageError('KeyNotFound', key);
+function missingOrConflict(key: string, res: pb.TxnResponse): StorageError {
+  const op = res.responses[0]?.response;
+  return op?.case === 'responseRange' && op.value.kvs.length > 0 ? new StorageError('Conflict', key) : new StorageError('KeyNotFound', key);
 }
 
-/** Maps etcd3's errors onto the storage error codes the registry understands. */
+/** Maps etcd's (gRPC) errors onto the storage error codes the registry understands. */
 function toStorageError(e: unknown, key: string): StorageError {
   if (e instanceof StorageError) return e;
   const message = e instanceof Error ? e.message : String(e);

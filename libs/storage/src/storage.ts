@@ -129,10 +129,15 @@ export function encodeObject(key: string, obj: KubeObject): Buffer {
 }
 
 /** Parses a stored object and sets its resourceVersion. Each call returns a new object. */
-export function decodeObject(bytes: Buffer | string, resourceVersion: string): KubeObject {
-  const obj = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8')) as KubeObject;
+export function decodeObject(bytes: Uint8Array | string, resourceVersion: string): KubeObject {
+  const obj = JSON.parse(typeof bytes === 'string' ? bytes : utf8(bytes)) as KubeObject;
   (obj.metadata ??= {}).resourceVersion = resourceVersion;
   return obj;
+}
+
+/** UTF-8 bytes as a string (a Buffer view over them: no copy). */
+export function utf8(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** The end of the key range holding every key that starts with `prefix` (etcd's range_end). */
