@@ -35,6 +35,24 @@ describe('EtcdStorage', () => {
     }
   });
 
+  test('with a dead endpoint first, calls and watches go to the live one', async () => {
+    const storage = new EtcdStorage({ endpoints: ['http://127.0.0.1:1', etcd.endpoint], dialTimeout: 500 });
+    const ac = new AbortController();
+    try {
+      const key = '/registry/etcd-only/failover/x';
+      const created = await storage.create(key, { metadata: { name: 'x' } });
+      const events = storage.watch('/registry/etcd-only/failover/', created.metadata!.resourceVersion!, ac.signal)[Symbol.asyncIterator]();
+      await storage.update(key, { metadata: { name: 'x' }, data: { v: '2' } }, created.metadata!.resourceVersion!);
+      const ev = await events.next();
+      assert.equal(ev.value?.type, 'MODIFIED');
+      assert.deepEqual(ev.value?.object.data, { v: '2' });
+      assert.deepEqual((await storage.get(key))?.data, { v: '2' });
+    } finally {
+      ac.abort();
+      await storage.close();
+    }
+  });
+
   test('unreachable etcd fails with Unavailable', async () => {
     const storage = new EtcdStorage({ endpoints: ['http://127.0.0.1:1'], dialTimeout: 500 });
     try {
