@@ -17,6 +17,12 @@ export interface NatsEventSinkOptions {
    * faster than that dropped its Scheduled events); a subject never has two in flight.
    */
   maxInFlight?: number;
+  /**
+   * How long a write waits for others before an idle sink publishes (default 20 ms). Events
+   * published in the same tick leave in one socket write, and their acks come back together:
+   * a scheduler binding hundreds of pods a second spent ~9% of its CPU on one write per event.
+   */
+  lingerMs?: number;
   /** First retry delay after a failed publish, doubled up to retryMaxMs (defaults 100 / 5000 ms). */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -40,6 +46,7 @@ export class NatsEventSink implements EventSink {
   private readonly nc: NatsConnection;
   private readonly maxBuffered: number;
   private readonly maxInFlight: number;
+  private readonly lingerMs: number;
   private readonly publishTimeoutMs: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
@@ -55,6 +62,7 @@ export class NatsEventSink implements EventSink {
   private streamReady = false;
   private connected = true;
   private running = false;
+  private lingering: NodeJS.Timeout | undefined;
   private closed = false;
   private failures = 0;
   private wake: (() => void) | undefined;
@@ -72,6 +80,7 @@ export class NatsEventSink implements EventSink {
     this.nc = opts.nc;
     this.maxBuffered = opts.maxBuffered ?? 1000;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 64);
+    this.lingerMs = Math.max(0, opts.lingerMs ?? 20);
     this.publishTimeoutMs = opts.publishTimeoutMs ?? 2000;
     this.retryMinMs = opts.retryMinMs ?? 100;
     this.retryMaxMs = opts.retryMaxMs ?? 5000;
@@ -100,7 +109,7 @@ export class NatsEventSink implements EventSink {
           this.report(new Error(`event buffer full (${this.maxBuffered}): dropped ${this.dropped} event(s) so far`));
         }
       }
-      this.kick();
+      this.kickSoon();
     } catch (err) {
       this.report(err);
     }
@@ -172,7 +181,15 @@ export class NatsEventSink implements EventSink {
     }
   }
 
+  /** Starts the pump after lingerMs, so that writes coming close together go out together. */
+  private kickSoon(): void {
+    if (this.running || this.lingering) return;
+    this.lingering = setTimeout(() => this.kick(), this.lingerMs);
+  }
+
   private kick(): void {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     if (this.running) return;
     this.running = true;
     this.pump()

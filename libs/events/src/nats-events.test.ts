@@ -227,6 +227,19 @@ describe('events through NATS', () => {
     await rec.close();
   });
 
+  test('events written close together wait lingerMs, then go out together', async () => {
+    const rec = createNatsEventRecorder({ nc, component: 'scheduler', lingerMs: 300 });
+    for (let i = 0; i < 5; i++) rec.event(pod(`l${i}`, 'linger'), 'Normal', 'Scheduled', `Successfully assigned linger/l${i} to n1`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(rec.sink.published + rec.sink.publishing, 0, 'nothing sent before the linger is over');
+    const deadline = Date.now() + 5000;
+    while (rec.sink.published < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(rec.sink.published, 5);
+    await store.waitForSequence(rec.sink.lastSeq, 5000);
+    assert.equal(store.list({ namespace: 'linger' }).items.length, 5);
+    await rec.close();
+  });
+
   test('a full buffer drops the oldest events and counts them', async () => {
     const rec = createNatsEventRecorder({ nc, component: 'kubelet', maxBuffered: 3, retryMaxMs: 200 });
     await srv.kill();
