@@ -44,9 +44,19 @@ async function main(): Promise<void> {
     }
     const apiserver = (): number => cpuSecondsOf(`--bind-address ${cp.apiserverAddress}`);
     const etcd = (): number => cpuSecondsOf(`--listen-client-urls ${cp.etcd.endpoint}`);
+    // etcd's own count of the unary calls it served, by method: what each write costs it in requests.
+    const etcdCalls = async (): Promise<Map<string, number>> => {
+      const text = await (await fetch(`${cp.etcd.endpoint}/metrics`)).text();
+      const calls = new Map<string, number>();
+      for (const m of text.matchAll(/^grpc_server_handled_total\{[^}]*grpc_method="(\w+)"[^}]*grpc_type="unary"[^}]*\} (\d+)/gm)) {
+        calls.set(m[1]!, (calls.get(m[1]!) ?? 0) + Number(m[2]));
+      }
+      return calls;
+    };
     const stage = async (label: string, fn: (i: number) => Promise<unknown>): Promise<number[]> => {
       const a0 = apiserver();
       const e0 = etcd();
+      const calls0 = await etcdCalls();
       const c0 = process.cpuUsage();
       const ev0 = events;
       await pool(fn);
@@ -55,7 +65,13 @@ async function main(): Promise<void> {
       while (events < ev0 + WRITES * WATCHERS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const c = process.cpuUsage(c0);
       const perWrite = [apiserver() - a0, etcd() - e0, (c.user + c.system) / 1e6].map((s) => (s / WRITES) * 1000);
-      console.log(`${label}: apiserver ${perWrite[0]!.toFixed(3)} ms, etcd ${perWrite[1]!.toFixed(3)} ms, client and watchers ${perWrite[2]!.toFixed(3)} ms per write`);
+      const calls = [...(await etcdCalls())]
+        .map(([method, n]) => [method, (n - (calls0.get(method) ?? 0)) / WRITES] as const)
+        .filter(([, n]) => n >= 0.01)
+        .map(([method, n]) => `${method} ${n.toFixed(2)}`);
+      console.log(
+        `${label}: apiserver ${perWrite[0]!.toFixed(3)} ms, etcd ${perWrite[1]!.toFixed(3)} ms, client and watchers ${perWrite[2]!.toFixed(3)} ms per write; etcd calls per write: ${calls.join(', ') || 'none'}`,
+      );
       return perWrite;
     };
     console.log(`${WRITES} writes of each kind, ${CONCURRENCY} in flight, ${WATCHERS} pod watches`);
