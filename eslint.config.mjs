@@ -6,8 +6,8 @@ import tseslint from 'typescript-eslint';
 const ioBans = {
   'io:none': ['@grpc/*', 'etcd3', 'nats', 'dockerode'],
   'io:grpc': ['etcd3', 'nats', 'dockerode'],
-  // The etcd adapter speaks etcd's gRPC API itself (libs/storage/src/etcd-client.ts).
-  'io:etcd': ['etcd3', 'nats', 'dockerode'],
+  // The etcd adapter speaks etcd's gRPC API over node:http2 itself (libs/storage/src/etcd-client.ts).
+  'io:etcd': ['@grpc/*', 'etcd3', 'nats', 'dockerode'],
   'io:nats': ['@grpc/*', 'etcd3', 'dockerode'],
   'io:docker': ['@grpc/*', 'etcd3', 'nats'],
   'io:exec': ['@grpc/*', 'etcd3', 'nats', 'dockerode'],

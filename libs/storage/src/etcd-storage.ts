@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { KubeObject } from '@berth/api';
-import type * as grpc from '@grpc/grpc-js';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { etcdserverpbRpcPb as pb, mvccpbKvPb as mvcc } from '@berth/api-types';
-import { EtcdClient } from './etcd-client';
+import { EtcdClient, type EtcdWatchStream } from './etcd-client';
 import {
   StorageError,
   decodeObject,
@@ -27,7 +26,6 @@ export interface EtcdStorageOptions {
   dialTimeout?: number;
 }
 
-type WatchStream = grpc.ClientDuplexStream<pb.WatchRequest, pb.WatchResponse>;
 
 /** Stop reading a watch stream (let gRPC flow control push back) while this many events wait. */
 const WATCH_QUEUE_HIGH = 10_000;
@@ -187,7 +185,7 @@ export class EtcdStorage implements Storage {
     // Highest revision received from etcd: the resume point, and the dedupe floor for replays
     // after a reconnect (etcd 3.4 can repeat events).
     let received: bigint | undefined = isRevision(fromRevision) && fromRevision !== '0' ? BigInt(fromRevision) : undefined;
-    let stream: WatchStream | undefined;
+    let stream: EtcdWatchStream | undefined;
     let paused = false;
     let failures = 0;
     let finished = false;
@@ -246,7 +244,7 @@ export class EtcdStorage implements Storage {
     const connect = async (): Promise<void> => {
       while (!finished) {
         try {
-          const s: WatchStream = await this.client.watch();
+          const s = this.client.watch();
           if (finished) {
             s.cancel();
             return;
@@ -263,20 +261,18 @@ export class EtcdStorage implements Storage {
           };
           s.on('error', (err: Error) => broken(err));
           s.on('end', () => broken());
-          s.write(
-            create(pb.WatchRequestSchema, {
-              requestUnion: {
-                case: 'createRequest',
-                value: {
-                  key: Buffer.from(prefix),
-                  rangeEnd: prefixEnd(prefix),
-                  prevKv: opts.withPrevious !== false,
-                  progressNotify: opts.onProgress !== undefined,
-                  ...(received !== undefined ? { startRevision: received + 1n } : {}),
-                },
+          s.write({
+            requestUnion: {
+              case: 'createRequest',
+              value: {
+                key: Buffer.from(prefix),
+                rangeEnd: prefixEnd(prefix),
+                prevKv: opts.withPrevious !== false,
+                progressNotify: opts.onProgress !== undefined,
+                ...(received !== undefined ? { startRevision: received + 1n } : {}),
               },
-            }),
-          );
+            },
+          });
           return;
         } catch (e) {
           if (!(await backoff(e))) return;
