@@ -303,6 +303,40 @@ describe('GrpcApiClient against the API server over loopback', () => {
     assert.deepEqual(call?.opts, { resourceVersion: '5' });
   });
 
+  test('every watcher of a change gets it, in its own encoding (the bytes are made once per encoding)', async () => {
+    const ac = new AbortController();
+    const watchJson = async (): Promise<string[]> => {
+      const seen: string[] = [];
+      for await (const ev of client.watch(configmaps, { namespace: 'shared', signal: ac.signal, resourceVersion: '5' })) {
+        seen.push(`${ev.type} ${JSON.stringify(ev.object.data)}`);
+        if (seen.length === 2) break;
+      }
+      return seen;
+    };
+    const raw = new RawResources(server.address, grpc.credentials.createInsecure());
+    const typed = new Promise<string[]>((resolve, reject) => {
+      const seen: string[] = [];
+      const req = create(apiV1.WatchRequestSchema, { ref: { version: 'v1', resource: 'configmaps', namespace: 'shared' }, resourceVersion: '5' });
+      const call = (raw['watch'] as (r: unknown) => grpc.ClientReadableStream<apiV1.WatchEvent>)(req);
+      call.on('data', (ev: apiV1.WatchEvent) => {
+        seen.push(`${ev.type} ${JSON.stringify(unpackObject(ev.object!).data)}`);
+        if (seen.length === 2) {
+          call.cancel();
+          resolve(seen);
+        }
+      });
+      call.on('error', (e: grpc.ServiceError) => (e.code === grpc.status.CANCELLED ? undefined : reject(e)));
+    });
+    const watchers = [watchJson(), watchJson(), typed];
+    await until(() => backend.activeWatches === 3);
+    const made = await client.create(configmaps, 'shared', { ...cm('s', { v: '1' }), metadata: { name: 's', namespace: 'shared' } });
+    await client.update(configmaps, 'shared', { ...made, data: { v: '2' } });
+    const want = ['ADDED {"v":"1"}', 'MODIFIED {"v":"2"}'];
+    assert.deepEqual(await Promise.all(watchers), [want, want, want]);
+    raw.close();
+    ac.abort();
+  });
+
   test('a watch blocked waiting for events is cancelled by its signal', async () => {
     const ac = new AbortController();
     const done = (async () => {

@@ -23,7 +23,7 @@ import {
   type WatchEvent,
 } from '@berth/api';
 import { readMessages } from './message-reader';
-import { grpcServiceDefinition, isMalformedRequest, type MalformedRequest } from './service-definition';
+import { grpcServiceDefinition, isMalformedRequest, serialized, type MalformedRequest, type SerializedMessage } from './service-definition';
 import { serveCalls, type CallHandlers } from './serve-calls';
 import { toGrpcStatus, toRpcStatus } from './status-mapping';
 
@@ -314,7 +314,7 @@ async function serveWatch(
     });
     for await (const ev of events) {
       if (ac.signal.aborted) break;
-      if (!call.write(watchEventMessage(ev, req.encoding))) await drained(call, ac.signal);
+      if (!call.write(sharedWatchEvent(ev, req.encoding))) await drained(call, ac.signal);
     }
     if (ac.signal.aborted) return grpc.status.CANCELLED;
     call.end();
@@ -463,6 +463,32 @@ function drained(call: EventEmitter, signal: AbortSignal): Promise<void> {
     call.on('drain', done);
     signal.addEventListener('abort', done);
   });
+}
+
+/**
+ * Watch events serialized once per object, type and encoding: every watcher of a change gets
+ * the same object (the watch cache shares them), so only the first watcher pays for the
+ * bytes, as with kube-apiserver's cachingObject. Watchers take a change within moments of
+ * each other, so the last SERIALIZED_EVENTS objects are enough, and memory stays bounded.
+ */
+const serializedEvents = new Map<KubeObject, Map<string, SerializedMessage>>();
+const SERIALIZED_EVENTS = 1024;
+
+function sharedWatchEvent(ev: WatchEvent, encoding = ''): apiV1.WatchEvent {
+  if (ev.type === 'ERROR' || ev.status) return watchEventMessage(ev, encoding);
+  const key = `${ev.type} ${encoding}`;
+  let byKey = serializedEvents.get(ev.object);
+  let msg = byKey?.get(key);
+  if (!msg) {
+    msg = serialized(apiV1.WatchEventSchema, watchEventMessage(ev, encoding));
+    if (!byKey) {
+      serializedEvents.set(ev.object, (byKey = new Map()));
+      if (serializedEvents.size > SERIALIZED_EVENTS) serializedEvents.delete(serializedEvents.keys().next().value as KubeObject);
+    }
+    byKey.set(key, msg);
+  }
+  // grpc-js hands it to the method's serializer, which writes a SerializedMessage as it is.
+  return msg as unknown as apiV1.WatchEvent;
 }
 
 function watchEventMessage(ev: WatchEvent, encoding = ''): apiV1.WatchEvent {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import { apiV1 } from '@berth/api-types';
-import { MalformedRequest, grpcClientConstructor, grpcServiceDefinition, isMalformedRequest } from './service-definition';
+import { MalformedRequest, SerializedMessage, grpcClientConstructor, grpcServiceDefinition, isMalformedRequest, serialized } from './service-definition';
 
 describe('service definitions from protobuf-es descriptors', () => {
   test('every RPC has its gRPC path and streaming flags', () => {
@@ -28,6 +28,18 @@ describe('service definitions from protobuf-es descriptors', () => {
     const back = m.requestDeserialize(m.requestSerialize(req)) as apiV1.GetRequest;
     assert.equal(back.ref?.name, 'web');
     assert.equal(back.resourceVersion, '42');
+  });
+
+  test('a message serialized ahead of time is written as it is', () => {
+    const m = grpcServiceDefinition(apiV1.Resources)['watch'];
+    assert.ok(m);
+    const ev = create(apiV1.WatchEventSchema, { type: 'ADDED', objectJson: Buffer.from('{"a":1}') });
+    const once = serialized(apiV1.WatchEventSchema, ev);
+    assert.ok(once instanceof SerializedMessage);
+    assert.equal(m.responseSerialize(once), once.bytes);
+    assert.deepEqual(m.responseSerialize(ev), once.bytes);
+    const back = m.responseDeserialize(once.bytes) as apiV1.WatchEvent;
+    assert.equal(Buffer.from(back.objectJson).toString(), '{"a":1}');
   });
 
   test('malformed request bytes decode to a marker instead of throwing', () => {

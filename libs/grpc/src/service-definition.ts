@@ -27,12 +27,28 @@ export function methodPath(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;
 }
 
-/** Serializes a message of `schema`; the serializer both sides hand to grpc-js. */
-export function serializer<D extends DescMessage>(schema: D): (msg: MessageShape<D>) => Buffer {
+/**
+ * A message serialized ahead of time, written as it is: a server sends the same watch event
+ * to every watcher, and serializing it once (as kube-apiserver's cachingObject does) saves
+ * the rest their copies.
+ */
+export class SerializedMessage {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** Serializes a message of `schema` (or passes a SerializedMessage through); the serializer both sides hand to grpc-js. */
+export function serializer<D extends DescMessage>(schema: D): (msg: MessageShape<D> | SerializedMessage) => Buffer {
   return (msg) => {
+    if (msg instanceof SerializedMessage) return msg.bytes;
     const bytes = toBinary(schema, msg);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
+}
+
+/** `msg` serialized once, for writing many times. */
+export function serialized<D extends DescMessage>(schema: D, msg: MessageShape<D>): SerializedMessage {
+  const bytes = toBinary(schema, msg);
+  return new SerializedMessage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /** Deserializes a request: never throws, returns MalformedRequest for bad bytes. */
