@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { parseArgs } from 'node:util';
+import { parseGoDuration } from '@berth/api';
 
 /** Everything the controller-manager process is configured with, after defaults and checks. */
 export interface ControllerManagerConfig {
@@ -42,12 +43,9 @@ export class ConfigError extends Error {
 
 /** Go-style durations ('300s', '5m', '1m30s', '40s', '500ms'), in milliseconds. */
 export function parseDuration(flag: string, s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  if (!/^(\d+(?:\.\d+)?(ms|s|m|h))+$/.test(s)) throw new ConfigError(`--${flag}: invalid duration "${s}": want e.g. 300s, 5m, 1m30s`);
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const m of s.matchAll(re)) total += Number(m[1]) * (unit[m[2] ?? 's'] ?? 1000);
-  return total;
+  const ms = parseGoDuration(s);
+  if (ms === undefined) throw new ConfigError(`--${flag}: invalid duration "${s}": want e.g. 300s, 5m, 1m30s`);
+  return ms;
 }
 
 /**

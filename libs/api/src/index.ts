@@ -5,6 +5,7 @@ export * from './api-backend';
 export * from './scheme';
 export * from './codec';
 export * from './quantity';
+export * from './duration';
 export * from './int-or-string';
 export * from './labels/label-selector';
 export * from './fields/field-selector';
