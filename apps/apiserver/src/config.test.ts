@@ -60,6 +60,13 @@ describe('apiserver config', () => {
     assert.throws(() => compileApiserverConfig([...tls, '--advertise-address', 'host'], {}), /--advertise-address: invalid value "host"/);
   });
 
+  test('--etcd-compaction-interval: 5 minutes by default, a Go duration, 0 to never compact', () => {
+    assert.equal(compileApiserverConfig(['--insecure'], {}).etcdCompactionIntervalMs, 300_000);
+    assert.equal(compileApiserverConfig(['--insecure', '--etcd-compaction-interval', '1m30s'], {}).etcdCompactionIntervalMs, 90_000);
+    assert.equal(compileApiserverConfig(['--insecure'], { BERTH_ETCD_COMPACTION_INTERVAL: '0' }).etcdCompactionIntervalMs, 0);
+    assert.throws(() => compileApiserverConfig(['--insecure', '--etcd-compaction-interval', '5'], {}), /--etcd-compaction-interval: invalid duration "5"/);
+  });
+
   test('bad values name the flag', () => {
     assert.throws(() => compileApiserverConfig(['--insecure', '--bind-address', 'nope'], {}), (e: unknown) => e instanceof ConfigError && /--bind-address/.test(e.message));
     assert.throws(() => compileApiserverConfig(['--insecure', '--health-port', '70000'], {}), /--health-port/);

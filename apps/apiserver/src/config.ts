@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { parseArgs } from 'node:util';
+import { parseGoDuration } from '@berth/api';
 
 /** Everything the apiserver process is configured with, after defaults and checks. */
 export interface ApiserverConfig {
@@ -37,10 +38,15 @@ export interface ApiserverConfig {
   logLevel: string;
   /** Events kept per resource for resuming watches (kube-apiserver's --default-watch-cache-size). */
   watchCacheSize: number;
+  /** How often etcd's history is compacted (kube-apiserver's --etcd-compaction-interval, default 5 minutes); 0: never. */
+  etcdCompactionIntervalMs?: number;
   services?: { serviceCidr: string; nodePortRange: [number, number]; loadBalancerCidr?: string };
 }
 
 export class ConfigError extends Error {}
+
+/** kube-apiserver's default --etcd-compaction-interval. */
+export const DEFAULT_ETCD_COMPACTION_INTERVAL = '5m';
 
 /** kube-apiserver's usual --service-account-issuer. */
 export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -70,6 +76,7 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
       insecure: { type: 'boolean' },
       'log-level': { type: 'string' },
       'default-watch-cache-size': { type: 'string' },
+      'etcd-compaction-interval': { type: 'string' },
       'service-cluster-ip-range': { type: 'string' },
       'service-node-port-range': { type: 'string' },
       'load-balancer-ip-range': { type: 'string' },
@@ -118,6 +125,11 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
   if (!Number.isInteger(watchCacheSize) || watchCacheSize < 1) {
     throw new ConfigError(`--default-watch-cache-size: invalid value "${String(values['default-watch-cache-size'])}": want a positive integer`);
   }
+  const compaction = values['etcd-compaction-interval'] ?? env['BERTH_ETCD_COMPACTION_INTERVAL'] ?? DEFAULT_ETCD_COMPACTION_INTERVAL;
+  const etcdCompactionIntervalMs = parseGoDuration(compaction);
+  if (etcdCompactionIntervalMs === undefined) {
+    throw new ConfigError(`--etcd-compaction-interval: invalid duration "${compaction}": want e.g. 5m, 300s, or 0 to never compact`);
+  }
   const serviceCidr = values['service-cluster-ip-range'] ?? env['BERTH_SERVICE_CIDR'] ?? '10.96.0.0/12';
   if (!/^\d+\.\d+\.\d+\.\d+\/([89]|[12]\d)$/.test(serviceCidr)) {
     throw new ConfigError(`--service-cluster-ip-range: invalid value "${serviceCidr}": want an IPv4 CIDR with a prefix of /8 to /29`);
@@ -132,6 +144,7 @@ export function compileApiserverConfig(argv: string[], env: Record<string, strin
     bindAddress,
     ...(advertise ? { advertise: { ip: advertise, port: Number(bindAddress.slice(bindAddress.lastIndexOf(':') + 1)) } } : {}),
     watchCacheSize,
+    etcdCompactionIntervalMs,
     services: { serviceCidr, nodePortRange: [Number(pr[1]), Number(pr[2])], ...(loadBalancerCidr ? { loadBalancerCidr } : {}) },
     healthPort,
     etcdServers,

@@ -7,7 +7,7 @@ import { signBoundServiceAccountToken } from '@berth/certs';
 import { createApiServer } from '@berth/grpc';
 import { createMetricsRegistry, startHealthServer, type HealthServer, type Logger } from '@berth/observability';
 import { Registry, type TokenIssuer, type EventSource, type NodeExecSource, type NodeLogSource, type NodeStatsSource } from '@berth/registry';
-import { EtcdStorage } from '@berth/storage';
+import { EtcdStorage, startCompactor } from '@berth/storage';
 import { createAuthenticator, parseServiceAccountKey } from './authenticator';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER, type ApiserverConfig } from './config';
 import { connectEventSource } from './nats-events';
@@ -43,6 +43,10 @@ export async function startApiserver(config: ApiserverConfig, logger: Logger): P
   try {
     const storage = new EtcdStorage({ endpoints: config.etcdServers });
     stops.push(() => storage.close());
+    const compactionMs = config.etcdCompactionIntervalMs ?? 5 * 60_000;
+    if (compactionMs > 0) {
+      stops.push(startCompactor(storage, { intervalMs: compactionMs, onError: (err) => logger.warn({ err }, 'etcd compaction failed') }));
+    }
     let events: EventSource | undefined;
     let nodeLogs: NodeLogSource | undefined;
     let nodeExec: NodeExecSource | undefined;

@@ -53,6 +53,36 @@ describe('EtcdStorage', () => {
     }
   });
 
+  test('compaction rounds: one apiserver per round compacts, and history before it is gone', async () => {
+    const a = new EtcdStorage({ endpoints: [etcd.endpoint] });
+    const b = new EtcdStorage({ endpoints: [etcd.endpoint] });
+    try {
+      const key = '/registry/etcd-only/compact/x';
+      const first = await a.create(key, { metadata: { name: 'x' } });
+      const rev = first.metadata!.resourceVersion!;
+      // Round 1: a agrees on it first; b sees the count already moved and takes it.
+      const round1 = await a.compactRound(0, '0');
+      assert.equal(round1.version, 1);
+      assert.deepEqual((await b.compactRound(0, '0')).version, 1);
+      await a.update(key, { metadata: { name: 'x' }, data: { v: '2' } }, rev);
+      // Round 2: a compacts up to what round 1 saw; history before it is gone.
+      const round2 = await a.compactRound(1, round1.revision);
+      assert.equal(round2.version, 2);
+      assert.equal((await b.compactRound(1, '0')).version, 2);
+      const ac = new AbortController();
+      try {
+        const events = a.watch('/registry/etcd-only/compact/', String(Number(rev) - 1), ac.signal)[Symbol.asyncIterator]();
+        await assert.rejects(events.next(), (e) => isStorageError(e, 'Expired'));
+      } finally {
+        ac.abort();
+      }
+      assert.deepEqual((await a.get(key))?.data, { v: '2' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   test('unreachable etcd fails with Unavailable', async () => {
     const storage = new EtcdStorage({ endpoints: ['http://127.0.0.1:1'], dialTimeout: 500 });
     try {

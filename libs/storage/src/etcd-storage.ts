@@ -146,6 +146,32 @@ export class EtcdStorage implements Storage {
     await this.call('', () => this.client.compact({ revision: BigInt(revision), physical: true }));
   }
 
+  /**
+   * One round of the compactor the apiservers share (see startCompactor): if the key
+   * `compact_rev_key` (kube-apiserver's) still has version `expectVersion`, write `revision`
+   * into it, which bumps its version, and compact up to `revision` unless that is '0'.
+   */
+  async compactRound(expectVersion: number, revision: string): Promise<{ version: number; revision: string }> {
+    if (!isRevision(revision)) throw new RangeError(`invalid revision ${JSON.stringify(revision)}`);
+    const k = Buffer.from(COMPACT_REV_KEY);
+    const res = await this.call(COMPACT_REV_KEY, () =>
+      this.client.txn({
+        compare: [{ key: k, target: pb.Compare_CompareTarget.Version, result: pb.Compare_CompareResult.Equal, targetUnion: { case: 'version', value: BigInt(expectVersion) } }],
+        success: [{ request: { case: 'requestPut', value: { key: k, value: Buffer.from(revision) } } }],
+        failure: [{ request: { case: 'requestRange', value: { key: k } } }],
+      }),
+    );
+    const current = revisionOf(res.header);
+    if (!res.succeeded) {
+      // Another apiserver compacted this round: take its count, and offer ours next time.
+      const op = res.responses[0]?.response;
+      const kv = op?.case === 'responseRange' ? op.value.kvs[0] : undefined;
+      return { version: Number(kv?.version ?? 0n), revision: current };
+    }
+    if (revision !== '0') await this.call('', () => this.client.compact({ revision: BigInt(revision) }));
+    return { version: expectVersion + 1, revision: current };
+  }
+
   watch(prefix: string, fromRevision: string, signal: AbortSignal, opts: WatchOptions = {}): AsyncIterable<StorageEvent> {
     return { [Symbol.asyncIterator]: () => this.watchIterator(prefix, fromRevision, signal, opts) };
   }
@@ -327,6 +353,9 @@ export class EtcdStorage implements Storage {
     }
   }
 }
+
+/** The key whose version counts agreed compactions, as kube-apiserver names it. */
+const COMPACT_REV_KEY = 'compact_rev_key';
 
 const fromRevisionOf = (received: bigint | undefined) => (received === undefined ? 'now' : String(received + 1n));
 

@@ -3,3 +3,4 @@ export * from './storage';
 export * from './etcd-storage';
 export * from './memory-storage';
 export * from './watch-cache';
+export * from './compactor';
