@@ -13,6 +13,7 @@ import { grpcServiceDefinition } from './service-definition';
 import { fromRpcStatus } from './status-mapping';
 import { MAX_CALLS_IN_FLIGHT } from './serve-calls';
 import { MapBackend } from './map-backend.fixture';
+import { bytesMethod } from './raw-client.fixture';
 
 const configmaps: ResourceType = { group: '', version: 'v1', resource: 'configmaps' };
 
@@ -45,20 +46,7 @@ function rawCalls(address: string): {
   ended: Promise<grpc.ServiceError | undefined>;
   close(): void;
 } {
-  const Raw = grpc.makeGenericClientConstructor(
-    {
-      calls: {
-        path: '/berth.api.v1.Resources/Calls',
-        requestStream: true,
-        responseStream: true,
-        requestSerialize: (b: Buffer) => b,
-        requestDeserialize: (b: Buffer) => b,
-        responseSerialize: (b: Buffer) => b,
-        responseDeserialize: (b: Buffer) => b,
-      },
-    },
-    'Resources',
-  );
+  const Raw = grpc.makeGenericClientConstructor({ calls: bytesMethod('/berth.api.v1.Resources/Calls', true, true) }, 'Resources');
   const client = new Raw(address, grpc.credentials.createInsecure());
   const stream = (client['calls'] as () => grpc.ClientDuplexStream<Buffer, Buffer>)();
   const answers: apiV1.CallResponse[] = [];

@@ -12,6 +12,7 @@ import { createApiServer, type CallObservation, type RunningApiServer } from './
 import { grpcClientConstructor } from './service-definition';
 import { statusFromMetadata } from './status-mapping';
 import { MapBackend } from './map-backend.fixture';
+import { bytesMethod } from './raw-client.fixture';
 
 const configmaps: ResourceType = { group: '', version: 'v1', resource: 'configmaps' };
 
@@ -195,26 +196,7 @@ describe('GrpcApiClient against the API server over loopback', () => {
 
   test('garbage bytes get INVALID_ARGUMENT and the server keeps serving', async () => {
     const Generic = grpc.makeGenericClientConstructor(
-      {
-        create: {
-          path: '/berth.api.v1.Resources/Create',
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: (b: Buffer) => b,
-          requestDeserialize: (b: Buffer) => b,
-          responseSerialize: (b: Buffer) => b,
-          responseDeserialize: (b: Buffer) => b,
-        },
-        watch: {
-          path: '/berth.api.v1.Resources/Watch',
-          requestStream: false,
-          responseStream: true,
-          requestSerialize: (b: Buffer) => b,
-          requestDeserialize: (b: Buffer) => b,
-          responseSerialize: (b: Buffer) => b,
-          responseDeserialize: (b: Buffer) => b,
-        },
-      },
+      { create: bytesMethod('/berth.api.v1.Resources/Create'), watch: bytesMethod('/berth.api.v1.Resources/Watch', false, true) },
       'Resources',
     );
     const raw = new Generic(server.address, grpc.credentials.createInsecure());
@@ -468,20 +450,7 @@ describe('protocol details', () => {
     const backend = new MapBackend();
     const server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
     try {
-      const Generic = grpc.makeGenericClientConstructor(
-        {
-          getVersion: {
-            path: '/berth.api.v1.Discovery/GetVersion',
-            requestStream: false,
-            responseStream: false,
-            requestSerialize: (b: Buffer) => b,
-            requestDeserialize: (b: Buffer) => b,
-            responseSerialize: (b: Buffer) => b,
-            responseDeserialize: (b: Buffer) => b,
-          },
-        },
-        'Discovery',
-      );
+      const Generic = grpc.makeGenericClientConstructor({ getVersion: bytesMethod('/berth.api.v1.Discovery/GetVersion') }, 'Discovery');
       const raw = new Generic(server.address, grpc.credentials.createInsecure());
       const res = await new Promise<Buffer>((resolve, reject) => {
         const req = Buffer.from(toBinary(apiV1.GetVersionRequestSchema, create(apiV1.GetVersionRequestSchema)));
