@@ -15,6 +15,8 @@ export interface EtcdClientOptions {
   dialTimeout?: number;
   /** Deadline of each unary call (ms, default 60 s, kube-apiserver's request timeout). */
   callTimeout?: number;
+  /** Requests on one HTTP/2 session before a new one takes over (default just under 2^30, where stream ids run out). */
+  requestsPerSession?: number;
 }
 
 /** A failed etcd call: the gRPC status code and etcd's message ("etcdserver: mvcc: required revision has been compacted"). */
@@ -38,6 +40,8 @@ const INTERNAL = 13;
 
 /** Largest message accepted from etcd: lists of a whole prefix can be large. */
 const MAX_RECEIVE_BYTES = 512 * 1024 * 1024;
+/** Requests on one HTTP/2 session before the next session takes over (client stream ids are odd, below 2^31). */
+const MAX_REQUESTS_PER_SESSION = 2 ** 30 - 1000;
 /** HTTP/2 windows of our side: a busy watch must not wait for a round trip every 64 KiB. */
 const WINDOW_BYTES = 4 * 1024 * 1024;
 
@@ -65,7 +69,7 @@ export class EtcdClient {
 
   constructor(opts: EtcdClientOptions) {
     if (opts.endpoints.length === 0) throw new Error('EtcdClient needs at least one endpoint');
-    this.endpoints = opts.endpoints.map((url) => new Endpoint(url, opts.tls, opts.dialTimeout ?? 5000));
+    this.endpoints = opts.endpoints.map((url) => new Endpoint(url, opts.tls, opts.dialTimeout ?? 5000, opts.requestsPerSession ?? MAX_REQUESTS_PER_SESSION));
     this.callTimeout = opts.callTimeout ?? 60_000;
     this.range = this.unary(pb.KV.method.range);
     this.txn = this.unary(pb.KV.method.txn);
@@ -119,11 +123,14 @@ class Endpoint {
   private readonly authority: string;
   private readonly secure: boolean;
   private closed = false;
+  /** Streams made on the current session. */
+  private requests = 0;
 
   constructor(
     readonly url: string,
     private readonly tls: EtcdClientOptions['tls'],
     private readonly dialTimeout: number,
+    private readonly requestsPerSession: number,
   ) {
     const m = /^(https?):\/\/([^/]+)\/?$/.exec(url);
     if (!m) throw new Error(`etcd endpoint ${JSON.stringify(url)} is not an http:// or https:// URL`);
@@ -136,11 +143,33 @@ class Endpoint {
     return this.session !== undefined && !this.session.connecting && !this.session.closed && !this.session.destroyed;
   }
 
-  /** The live session, or a new one (requests made while it connects wait for it). */
-  open(): http2.ClientHttp2Session {
+  /**
+   * A new stream on the live session, or on a new one (requests made while it connects wait
+   * for it). Throws an EtcdError when it cannot be made.
+   */
+  request(headers: http2.OutgoingHttpHeaders): { session: http2.ClientHttp2Session; stream: http2.ClientHttp2Stream } {
+    const session = this.open();
+    // HTTP/2 stream ids run out after 2^30 requests: a session that used most of them
+    // finishes its calls and a fresh one takes the next.
+    if (++this.requests > this.requestsPerSession) {
+      this.session = undefined;
+      session.close();
+      return this.request(headers);
+    }
+    try {
+      return { session, stream: session.request(headers, { endStream: false }) };
+    } catch (err) {
+      if (this.session === session) this.session = undefined;
+      throw new EtcdError(UNAVAILABLE, `etcd: ${err instanceof Error ? err.message : String(err)}`, !everConnected.has(session));
+    }
+  }
+
+  /** The live session, or a new one. */
+  private open(): http2.ClientHttp2Session {
     if (this.closed) throw new EtcdError(UNAVAILABLE, 'the etcd client is closed', true);
     const live = this.session;
     if (live && !live.closed && !live.destroyed) return live;
+    this.requests = 0;
     const s = http2.connect(this.authority, {
       settings: { initialWindowSize: WINDOW_BYTES },
       maxSessionMemory: 64,
@@ -168,12 +197,12 @@ class Endpoint {
   call(methodPath: string, body: Uint8Array, timeoutMs: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       let s: http2.ClientHttp2Session;
+      let stream: http2.ClientHttp2Stream;
       try {
-        s = this.open();
+        ({ session: s, stream } = this.request(requestHeaders(methodPath, timeoutMs)));
       } catch (err) {
         return reject(err);
       }
-      const stream = s.request(requestHeaders(methodPath, timeoutMs), { endStream: false });
       const framer = new MessageFramer(MAX_RECEIVE_BYTES);
       let message: Buffer | undefined;
       let status: { code: number; message: string } | undefined;
@@ -228,14 +257,13 @@ export class EtcdWatchStream extends EventEmitter<{ data: [pb.WatchResponse]; en
 
   constructor(endpoint: Endpoint, methodPath: string) {
     super();
-    let s: http2.ClientHttp2Session;
+    let stream: http2.ClientHttp2Stream;
     try {
-      s = endpoint.open();
+      ({ stream } = endpoint.request(requestHeaders(methodPath)));
     } catch (err) {
       queueMicrotask(() => this.emit('error', err as EtcdError));
       return;
     }
-    const stream = s.request(requestHeaders(methodPath), { endStream: false });
     this.stream = stream;
     const framer = new MessageFramer(MAX_RECEIVE_BYTES);
     let status: { code: number; message: string } | undefined;
