@@ -10,6 +10,12 @@ export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
 const PRE_FILTER_KEY = 'PreFilter' + NODE_RESOURCES_FIT;
 const PRE_SCORE_KEY = 'PreScore' + NODE_RESOURCES_FIT;
 
+/** What PreFilter computes once per pod. */
+interface PreFilterState {
+  req: Resource;
+  scalarNames: string[];
+}
+
 /** Arguments: how to score (LeastAllocated by default, as kube-scheduler). */
 export interface NodeResourcesFitArgs {
   scoringStrategy?: { type?: 'LeastAllocated' | 'MostAllocated' };
@@ -43,6 +49,25 @@ export function fitsRequest(req: Resource, info: NodeInfo): InsufficientResource
   return out;
 }
 
+/**
+ * Whether everything `req` asks for fits, without building the list of what does not: the
+ * filter asks this of hundreds of nodes per pod, nearly all of which fit. `scalarNames` are
+ * req.scalar's keys, listed once per pod.
+ */
+function fitsAll(req: Resource, scalarNames: readonly string[], info: NodeInfo): boolean {
+  const alloc = info.allocatable;
+  const used = info.requested;
+  if (info.pods.size + 1 > alloc.allowedPodNumber) return false;
+  if (!fitsOne(req.milliCPU, used.milliCPU, alloc.milliCPU) || !fitsOne(req.memory, used.memory, alloc.memory)) return false;
+  if (!fitsOne(req.ephemeralStorage, used.ephemeralStorage, alloc.ephemeralStorage)) return false;
+  for (const name of scalarNames) if (!fitsOne(req.scalar[name]!, used.scalar[name] ?? 0, alloc.scalar[name] ?? 0)) return false;
+  return true;
+}
+
+function fitsOne(r: number, u: number, c: number): boolean {
+  return !(r > 0 && r > c - u);
+}
+
 // At module level: fitsRequest runs per node per pod, a closure there is an allocation each time.
 function check(out: InsufficientResource[], name: string, r: number, u: number, c: number): void {
   if (r > 0 && r > c - u) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: r, used: u, capacity: c });
@@ -64,13 +89,19 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, ScorePlu
   }
 
   preFilter(state: CycleState, pod: Pod): undefined {
-    state.write(PRE_FILTER_KEY, podRequests(pod));
+    const req = podRequests(pod);
+    state.write(PRE_FILTER_KEY, { req, scalarNames: Object.keys(req.scalar) } satisfies PreFilterState);
     return undefined;
   }
 
   filter(state: CycleState, pod: Pod, info: NodeInfo): Status | undefined {
-    const req = state.read<Resource>(PRE_FILTER_KEY) ?? podRequests(pod);
-    const insufficient = fitsRequest(req, info);
+    let pre = state.read<PreFilterState>(PRE_FILTER_KEY);
+    if (!pre) {
+      const req = podRequests(pod);
+      pre = { req, scalarNames: Object.keys(req.scalar) };
+    }
+    if (fitsAll(pre.req, pre.scalarNames, info)) return undefined;
+    const insufficient = fitsRequest(pre.req, info);
     if (insufficient.length === 0) return undefined;
     return new Status('Unschedulable', ...insufficient.map((i) => i.reason));
   }
