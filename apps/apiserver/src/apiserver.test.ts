@@ -164,6 +164,9 @@ describe('apiserver: lists', () => {
     assert.equal(pages, 3);
     assert.deepEqual(seen, ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
     await expectStatus(client.list(configmaps, { namespace: 'paging', limit: 3, continue: 'garbage' }), 'BadRequest', /continue key is not valid/);
+    // A well-formed token whose revision is not a number is refused the same way.
+    const forged = Buffer.from(JSON.stringify({ v: 'berth/1', rv: 'abc', start: '/registry/core/configmaps/paging/p0' })).toString('base64url');
+    await expectStatus(client.list(configmaps, { namespace: 'paging', limit: 3, continue: forged }), 'BadRequest', /continue key is not valid/);
   });
 });
 

@@ -14,7 +14,7 @@ export function encodeContinue(state: ContinueState): string {
 export function decodeContinue(token: string): ContinueState {
   try {
     const o = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; rv?: string; start?: string };
-    if (o.v !== 'berth/1' || typeof o.rv !== 'string' || typeof o.start !== 'string') throw new Error('bad token');
+    if (o.v !== 'berth/1' || typeof o.rv !== 'string' || !/^\d{1,19}$/.test(o.rv) || typeof o.start !== 'string') throw new Error('bad token');
     return { revision: o.rv, key: o.start };
   } catch {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
