@@ -203,38 +203,20 @@ class Endpoint {
       } catch (err) {
         return reject(err);
       }
-      const framer = new MessageFramer(MAX_RECEIVE_BYTES);
       let message: Buffer | undefined;
-      let status: { code: number; message: string } | undefined;
-      let failure: Error | undefined;
-      const timer = setTimeout(() => {
-        status = { code: DEADLINE_EXCEEDED, message: `etcd did not answer within ${timeoutMs} ms` };
-        stream.close(http2.constants.NGHTTP2_CANCEL);
-      }, timeoutMs);
-      // A call that fails without a status is told by its stream's 'error', then 'close'.
-      stream.on('error', (err) => (failure ??= err));
-      stream.on('response', (headers) => {
-        status ??= statusOf(headers); // a trailers-only response: the status comes in the headers
-      });
-      stream.on('data', (chunk: Buffer) => {
-        try {
-          for (const m of framer.push(chunk)) message = m;
-        } catch (err) {
-          status = { code: INTERNAL, message: err instanceof Error ? err.message : String(err) };
-          stream.close(http2.constants.NGHTTP2_CANCEL);
-        }
-      });
-      stream.on('trailers', (trailers) => {
-        status ??= statusOf(trailers);
-      });
-      stream.on('close', () => {
-        clearTimeout(timer);
-        if (status?.code === OK && message) return resolve(message);
-        if (status && status.code !== OK) return reject(new EtcdError(status.code, status.message));
-        // No status: the connection failed. Before it was up, the request never left.
-        const neverSent = !everConnected.has(s);
-        reject(new EtcdError(UNAVAILABLE, failure?.message ?? (status ? 'etcd sent no response' : 'the connection to etcd was lost'), neverSent));
-      });
+      const abort = readCall(
+        stream,
+        (m) => (message = m),
+        (status, failure) => {
+          clearTimeout(timer);
+          if (status?.code === OK && message) return resolve(message);
+          if (status && status.code !== OK) return reject(new EtcdError(status.code, status.message));
+          // No status: the connection failed. Before it was up, the request never left.
+          const neverSent = !everConnected.has(s);
+          reject(new EtcdError(UNAVAILABLE, failure?.message ?? (status ? 'etcd sent no response' : 'the connection to etcd was lost'), neverSent));
+        },
+      );
+      const timer = setTimeout(() => abort({ code: DEADLINE_EXCEEDED, message: `etcd did not answer within ${timeoutMs} ms` }), timeoutMs);
       stream.end(frameMessage(body));
     });
   }
@@ -265,30 +247,17 @@ export class EtcdWatchStream extends EventEmitter<{ data: [pb.WatchResponse]; en
       return;
     }
     this.stream = stream;
-    const framer = new MessageFramer(MAX_RECEIVE_BYTES);
-    let status: { code: number; message: string } | undefined;
-    let failure: Error | undefined;
-    stream.on('error', (err) => (failure ??= err));
-    stream.on('response', (headers) => {
-      status ??= statusOf(headers);
-    });
-    stream.on('trailers', (trailers) => {
-      status ??= statusOf(trailers);
-    });
-    stream.on('data', (chunk: Buffer) => {
-      if (this.cancelled) return;
-      try {
-        for (const m of framer.push(chunk)) this.emit('data', fromBinary(pb.WatchResponseSchema, m));
-      } catch (err) {
-        status = { code: INTERNAL, message: err instanceof Error ? err.message : String(err) };
-        stream.close(http2.constants.NGHTTP2_CANCEL);
-      }
-    });
-    stream.on('close', () => {
-      if (this.cancelled) return;
-      if (status?.code === OK) this.emit('end');
-      else this.emit('error', new EtcdError(status?.code ?? UNAVAILABLE, status?.message ?? failure?.message ?? 'the connection to etcd was lost'));
-    });
+    readCall(
+      stream,
+      (m) => {
+        if (!this.cancelled) this.emit('data', fromBinary(pb.WatchResponseSchema, m));
+      },
+      (status, failure) => {
+        if (this.cancelled) return;
+        if (status?.code === OK) this.emit('end');
+        else this.emit('error', new EtcdError(status?.code ?? UNAVAILABLE, status?.message ?? failure?.message ?? 'the connection to etcd was lost'));
+      },
+    );
   }
 
   write(req: MessageInitShape<typeof pb.WatchRequestSchema>): void {
@@ -311,6 +280,48 @@ export class EtcdWatchStream extends EventEmitter<{ data: [pb.WatchResponse]; en
   }
 }
 
+/** A call's gRPC status, from its response headers (trailers-only) or its trailers. */
+interface CallStatus {
+  code: number;
+  message: string;
+}
+
+/**
+ * Reads a gRPC call off its HTTP/2 stream: each whole message to `onMessage` as it comes,
+ * then `onClose` with the call's status, or without one (and with the stream's error) when
+ * the connection failed. A message that cannot be read ends the call as INTERNAL. Returns
+ * `abort`, which ends the call from our side with the status given.
+ */
+function readCall(
+  stream: http2.ClientHttp2Stream,
+  onMessage: (message: Buffer) => void,
+  onClose: (status: CallStatus | undefined, failure: Error | undefined) => void,
+): (status: CallStatus) => void {
+  const framer = new MessageFramer(MAX_RECEIVE_BYTES);
+  let status: CallStatus | undefined;
+  let failure: Error | undefined;
+  const abort = (s: CallStatus): void => {
+    status = s;
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+  };
+  stream.on('error', (err) => (failure ??= err));
+  stream.on('response', (headers) => {
+    status ??= statusOf(headers);
+  });
+  stream.on('trailers', (trailers) => {
+    status ??= statusOf(trailers);
+  });
+  stream.on('data', (chunk: Buffer) => {
+    try {
+      for (const m of framer.push(chunk)) onMessage(m);
+    } catch (err) {
+      abort({ code: INTERNAL, message: err instanceof Error ? err.message : String(err) });
+    }
+  });
+  stream.on('close', () => onClose(status, failure));
+  return abort;
+}
+
 function path(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;
 }
@@ -326,7 +337,7 @@ function requestHeaders(methodPath: string, timeoutMs?: number): http2.OutgoingH
 }
 
 /** grpc-status and grpc-message of response headers or trailers; undefined when absent. */
-function statusOf(headers: http2.IncomingHttpHeaders): { code: number; message: string } | undefined {
+function statusOf(headers: http2.IncomingHttpHeaders): CallStatus | undefined {
   const code = headers['grpc-status'];
   if (code === undefined) {
     const http = headers[':status'];
