@@ -24,6 +24,7 @@ import {
 } from '@berth/api';
 import { readMessages } from './message-reader';
 import { grpcServiceDefinition, isMalformedRequest, serialized, type MalformedRequest, type SerializedMessage } from './service-definition';
+import { LazyAbort } from './lazy-abort';
 import { serveCalls, type CallHandlers } from './serve-calls';
 import { toGrpcStatus, toRpcStatus } from './status-mapping';
 
@@ -144,26 +145,12 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     return (call, callback) => {
       const start = performance.now();
       // grpc-js also emits 'cancelled' after the status went out: abort only calls still
-      // running (an abort builds a DOMException, which once per call is measurable). Few
-      // unary handlers read the signal, so the AbortController is made on demand: one per
-      // call was another 1% of a busy apiserver.
-      let ac: AbortController | undefined;
+      // running (an abort builds a DOMException, which once per call is measurable).
+      const abort = new LazyAbort();
       let finished = false;
-      let cancelled = false;
-      call.on('cancelled', () => {
-        if (finished) return;
-        cancelled = true;
-        ac?.abort();
-      });
-      const signal = (): AbortSignal => {
-        if (!ac) {
-          ac = new AbortController();
-          if (cancelled) ac.abort();
-        }
-        return ac.signal;
-      };
+      call.on('cancelled', () => finished || abort.abort());
       const run = async (): Promise<O> => {
-        const ctx = await context(call, signal);
+        const ctx = await context(call, () => abort.signal);
         const req = call.request;
         if (isMalformedRequest(req)) throw malformed(req);
         return fn(req, ctx);

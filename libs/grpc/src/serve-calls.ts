@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
 import { apiV1, type rpcStatusPb } from '@berth/api-types';
 import { badRequest, type RequestContext } from '@berth/api';
+import { LazyAbort } from './lazy-abort';
 import { isMalformedRequest, type MalformedRequest } from './service-definition';
 import { toGrpcStatus, type GrpcErrorStatus } from './status-mapping';
 
@@ -32,12 +33,6 @@ export interface CallsHooks {
   observe(method: string, request: unknown, start: number, code: grpc.status): void;
 }
 
-interface Running {
-  ac?: AbortController;
-  /** Cancelled by the client or with the stream: nobody waits for the answer. */
-  cancelled: boolean;
-}
-
 /** A Calls stream being served. */
 export interface ServedCalls {
   /** Its status, once it is over. */
@@ -56,7 +51,8 @@ export function serveCalls(
   handlers: CallHandlers,
   hooks: CallsHooks,
 ): ServedCalls {
-  const running = new Map<bigint, Running>();
+  // Calls running, by id. An aborted one was cancelled by the client or with the stream: nobody waits for its answer.
+  const running = new Map<bigint, LazyAbort>();
   let over = false;
   let clientDone = false;
   let settle: (code: grpc.status) => void = () => {};
@@ -65,7 +61,7 @@ export function serveCalls(
   const finish = (code: grpc.status, err?: GrpcErrorStatus): void => {
     if (over) return;
     over = true;
-    for (const r of running.values()) abort(r);
+    for (const r of running.values()) r.abort();
     running.clear();
     if (err) stream.emit('error', Object.assign(new Error(err.details), err));
     else if (code === grpc.status.OK) stream.end();
@@ -97,7 +93,7 @@ export function serveCalls(
     const { id, call } = req;
     if (call.case === 'cancel') {
       const r = running.get(id);
-      if (r) abort(r);
+      r?.abort();
       return;
     }
     if (call.case === undefined) {
@@ -108,41 +104,29 @@ export function serveCalls(
       answer(id, { case: 'error', value: hooks.fail('Calls', badRequest(`call ${id} is already in flight on this stream`)) });
       return;
     }
-    const r: Running = { cancelled: false };
+    const r = new LazyAbort();
     running.set(id, r);
     if (running.size >= MAX_CALLS_IN_FLIGHT) stream.pause();
     const method = METHOD[call.case];
     const start = performance.now();
-    const signal = (): AbortSignal => {
-      if (!r.ac) {
-        r.ac = new AbortController();
-        if (r.cancelled) r.ac.abort();
-      }
-      return r.ac.signal;
-    };
     const run = async (): Promise<apiV1.ObjectResponse> => {
-      const ctx = await hooks.context(method, signal);
+      const ctx = await hooks.context(method, () => r.signal);
       // The case and its value travel together; TypeScript cannot see that through an index.
       return (handlers[call.case] as (req: unknown, ctx: RequestContext) => Promise<apiV1.ObjectResponse>)(call.value, ctx);
     };
     run().then(
       (res) => {
-        hooks.observe(method, call.value, start, r.cancelled ? grpc.status.CANCELLED : grpc.status.OK);
-        if (!r.cancelled) answer(id, { case: 'object', value: res });
+        hooks.observe(method, call.value, start, r.aborted ? grpc.status.CANCELLED : grpc.status.OK);
+        if (!r.aborted) answer(id, { case: 'object', value: res });
         settled(id);
       },
       (err: unknown) => {
         const st = hooks.fail(method, err);
-        hooks.observe(method, call.value, start, r.cancelled ? grpc.status.CANCELLED : st.code);
-        if (!r.cancelled) answer(id, { case: 'error', value: st });
+        hooks.observe(method, call.value, start, r.aborted ? grpc.status.CANCELLED : st.code);
+        if (!r.aborted) answer(id, { case: 'error', value: st });
         settled(id);
       },
     );
   });
   return { done, drain: wrapUp };
-}
-
-function abort(r: Running): void {
-  r.cancelled = true;
-  r.ac?.abort();
 }
