@@ -92,8 +92,7 @@ export function serveCalls(
     }
     const { id, call } = req;
     if (call.case === 'cancel') {
-      const r = running.get(id);
-      r?.abort();
+      running.get(id)?.abort();
       return;
     }
     if (call.case === undefined) {

@@ -31,6 +31,8 @@ describe('EtcdClient', () => {
       const deadline = Date.now() + 5000;
       while (seen.length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(seen, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      // 12 requests (the watch, ten writes, the read), three per session.
+      assert.equal(client.sessionsOpened, 4);
       watch.cancel();
     } finally {
       client.close();

@@ -86,6 +86,11 @@ export class EtcdClient {
     for (const e of this.endpoints) e.close();
   }
 
+  /** HTTP/2 sessions opened so far, over all endpoints (reconnects and hand-overs included). */
+  get sessionsOpened(): number {
+    return this.endpoints.reduce((n, e) => n + e.sessionsOpened, 0);
+  }
+
   private unary<I extends DescMessage, O extends DescMessage>(method: DescMethod & { input: I; output: O }): Unary<I, O> {
     const methodPath = path(method);
     return async (init) => {
@@ -125,6 +130,7 @@ class Endpoint {
   private closed = false;
   /** Streams made on the current session. */
   private requests = 0;
+  sessionsOpened = 0;
 
   constructor(
     readonly url: string,
@@ -170,6 +176,7 @@ class Endpoint {
     const live = this.session;
     if (live && !live.closed && !live.destroyed) return live;
     this.requests = 0;
+    this.sessionsOpened++;
     const s = http2.connect(this.authority, {
       settings: { initialWindowSize: WINDOW_BYTES },
       maxSessionMemory: 64,
