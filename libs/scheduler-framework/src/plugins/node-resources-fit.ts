@@ -70,7 +70,7 @@ function fitsOne(r: number, u: number, c: number): boolean {
 
 // At module level: fitsRequest runs per node per pod, a closure there is an allocation each time.
 function check(out: InsufficientResource[], name: string, r: number, u: number, c: number): void {
-  if (r > 0 && r > c - u) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: r, used: u, capacity: c });
+  if (!fitsOne(r, u, c)) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: r, used: u, capacity: c });
 }
 
 /** NodeResourcesFit: the pod's requests must fit in what the node has left; scores by allocation. */
