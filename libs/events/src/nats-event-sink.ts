@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { Events, headers, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { createInbox, Events, headers, type JetStreamManager, type Msg, type NatsConnection, type NatsError, type Subscription } from 'nats';
 import type { KubeEvent } from './event';
 import type { EventSink } from './event-sink';
 import { ensureEventStream, eventSubject } from './stream';
@@ -35,6 +35,14 @@ interface Pending {
   msgId: string;
 }
 
+/** A publish awaiting JetStream's ack on the sink's inbox. */
+interface AwaitedAck {
+  resolve: (seq: number) => void;
+  reject: (err: Error) => void;
+  /** When it times out (ms since the epoch). */
+  deadline: number;
+}
+
 /**
  * Publishes events to the JetStream stream EVENTS, one subject per event so the stream
  * keeps only the latest version. Writes return at once; a single pump publishes them in
@@ -57,8 +65,13 @@ export class NatsEventSink implements EventSink {
   private readonly inFlight = new Set<string>();
   /** After a failed publish, nothing new is sent before this time (ms since the epoch). */
   private backoffUntil = 0;
-  private js: JetStreamClient | undefined;
   private jsm: JetStreamManager | undefined;
+  /** The subscription JetStream's acks come back on: `<inbox>.<publish id>`. */
+  private ackInbox: { prefix: string; sub: Subscription } | undefined;
+  /** Publishes awaiting their ack, by id, oldest first (so their deadlines are in order). */
+  private readonly awaitedAcks = new Map<number, AwaitedAck>();
+  private lastPublishId = 0;
+  private ackTimer: NodeJS.Timeout | undefined;
   private streamReady = false;
   private connected = true;
   private running = false;
@@ -73,7 +86,7 @@ export class NatsEventSink implements EventSink {
   dropped = 0;
   /** Event versions JetStream acknowledged. */
   published = 0;
-  /** The highest stream sequence JetStream acknowledged (0 before the first ack). */
+  /** The stream sequence of the latest publish JetStream acknowledged (0 before the first ack). */
   lastSeq = 0;
 
   constructor(opts: NatsEventSinkOptions) {
@@ -152,6 +165,10 @@ export class NatsEventSink implements EventSink {
     this.closed = true;
     this.statusIter?.stop?.();
     this.wake?.();
+    this.ackInbox?.sub.unsubscribe();
+    clearTimeout(this.ackTimer);
+    for (const awaited of this.awaitedAcks.values()) awaited.reject(new Error('event sink closed'));
+    this.awaitedAcks.clear();
   }
 
   private report(err: unknown): void {
@@ -233,6 +250,9 @@ export class NatsEventSink implements EventSink {
         if (!next) {
           if (publishing.size === 0) return;
           await Promise.race(publishing);
+          // Let every ack of the same socket read land first: the publishes that refill
+          // their slots then leave in one write, instead of one write per ack.
+          await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
         if (!this.streamReady) {
@@ -272,16 +292,11 @@ export class NatsEventSink implements EventSink {
 
   private async publish(subject: string, item: Pending): Promise<void> {
     try {
-      this.js ??= this.nc.jetstream({ timeout: this.publishTimeoutMs });
-      const h = headers();
-      h.set('Content-Type', 'application/json');
-      const ack = await this.js.publish(subject, JSON.stringify(item.event), {
-        msgID: item.msgId,
-        headers: h,
-        timeout: this.publishTimeoutMs,
-      });
+      const seq = await this.publishAwaitingAck(subject, item);
       this.published++;
-      this.lastSeq = Math.max(this.lastSeq, ack.seq);
+      // Acks come back in the order the server stored the messages; and a stream made
+      // again numbers them from 1, which a maximum would never show.
+      this.lastSeq = seq;
       // A newer version written meanwhile stays queued and goes out next.
       if (this.queue.get(subject) === item) this.queue.delete(subject);
       this.failures = 0;
@@ -289,6 +304,72 @@ export class NatsEventSink implements EventSink {
       // 503 no responders: the stream is gone (or JetStream restarting); re-create it next time.
       this.streamReady = false;
       this.failed(err);
+    }
+  }
+
+  /**
+   * What JetStream's publish does, without a request per event: the message carries a reply
+   * subject on one inbox this sink subscribes to once, and acks are matched by id. nats.js's
+   * request made a timer, a promise chain and an Error (with its stack) for every event.
+   */
+  private publishAwaitingAck(subject: string, item: Pending): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const id = ++this.lastPublishId;
+      const h = headers();
+      h.set('Content-Type', 'application/json');
+      h.set('Nats-Msg-Id', item.msgId);
+      this.awaitedAcks.set(id, { resolve, reject, deadline: Date.now() + this.publishTimeoutMs });
+      this.ackTimer ??= setTimeout(() => this.expireAcks(), this.publishTimeoutMs);
+      try {
+        this.nc.publish(subject, JSON.stringify(item.event), { reply: `${this.inbox()}.${id}`, headers: h });
+      } catch (err) {
+        this.awaitedAcks.delete(id);
+        reject(err as Error);
+      }
+    });
+  }
+
+  private inbox(): string {
+    if (!this.ackInbox) {
+      const prefix = createInbox();
+      const sub = this.nc.subscribe(`${prefix}.*`, { callback: (err, msg) => this.onAck(err, msg) });
+      this.ackInbox = { prefix, sub };
+    }
+    return this.ackInbox.prefix;
+  }
+
+  /** An ack: `{"stream":"EVENTS","seq":7}`, `{"error":{...}}`, or a no-responders status. */
+  private onAck(err: NatsError | null, msg: Msg): void {
+    if (err) return; // the subscription ended (close); awaited acks time out
+    const id = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
+    const awaited = this.awaitedAcks.get(id);
+    if (!awaited) return; // it timed out already
+    this.awaitedAcks.delete(id);
+    const status = msg.headers;
+    if (status?.hasError) {
+      awaited.reject(new Error(`publish failed: ${status.code} ${status.description}`));
+      return;
+    }
+    try {
+      const ack = msg.json<{ seq?: number; error?: { code?: number; description?: string } }>();
+      if (ack.error || typeof ack.seq !== 'number') awaited.reject(new Error(`publish failed: ${ack.error?.code ?? ''} ${ack.error?.description ?? 'no sequence in the ack'}`));
+      else awaited.resolve(ack.seq);
+    } catch (e) {
+      awaited.reject(e as Error);
+    }
+  }
+
+  /** Fails the publishes whose ack is overdue; one timer serves them all. */
+  private expireAcks(): void {
+    this.ackTimer = undefined;
+    const now = Date.now();
+    for (const [id, awaited] of this.awaitedAcks) {
+      if (awaited.deadline > now) {
+        this.ackTimer = setTimeout(() => this.expireAcks(), awaited.deadline - now);
+        return;
+      }
+      this.awaitedAcks.delete(id);
+      awaited.reject(new Error(`no ack from JetStream within ${this.publishTimeoutMs} ms`));
     }
   }
 

@@ -254,4 +254,28 @@ describe('events through NATS', () => {
     assert.deepEqual(store.list({ namespace: 'full' }).items.map((e) => e.involvedObject.name).sort(), ['p2', 'p3', 'p4']);
     await rec.close();
   });
+
+  test('a publish nobody acks (the stream was deleted) fails, the stream is made again, and the event goes out', async () => {
+    // Its own server: the suite's store would not follow a stream made again (see EventStore).
+    const own = await startNats();
+    const ownNc = await connect({ servers: own.url });
+    const errors: unknown[] = [];
+    const rec = createNatsEventRecorder({ nc: ownNc, component: 'kubelet', host: 'node-1', onError: (e) => errors.push(e), retryMinMs: 50 });
+    try {
+      rec.event(pod('first', 'gone'), 'Normal', 'Pulled', 'Successfully pulled image "nginx"');
+      assert.equal(await rec.flush(5000), 1);
+      const jsm = await ownNc.jetstreamManager();
+      await jsm.streams.delete(EVENTS_STREAM);
+      rec.event(pod('second', 'gone'), 'Normal', 'Pulled', 'Successfully pulled image "nginx"');
+      assert.equal(await rec.flush(10_000), 1, 'the new stream numbers from 1');
+      assert.match(String(errors[0]), /503/, 'the no-responders status is the failure reported');
+      const stored = await jsm.streams.getMessage(EVENTS_STREAM, { seq: 1 });
+      assert.equal(stored.json<{ involvedObject: { name: string } }>().involvedObject.name, 'second');
+      assert.equal(rec.sink.published, 2);
+    } finally {
+      await rec.close();
+      await ownNc.close();
+      await own.stop();
+    }
+  });
 });
