@@ -62,6 +62,35 @@ describe('Framework', () => {
     assert.equal(framework(new Cache(), 100).numFeasibleNodesToFind(5000), 5000);
   });
 
+  test('equal totals are a tie, broken by the random draw (reservoir sampling)', () => {
+    const cache = new Cache();
+    for (const n of ['a', 'b', 'c']) cache.addNode(makeNode(n).obj());
+    const pod = makePod('p').req({ cpu: '100m', memory: '100Mi' }).obj();
+    const withRandom = (r: number): Framework => {
+      const reg = inTreeRegistry();
+      return new Framework(compileSchedulerConfig({}, Object.keys(reg)), reg, { cache }, () => r);
+    };
+    // Each later tie replaces the pick when random() × ties < 1.
+    assert.equal(withRandom(0).schedulePod(pod).nodeName, 'c');
+    assert.equal(withRandom(0.99).schedulePod(pod).nodeName, 'a');
+    assert.equal(withRandom(0.4).schedulePod(pod).nodeName, 'b', '0.4 × 2 < 1 takes b, then 0.4 × 3 ≥ 1 keeps it');
+  });
+
+  test('a score outside 0..100 is an error naming the plugin and the node, with or without normalizing', () => {
+    const cache = new Cache();
+    for (const n of ['a', 'b']) cache.addNode(makeNode(n).obj());
+    for (const normalize of [false, true]) {
+      const plugin = {
+        name: 'Broken',
+        score: (_s: unknown, _p: unknown, info: { name: string }) => (info.name === 'b' ? 101 : 5),
+        ...(normalize ? { normalizeScore: () => {} } : {}),
+      };
+      const reg = { ...inTreeRegistry(), Broken: () => plugin };
+      const fw = new Framework(compileSchedulerConfig({ plugins: { enabled: [{ name: 'Broken' }] } }, Object.keys(reg)), reg, { cache }, () => 0.99);
+      assert.throws(() => fw.schedulePod(makePod('p').obj()), /plugin "Broken" returns an invalid score 101 for node "b"/);
+    }
+  });
+
   test('no nodes at all', () => {
     assert.throws(() => framework(new Cache()).schedulePod(makePod('p').obj()), /0\/0 nodes are available/);
   });

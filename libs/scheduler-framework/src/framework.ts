@@ -104,7 +104,7 @@ export class Framework {
     if (feasible.length === 1) return { nodeName: feasible[0]!.name, evaluatedNodes: evaluated, feasibleNodes: 1 };
 
     const totals = this.prioritize(state, pod, feasible);
-    return { nodeName: this.selectHost(totals), evaluatedNodes: evaluated, feasibleNodes: feasible.length };
+    return { nodeName: this.selectHost(feasible, totals), evaluatedNodes: evaluated, feasibleNodes: feasible.length };
   }
 
   /** kube-scheduler's numFeasibleNodesToFind: stop filtering once this many nodes fit. */
@@ -155,41 +155,42 @@ export class Framework {
     return undefined;
   }
 
-  /** Weighted sum of the normalized scores per feasible node. */
-  prioritize(state: CycleState, pod: Pod, nodes: NodeInfo[]): NodeScore[] {
-    const totals: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+  /**
+   * Weighted sum of the normalized scores per feasible node, in the order of `nodes`. Only a
+   * plugin that normalizes its scores gets them as NodeScore objects; the others add straight
+   * into the totals (a pod is scored on hundreds of nodes by every plugin).
+   */
+  prioritize(state: CycleState, pod: Pod, nodes: NodeInfo[]): Float64Array {
+    const totals = new Float64Array(nodes.length);
     for (const { plugin, weight } of this.scorers) {
       const pre = plugin.preScore?.(state, pod, nodes);
       if (pre?.code === 'Skip') continue;
       if (pre && !pre.isSuccess()) throw new Error(`running PreScore plugin "${plugin.name}": ${pre.message()}`);
-      const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: plugin.score(state, pod, n) }));
-      plugin.normalizeScore?.(state, pod, scores);
-      for (let i = 0; i < scores.length; i++) {
-        const s = scores[i]!.score;
-        if (s < 0 || s > MAX_NODE_SCORE || Number.isNaN(s)) {
-          throw new Error(`plugin "${plugin.name}" returns an invalid score ${s} for node "${scores[i]!.name}"`);
-        }
-        totals[i]!.score += s * weight;
+      if (plugin.normalizeScore) {
+        const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: plugin.score(state, pod, n) }));
+        plugin.normalizeScore(state, pod, scores);
+        for (let i = 0; i < scores.length; i++) totals[i]! += checkedScore(plugin.name, nodes[i]!, scores[i]!.score) * weight;
+      } else {
+        for (let i = 0; i < nodes.length; i++) totals[i]! += checkedScore(plugin.name, nodes[i]!, plugin.score(state, pod, nodes[i]!)) * weight;
       }
     }
     return totals;
   }
 
-  /** The highest total; ties are broken uniformly at random (reservoir sampling). */
-  private selectHost(totals: NodeScore[]): string {
-    let best = totals[0]!;
+  /** The node with the highest total; ties are broken uniformly at random (reservoir sampling). */
+  private selectHost(nodes: NodeInfo[], totals: Float64Array): string {
+    let best = 0;
     let ties = 1;
     for (let i = 1; i < totals.length; i++) {
-      const t = totals[i]!;
-      if (t.score > best.score) {
-        best = t;
+      if (totals[i]! > totals[best]!) {
+        best = i;
         ties = 1;
-      } else if (t.score === best.score) {
+      } else if (totals[i] === totals[best]) {
         ties++;
-        if (this.random() * ties < 1) best = t;
+        if (this.random() * ties < 1) best = i;
       }
     }
-    return best.name;
+    return nodes[best]!.name;
   }
 
   /** Runs the bind plugins until one handles the pod. */
@@ -202,4 +203,12 @@ export class Framework {
     }
     return new Status('Error', 'no bind plugin handled the pod');
   }
+}
+
+/** A plugin's score of a node, which must be within 0..MAX_NODE_SCORE. */
+function checkedScore(plugin: string, node: NodeInfo, score: number): number {
+  if (score < 0 || score > MAX_NODE_SCORE || Number.isNaN(score)) {
+    throw new Error(`plugin "${plugin}" returns an invalid score ${score} for node "${node.name}"`);
+  }
+  return score;
 }
