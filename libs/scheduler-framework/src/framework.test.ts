@@ -5,7 +5,7 @@ import { Cache } from './cache';
 import { compileSchedulerConfig } from './config';
 import { Framework } from './framework';
 import { inTreeRegistry } from './registry';
-import { FitError } from './status';
+import { FitError, Status } from './status';
 import { makeNode, makePod } from './testing/builders';
 
 function framework(cache: Cache, pct = 0): Framework {
@@ -89,6 +89,26 @@ describe('Framework', () => {
       const fw = new Framework(compileSchedulerConfig({ plugins: { enabled: [{ name: 'Broken' }] } }, Object.keys(reg)), reg, { cache }, () => 0.99);
       assert.throws(() => fw.schedulePod(makePod('p').obj()), /plugin "Broken" returns an invalid score 101 for node "b"/);
     }
+  });
+
+  test("a PreFilter's Skip keeps its Filter from running in that cycle, and only then", () => {
+    const cache = new Cache();
+    cache.addNode(makeNode('a').obj());
+    let filtered = 0;
+    const picky = {
+      name: 'Picky',
+      preFilter: (_s: unknown, pod: { metadata?: { name?: string } }) => (pod.metadata?.name === 'skip-me' ? new Status('Skip') : undefined),
+      filter: () => {
+        filtered++;
+        return new Status('Unschedulable', 'picky says no');
+      },
+    };
+    const reg = { ...inTreeRegistry(), Picky: () => picky };
+    const fw = new Framework(compileSchedulerConfig({ plugins: { enabled: [{ name: 'Picky' }] } }, Object.keys(reg)), reg, { cache }, () => 0.99);
+    assert.equal(fw.schedulePod(makePod('skip-me').obj()).nodeName, 'a');
+    assert.equal(filtered, 0);
+    assert.throws(() => fw.schedulePod(makePod('other').obj()), /0\/1 nodes are available: 1 picky says no\./);
+    assert.equal(filtered, 1);
   });
 
   test('no nodes at all', () => {

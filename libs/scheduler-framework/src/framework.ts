@@ -85,9 +85,16 @@ export class Framework {
     if (all.length === 0) throw new FitError(0, diagnosis);
     const state = new CycleState();
 
+    // A PreFilter that answers Skip has nothing to check for this pod: its Filter does not
+    // run in this cycle (kube-scheduler's skipFilterPlugins).
+    let skipped: Set<string> | undefined;
     for (const pl of this.preFilters) {
       const s = pl.preFilter(state, pod);
-      if (isSuccess(s) || s?.code === 'Skip') continue;
+      if (isSuccess(s)) continue;
+      if (s?.code === 'Skip') {
+        (skipped ??= new Set()).add(pl.name);
+        continue;
+      }
       s!.plugin = pl.name;
       if (s!.isRejected()) {
         diagnosis.preFilterMsg = s!.message();
@@ -98,7 +105,8 @@ export class Framework {
       throw new Error(`running PreFilter plugin "${pl.name}": ${s!.message()}`);
     }
 
-    const feasible = this.findFeasible(state, pod, all, diagnosis);
+    const filters = skipped ? this.filters.filter((f) => !skipped.has(f.name)) : this.filters;
+    const feasible = this.findFeasible(state, pod, all, filters, diagnosis);
     if (feasible.length === 0) throw new FitError(all.length, diagnosis);
     const evaluated = diagnosis.nodeToStatus.size + feasible.length;
     if (feasible.length === 1) return { nodeName: feasible[0]!.name, evaluatedNodes: evaluated, feasibleNodes: 1 };
@@ -120,7 +128,7 @@ export class Framework {
     return n < minFeasible ? minFeasible : n;
   }
 
-  private findFeasible(state: CycleState, pod: Pod, all: NodeInfo[], diagnosis: Diagnosis): NodeInfo[] {
+  private findFeasible(state: CycleState, pod: Pod, all: NodeInfo[], filters: readonly FilterPlugin[], diagnosis: Diagnosis): NodeInfo[] {
     const want = this.numFeasibleNodesToFind(all.length);
     const feasible: NodeInfo[] = [];
     const n = all.length;
@@ -128,7 +136,7 @@ export class Framework {
     let processed = 0;
     for (; processed < n && feasible.length < want; processed++) {
       const info = all[(start + processed) % n]!;
-      const s = this.runFilters(state, pod, info);
+      const s = runFilters(filters, state, pod, info);
       if (s === undefined) {
         feasible.push(info);
       } else if (s.isRejected()) {
@@ -141,18 +149,6 @@ export class Framework {
     // Rotate so successive pods look at different nodes first (spreads load, as kube-scheduler).
     this.nextStartNodeIndex = (start + processed) % n;
     return feasible;
-  }
-
-  /** Runs every filter on one node; the first rejection wins (undefined = fits). */
-  runFilters(state: CycleState, pod: Pod, info: NodeInfo): Status | undefined {
-    for (const pl of this.filters) {
-      const s = pl.filter(state, pod, info);
-      if (s !== undefined && s.code !== 'Success') {
-        s.plugin = pl.name;
-        return s;
-      }
-    }
-    return undefined;
   }
 
   /**
@@ -211,4 +207,16 @@ function checkedScore(plugin: string, node: NodeInfo, score: number): number {
     throw new Error(`plugin "${plugin}" returns an invalid score ${score} for node "${node.name}"`);
   }
   return score;
+}
+
+/** Runs the filters on one node; the first rejection wins (undefined = fits). */
+function runFilters(filters: readonly FilterPlugin[], state: CycleState, pod: Pod, info: NodeInfo): Status | undefined {
+  for (const pl of filters) {
+    const s = pl.filter(state, pod, info);
+    if (s !== undefined && s.code !== 'Success') {
+      s.plugin = pl.name;
+      return s;
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { MAX_NODE_SCORE, type CycleState, type Handle, type ScorePlugin } from '../interface';
 import { normalizeImageName, type NodeInfo } from '../node-info';
+import { Status } from '../status';
 import type { Pod } from '../types';
 
 export const IMAGE_LOCALITY = 'ImageLocality';
@@ -26,9 +27,14 @@ export class ImageLocality implements ScorePlugin {
   readonly name = IMAGE_LOCALITY;
   constructor(private readonly handle: Handle) {}
 
-  /** The pod's images and their spread, once per pod rather than once per node. */
-  preScore(state: CycleState, pod: Pod): undefined {
-    state.write(PRE_SCORE_KEY, this.podImages(pod));
+  /**
+   * The pod's images and their spread, once per pod rather than once per node. When no node
+   * has any of them every score would be 0: Skip, and Score does not run.
+   */
+  preScore(state: CycleState, pod: Pod): Status | undefined {
+    const images = this.podImages(pod);
+    if (images.images.every((i) => i.spread === 0)) return new Status('Skip');
+    state.write(PRE_SCORE_KEY, images);
     return undefined;
   }
 

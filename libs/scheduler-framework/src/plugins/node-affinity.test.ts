@@ -55,6 +55,19 @@ describe('NodeAffinity filter', () => {
   for (const [name, pod, want] of cases) test(name, () => assert.equal(runFilter(new NodeAffinity(), pod.obj(), nodeInfo(node)), want));
 });
 
+describe('NodeAffinity prefilter', () => {
+  const pre = (pod: ReturnType<typeof makePod>) => new NodeAffinity().preFilter(new CycleState(), pod.obj())?.code;
+  test('a pod with neither nodeSelector nor required affinity skips the filter', () => {
+    assert.equal(pre(makePod('p')), 'Skip');
+    assert.equal(pre(makePod('p').nodeSelector({})), 'Skip');
+    assert.equal(pre(makePod('p').affinity({ preferredDuringSchedulingIgnoredDuringExecution: [] })), 'Skip');
+  });
+  test('a nodeSelector or a required term is filtered', () => {
+    assert.equal(pre(makePod('p').nodeSelector({ zone: 'a' })), undefined);
+    assert.equal(pre(makePod('p').affinity({ requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{}] } })), undefined);
+  });
+});
+
 describe('NodeAffinity score', () => {
   test('preferred terms add their weights, normalized to 100', () => {
     const pl = new NodeAffinity();

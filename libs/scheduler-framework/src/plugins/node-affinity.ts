@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { coreV1 } from '@berth/api-types';
-import { defaultNormalizeScore, MAX_NODE_SCORE, type ClusterEvent, type CycleState, type FilterPlugin, type NodeScore, type ScorePlugin } from '../interface';
+import { defaultNormalizeScore, MAX_NODE_SCORE, type ClusterEvent, type CycleState, type FilterPlugin, type NodeScore, type PreFilterPlugin, type ScorePlugin } from '../interface';
 import type { NodeInfo } from '../node-info';
 import { Status } from '../status';
 import type { Node, Pod } from '../types';
@@ -69,10 +69,16 @@ export function podMatchesNodeSelectorAndAffinity(pod: Pod, node: Node): boolean
 }
 
 /** NodeAffinity: filters by nodeSelector and required affinity; scores preferred affinity by weight. */
-export class NodeAffinity implements FilterPlugin, ScorePlugin {
+export class NodeAffinity implements PreFilterPlugin, FilterPlugin, ScorePlugin {
   readonly name = NODE_AFFINITY;
   eventsToRegister(): ClusterEvent[] {
     return ['NodeAdd', 'NodeLabelChange'];
+  }
+  /** A pod without nodeSelector or required node affinity fits every node: nothing to filter. */
+  preFilter(_state: CycleState, pod: Pod): Status | undefined {
+    const selector = pod.spec?.nodeSelector;
+    const hasSelector = selector !== undefined && Object.keys(selector).length > 0;
+    return hasSelector || pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ? undefined : new Status('Skip');
   }
   filter(_state: CycleState, pod: Pod, info: NodeInfo): Status | undefined {
     if (!info.node || podMatchesNodeSelectorAndAffinity(pod, info.node)) return undefined;

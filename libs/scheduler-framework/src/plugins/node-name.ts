@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { ClusterEvent, FilterPlugin } from '../interface';
+import type { ClusterEvent, FilterPlugin, PreFilterPlugin } from '../interface';
 import type { NodeInfo } from '../node-info';
 import { Status } from '../status';
 import type { Pod } from '../types';
@@ -10,10 +10,14 @@ export const NODE_NAME = 'NodeName';
 export const ERR_REASON_NODE_NAME = "node(s) didn't match the requested node name";
 
 /** NodeName: a pod that names a node fits only there. */
-export class NodeName implements FilterPlugin {
+export class NodeName implements PreFilterPlugin, FilterPlugin {
   readonly name = NODE_NAME;
   eventsToRegister(): ClusterEvent[] {
     return ['NodeAdd'];
+  }
+  /** A pod that names no node: nothing to filter. */
+  preFilter(_state: unknown, pod: Pod): Status | undefined {
+    return pod.spec?.nodeName ? undefined : new Status('Skip');
   }
   filter(_state: unknown, pod: Pod, nodeInfo: NodeInfo): Status | undefined {
     const want = pod.spec?.nodeName;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CycleState } from '../interface';
 import { makeNode, makePod } from '../testing/builders';
 import { NodePorts } from './node-ports';
 import { nodeInfo, runFilter } from './test-helpers';
@@ -19,4 +20,8 @@ describe('NodePorts', () => {
   for (const [name, pod, existing, want] of cases) {
     test(name, () => assert.equal(runFilter(new NodePorts(), pod.obj(), nodeInfo(makeNode('n').obj(), ...existing.map((b) => b.node('n').obj()))), want));
   }
+  test('a pod without host ports skips the filter; one with them does not', () => {
+    assert.equal(new NodePorts().preFilter(new CycleState(), makePod('p').obj())?.code, 'Skip');
+    assert.equal(new NodePorts().preFilter(new CycleState(), makePod('p').hostPort(80).obj()), undefined);
+  });
 });

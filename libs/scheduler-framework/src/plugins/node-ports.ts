@@ -32,8 +32,10 @@ export class NodePorts implements PreFilterPlugin, FilterPlugin {
   eventsToRegister(): ClusterEvent[] {
     return ['NodeAdd', 'AssignedPodDelete'];
   }
+  /** A pod without host ports conflicts with nothing: Skip, so its Filter does not run. */
   preFilter(state: CycleState, pod: Pod): Status | undefined {
     const ports = podHostPorts(pod);
+    if (ports.length === 0) return new Status('Skip');
     state.write(STATE_KEY, ports);
     return undefined;
   }

@@ -24,4 +24,8 @@ describe('NodeName', () => {
     ['other node', makePod('p').node('m'), "UnschedulableAndUnresolvable:node(s) didn't match the requested node name"],
   ];
   for (const [name, pod, want] of cases) test(name, () => assert.equal(runFilter(new NodeName(), pod.obj(), nodeInfo(makeNode('n').obj())), want));
+  test('a pod that names no node skips the filter', () => {
+    assert.equal(new NodeName().preFilter(undefined, makePod('p').obj())?.code, 'Skip');
+    assert.equal(new NodeName().preFilter(undefined, makePod('p').node('n').obj()), undefined);
+  });
 });

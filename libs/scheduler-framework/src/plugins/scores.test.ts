@@ -75,4 +75,10 @@ describe('ImageLocality', () => {
     assert.equal(pl.score(new CycleState(), pod, cache.getNodeInfo('a')!), 23);
     assert.equal(pl.score(new CycleState(), pod, cache.getNodeInfo('b')!), 0);
   });
+  test('a pod whose images no node has skips scoring (every score would be 0)', () => {
+    const cache = cacheWith(makeNode('a').image(['nginx:latest'], 500).obj(), makeNode('b').obj());
+    const pl = new ImageLocality({ cache });
+    assert.equal(pl.preScore(new CycleState(), makePod('p').req({}, 'redis').obj())?.code, 'Skip');
+    assert.equal(pl.preScore(new CycleState(), makePod('p').req({}, 'nginx').obj()), undefined);
+  });
 });

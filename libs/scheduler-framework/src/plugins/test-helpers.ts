@@ -12,11 +12,15 @@ export function nodeInfo(node: Node, ...pods: Pod[]): NodeInfo {
   return info;
 }
 
-/** Runs PreFilter (if any) then Filter and returns "" for fits or the reasons joined. */
+/**
+ * Runs PreFilter (if any) then Filter, as the framework does (a PreFilter's Skip means the
+ * Filter does not run), and returns "" for fits or the reasons joined.
+ */
 export function runFilter(plugin: FilterPlugin & Partial<PreFilterPlugin>, pod: Pod, info: NodeInfo): string {
   const state = new CycleState();
   const pre = plugin.preFilter?.(state, pod);
-  if (pre && pre.code !== 'Success' && pre.code !== 'Skip') return `prefilter:${pre.code}:${pre.message()}`;
+  if (pre?.code === 'Skip') return '';
+  if (pre && pre.code !== 'Success') return `prefilter:${pre.code}:${pre.message()}`;
   const s: Status | undefined = plugin.filter(state, pod, info);
   return s === undefined || s.code === 'Success' ? '' : `${s.code}:${s.message()}`;
 }
