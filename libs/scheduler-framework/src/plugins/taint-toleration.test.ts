@@ -35,5 +35,10 @@ describe('TaintToleration score', () => {
     assert.deepEqual(scores.map((s) => s.score), [100, 50, 0]);
     const tolerant = makePod('t').toleration({ key: 'spot', operator: 'Exists', effect: 'PreferNoSchedule' }).obj();
     assert.equal(pl.score(st, tolerant, nodes[1]!), 0);
+    assert.equal(pl.preScore(new CycleState(), pod, nodes), undefined, 'scored: some node has a PreferNoSchedule taint');
+  });
+  test('no PreferNoSchedule taint on any node (NoSchedule ones do not count): scoring is skipped', () => {
+    const nodes = [makeNode('a'), makeNode('b').taint('gpu', 'true', 'NoSchedule')].map((b) => nodeInfo(b.obj()));
+    assert.equal(new TaintToleration().preScore(new CycleState(), makePod('p').obj(), nodes)?.code, 'Skip');
   });
 });

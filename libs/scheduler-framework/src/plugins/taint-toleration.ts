@@ -30,8 +30,13 @@ export class TaintToleration implements FilterPlugin, ScorePlugin {
     if (!taint) return undefined;
     return new Status('UnschedulableAndUnresolvable', untoleratedTaintReason(taint.key ?? '', taint.value ?? ''));
   }
-  /** The tolerations that count for scoring, once per pod rather than once per node. */
-  preScore(state: CycleState, pod: Pod): undefined {
+  /**
+   * The tolerations that count for scoring, once per pod rather than once per node. When no
+   * node has a PreferNoSchedule taint every node would score the same: Skip, and Score does
+   * not run (a constant added to every node's total changes no choice).
+   */
+  preScore(state: CycleState, pod: Pod, nodes: NodeInfo[]): Status | undefined {
+    if (!nodes.some((n) => n.node?.spec?.taints?.some((t) => t.effect === 'PreferNoSchedule'))) return new Status('Skip');
     state.write(PRE_SCORE_KEY, preferTolerations(pod));
     return undefined;
   }
