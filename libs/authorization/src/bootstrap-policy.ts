@@ -4,6 +4,7 @@
 // Where Berth differs (no Node authorizer, one identity for all
 // controllers, its own lease and service-account names) the comment at the role says so.
 import type { KubeObject } from '@berth/api';
+import { deepCopy } from '@berth/api';
 
 const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
 const LABELS = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
@@ -115,7 +116,7 @@ function aggregate(label: string, roles: readonly KubeObject[]): Rule[] {
       const key = JSON.stringify(x);
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(structuredClone(x));
+      out.push(deepCopy(x));
     }
   }
   return out;

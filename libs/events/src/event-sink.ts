@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { eventKey, type KubeEvent } from './event';
+import { deepCopy } from '@berth/api';
 
 /**
  * Where a recorder writes events: each call carries a new event or a newer version of one
@@ -17,7 +18,7 @@ export class MemoryEventSink implements EventSink {
   private readonly byKey = new Map<string, KubeEvent>();
 
   write(event: KubeEvent): void {
-    this.byKey.set(eventKey(event), structuredClone(event));
+    this.byKey.set(eventKey(event), deepCopy(event));
   }
 
   /** The latest version of every event written. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { badRequest } from '@berth/api';
+import { badRequest, deepCopy } from '@berth/api';
 import { ConsumerDebugEvents, ConsumerEvents, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { eventKey, type KubeEvent } from './event';
 import { eventFieldMatcher } from './field-selector';
@@ -173,7 +173,7 @@ export class EventStore {
       if (s.storedAtMs < cutoff) continue;
       if (ns && s.event.metadata.namespace !== ns) continue;
       if (!match(s.event)) continue;
-      items.push(structuredClone(s.event));
+      items.push(deepCopy(s.event));
     }
     return { items, resourceVersion: this.resourceVersion };
   }
@@ -226,7 +226,7 @@ export class EventStore {
             .filter((s) => (!namespace || s.event.metadata.namespace === namespace) && match(s.event))
             .sort((a, b) => a.seq - b.seq);
           for (const s of replay) {
-            queue.push({ type: from === 0 || s.firstSeq > from ? 'ADDED' : 'MODIFIED', object: structuredClone(s.event) });
+            queue.push({ type: from === 0 || s.firstSeq > from ? 'ADDED' : 'MODIFIED', object: deepCopy(s.event) });
           }
           this.watchers.add(watcher);
           opts.signal.addEventListener('abort', end);
@@ -297,7 +297,7 @@ export class EventStore {
         for (const w of this.watchers) {
           if (w.namespace && w.namespace !== event.metadata.namespace) continue;
           if (!w.match(event)) continue;
-          w.push({ type, object: structuredClone(event) });
+          w.push({ type, object: deepCopy(event) });
         }
       } else this.onError(new Error(`stream message ${seq} on ${m.subject} is not an Event`));
     } catch (err) {

@@ -23,6 +23,7 @@ import {
   type ObjectList,
   type ResourceInfo,
   type WatchEvent,
+  deepCopy,
 } from '@berth/api';
 import { isStorageError, WatchCache, type Storage } from '@berth/storage';
 import { decodeContinue, encodeContinue } from './continue-token';
@@ -168,7 +169,7 @@ export class ResourceStore {
   }
 
   async create(namespace: string, input: KubeObject, dryRun = false): Promise<KubeObject> {
-    const obj: KubeObject = structuredClone(input);
+    const obj: KubeObject = deepCopy(input);
     const meta = (obj.metadata ??= {});
     if (this.info.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -243,7 +244,7 @@ export class ResourceStore {
     // own: validating it again could only fail on what is already stored.
     const validate = opts.subresource !== 'binding' && opts.subresource !== 'status';
     return this.guaranteedUpdate(namespace, name, pinnedVersion, (current) => {
-      const next: KubeObject = structuredClone(compute(current));
+      const next: KubeObject = deepCopy(compute(current));
       next.apiVersion = apiVersionOf(this.info);
       next.kind = this.info.kind;
       next.metadata = {
@@ -291,7 +292,7 @@ export class ResourceStore {
       if (!current) throw notFound(this.target(name));
       const rv = current.metadata?.resourceVersion ?? '';
       if (pinnedVersion && pinnedVersion !== rv) throw staleConflict(this.target(name));
-      const next = await mutate(structuredClone(current));
+      const next = await mutate(deepCopy(current));
       const errors = validate ? this.strategy.validateUpdate(next, current) : [];
       if (errors.length > 0) throw invalid(this.target(name), errors);
       const hooks = await this.admit('UPDATE', next, current, this.info, { name });
@@ -356,7 +357,7 @@ export class ResourceStore {
         if (meta.deletionTimestamp && grace >= (meta.deletionGracePeriodSeconds ?? 0) && sameSet(finalizers, meta.finalizers)) {
           return current; // already terminating; a longer grace period cannot extend it
         }
-        const next = structuredClone(current);
+        const next = deepCopy(current);
         const now = Date.now();
         next.metadata = {
           ...next.metadata,

@@ -7,6 +7,7 @@ import type { FieldError } from '../errors';
 import { inclusiveRangeError } from './names';
 import { arr, deepEqual, forbidden, invalid, isObj, num, obj, required, str, type Json } from './field';
 import { validatePodSpec, validateTolerations } from './pod-spec';
+import { deepCopy } from '../deep-copy';
 
 const MAX_INT32 = 2147483647;
 
@@ -64,7 +65,7 @@ export function validatePodUpdate(next: Json, prev: Json): FieldError[] {
   if (deepEqual(ns, os)) return errs;
 
   // Munge the new spec with the old values of the fields that may change, then compare.
-  const munged: Json = structuredClone(ns);
+  const munged: Json = deepCopy(ns);
   const mungeImages = (f: string): void => {
     const olds = arr(os[f]);
     const news = arr(munged[f]);

@@ -24,6 +24,7 @@ import {
   type Json,
 } from './field';
 import { validateResourceQuantity, validateVolumeSource, VOLUME_SOURCES } from './pod-spec';
+import { deepCopy } from '../deep-copy';
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];
@@ -115,8 +116,8 @@ export function validatePersistentVolumeClaim(pvc: Json): FieldError[] {
  */
 export function validatePersistentVolumeClaimUpdate(next: Json, prev: Json): FieldError[] {
   const errs = validatePersistentVolumeClaim(next);
-  const ns: Json = structuredClone(obj(next['spec']));
-  const os: Json = structuredClone(obj(prev['spec']));
+  const ns: Json = deepCopy(obj(next['spec']));
+  const os: Json = deepCopy(obj(prev['spec']));
   if (str(os['volumeName']) === '') {
     delete ns['volumeName'];
     delete os['volumeName'];

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { labelSelectorFromObject, objectKey, reasonOf } from '@berth/api';
+import { labelSelectorFromObject, objectKey, reasonOf, deepCopy } from '@berth/api';
 import type { rbacV1 } from '@berth/api-types';
 import { WorkQueue, silentLogger, type ApiClient, type ClientLogger, type ResourceType, type SharedInformer } from '@berth/client';
 
@@ -68,7 +68,7 @@ export class ClusterRoleAggregationController {
     }
     if (rulesEqual(rules, role.rules ?? [])) return;
     // Never modify the cached object: write a copy.
-    const updated: ClusterRole = { ...structuredClone(role), rules };
+    const updated: ClusterRole = { ...deepCopy(role), rules };
     await this.deps.client.update(CLUSTER_ROLES, '', updated);
     this.logger.info({ controller: this.name, clusterRole: key, rules: rules.length }, 'updated aggregated cluster role');
   }
@@ -108,7 +108,7 @@ export function aggregatedRules(role: ClusterRole, all: readonly ClusterRole[]):
         const k = ruleKey(rule);
         if (seen.has(k)) continue;
         seen.add(k);
-        out.push(structuredClone(rule));
+        out.push(deepCopy(rule));
       }
     }
   }

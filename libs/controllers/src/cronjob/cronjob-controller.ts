@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { batchV1, coreV1 } from '@berth/api-types';
-import { isAlreadyExists, isNotFound, objectKey, type KubeObject } from '@berth/api';
+import { isAlreadyExists, isNotFound, objectKey, type KubeObject, deepCopy } from '@berth/api';
 import { runWorkers, silentLogger, WorkQueue, type ApiClient, type ClientLogger, type ResourceType, type SharedInformer } from '@berth/client';
 import type { ControllerEventRecorder } from '../shared/controller-descriptor';
 import { getControllerOf, newControllerRef } from '../shared/owner-refs';
@@ -68,12 +68,12 @@ export class CronJobController {
   async sync(key: string): Promise<void> {
     const cached = this.deps.cronJobs.store.get(key);
     if (!cached) return;
-    const cj = structuredClone(cached);
+    const cj = deepCopy(cached);
     const ns = cj.metadata?.namespace ?? '';
     const spec = cj.spec ?? {};
     const now = this.now();
-    const prevStatus = structuredClone(cj.status ?? {});
-    const status: batchV1.CronJobStatusJson = structuredClone(prevStatus);
+    const prevStatus = deepCopy(cj.status ?? {});
+    const status: batchV1.CronJobStatusJson = deepCopy(prevStatus);
     const jobs = this.deps.jobs.store.listByNamespace(ns).filter((j) => getControllerOf(j)?.uid === cj.metadata?.uid);
 
     // Reconcile status.active with the Jobs that exist.
@@ -212,7 +212,7 @@ export function jobName(cj: CronJob, scheduled: Date): string {
 
 /** The Job for one scheduled time: the template, the annotation, owned by the CronJob. */
 export function jobFromTemplate(cj: CronJob, scheduled: Date): Job {
-  const tpl = structuredClone(cj.spec?.jobTemplate ?? {});
+  const tpl = deepCopy(cj.spec?.jobTemplate ?? {});
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',

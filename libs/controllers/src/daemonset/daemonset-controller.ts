@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { appsV1, coreV1 } from '@berth/api-types';
-import { intOrStringValue, isNotFound, labelSelectorFromObject, objectKey, type KubeObject } from '@berth/api';
+import { intOrStringValue, isNotFound, labelSelectorFromObject, objectKey, type KubeObject, deepCopy } from '@berth/api';
 import { runWorkers, silentLogger, WorkQueue, type ApiClient, type ClientLogger, type ResourceType, type SharedInformer } from '@berth/client';
 import type { ControllerEventRecorder } from '../shared/controller-descriptor';
 import { ControllerExpectations } from '../shared/expectations';
@@ -102,7 +102,7 @@ export class DaemonSetController {
       return;
     }
     if (cached.metadata?.deletionTimestamp) return;
-    const ds = structuredClone(cached);
+    const ds = deepCopy(cached);
     const ns = ds.metadata?.namespace ?? '';
     const uid = ds.metadata?.uid;
     const spec = ds.spec ?? {};
@@ -239,7 +239,7 @@ export class DaemonSetController {
       if (pod.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash) updated++;
     }
     const status: appsV1.DaemonSetStatusJson = {
-      ...structuredClone(ds.status ?? {}),
+      ...deepCopy(ds.status ?? {}),
       currentNumberScheduled: current,
       numberMisscheduled: misscheduled,
       desiredNumberScheduled: desired,
@@ -260,7 +260,7 @@ export class DaemonSetController {
 
 /** The daemon pod for one node: the template, pinned to the node by affinity, with daemon tolerations. */
 export function newDaemonPod(ds: DaemonSet, nodeName: string, hash: string): Pod {
-  const template = structuredClone(ds.spec?.template ?? {});
+  const template = deepCopy(ds.spec?.template ?? {});
   const spec: coreV1.PodSpecJson = template.spec ?? { containers: [] };
   spec.affinity = pinToNode(spec, nodeName);
   spec.tolerations = daemonPodTolerations(spec);

@@ -7,6 +7,7 @@
  */
 import type { coreV1 } from '@berth/api-types';
 import { toleratesTaint } from '../node-lifecycle/taints';
+import { deepCopy } from '@berth/api';
 
 type Node = coreV1.NodeJson;
 type PodSpec = coreV1.PodSpecJson;
@@ -96,7 +97,7 @@ export function daemonPodNode(pod: coreV1.PodJson): string | undefined {
  * scheduler binds the pod to exactly that node while still checking its resources.
  */
 export function pinToNode(spec: PodSpec, nodeName: string): coreV1.AffinityJson {
-  const affinity = structuredClone(spec.affinity ?? {});
+  const affinity = deepCopy(spec.affinity ?? {});
   affinity.nodeAffinity = {
     ...(affinity.nodeAffinity ?? {}),
     requiredDuringSchedulingIgnoredDuringExecution: {

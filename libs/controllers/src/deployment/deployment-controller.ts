@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { isAlreadyExists, isConflict, isNotFound, labelSelectorFromObject, objectKey, type KubeObject, type LabelSelectorObject } from '@berth/api';
+import { isAlreadyExists, isConflict, isNotFound, labelSelectorFromObject, objectKey, type KubeObject, type LabelSelectorObject, deepCopy } from '@berth/api';
 import { WorkQueue, silentLogger, type ApiClient, type ClientLogger, type SharedInformer } from '@berth/client';
 import type { ControllerEventRecorder } from '../shared/controller-descriptor';
 import { claimObjects, recheckOwner } from '../shared/controller-ref-manager';
@@ -147,7 +147,7 @@ export class DeploymentController {
   async sync(key: string): Promise<void> {
     const cached = this.deps.deployments.store.get(key);
     if (!cached) return;
-    const d = structuredClone(cached);
+    const d = deepCopy(cached);
     const sel = d.spec?.selector as LabelSelectorObject | undefined;
     if (!sel || labelSelectorFromObject(sel).isEmpty()) {
       this.deps.recorder.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
@@ -176,7 +176,7 @@ export class DeploymentController {
 
   private async claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
     const ns = d.metadata?.namespace ?? '';
-    const candidates = this.deps.replicaSets.store.listByNamespace(ns).map((rs) => structuredClone(rs));
+    const candidates = this.deps.replicaSets.store.listByNamespace(ns).map((rs) => deepCopy(rs));
     return claimObjects(
       {
         client: this.deps.client,
@@ -216,7 +216,7 @@ export class DeploymentController {
     // A reported lack of progress is not overwritten by a pause.
     if (cond?.reason === TIMED_OUT_REASON) return;
     const pausedExists = cond?.reason === PAUSED_REASON;
-    const status: DeploymentStatus = structuredClone(d.status ?? {});
+    const status: DeploymentStatus = deepCopy(d.status ?? {});
     if (d.spec?.paused && !pausedExists) {
       setCondition(status, newCondition(PROGRESSING, 'Unknown', PAUSED_REASON, 'Deployment is paused', this.now()));
     } else if (!d.spec?.paused && pausedExists) {
@@ -243,7 +243,7 @@ export class DeploymentController {
     const newRevision = maxRevision(oldRSs) + 1;
     const now = this.now();
     if (existing) {
-      const copy = structuredClone(existing);
+      const copy = deepCopy(existing);
       const annotationsUpdated = setNewReplicaSetAnnotations(d, copy, newRevision, true);
       const minReadyNeedsUpdate = (copy.spec?.minReadySeconds ?? 0) !== (d.spec?.minReadySeconds ?? 0);
       if (annotationsUpdated || minReadyNeedsUpdate) {
@@ -252,7 +252,7 @@ export class DeploymentController {
       }
       await this.syncDeploymentRevision(d, copy.metadata?.annotations?.[REVISION_ANNOTATION] ?? '');
       if (hasProgressDeadline(d) && !getCondition(d.status, PROGRESSING)) {
-        const status = structuredClone(d.status ?? {});
+        const status = deepCopy(d.status ?? {});
         setCondition(status, newCondition(PROGRESSING, 'True', FOUND_NEW_RS_REASON, `Found new replica set "${copy.metadata?.name ?? ''}"`, now));
         await this.writeStatus(d, status);
       }
@@ -260,10 +260,10 @@ export class DeploymentController {
     }
     if (!create) return undefined;
 
-    const template = structuredClone(d.spec?.template ?? {});
+    const template = deepCopy(d.spec?.template ?? {});
     const hash = computePodTemplateHash(template, d.status?.collisionCount);
     template.metadata = { ...template.metadata, labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash } };
-    const selector = structuredClone((d.spec?.selector ?? {}) as LabelSelectorObject);
+    const selector = deepCopy((d.spec?.selector ?? {}) as LabelSelectorObject);
     selector.matchLabels = { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash };
     const rsName = `${d.metadata?.name ?? ''}-${hash}`;
     const newRS: ReplicaSet = {
@@ -289,11 +289,11 @@ export class DeploymentController {
         const rs = this.deps.replicaSets.store.get(`${ns}/${rsName}`) ?? (await this.deps.client.get<ReplicaSet>(REPLICASETS, ns, rsName));
         const ref = getControllerOf(rs);
         if (ref?.uid === d.metadata?.uid && equalIgnoreHash(rs.spec?.template, d.spec?.template)) {
-          created = structuredClone(rs);
+          created = deepCopy(rs);
           alreadyExisted = true;
         } else {
           // A hash collision: count it so the next hash differs, and retry.
-          const status = structuredClone(d.status ?? {});
+          const status = deepCopy(d.status ?? {});
           status.collisionCount = (status.collisionCount ?? 0) + 1;
           await this.writeStatus(d, status);
           throw err;
@@ -301,7 +301,7 @@ export class DeploymentController {
       } else {
         const msg = `Failed to create new replica set "${rsName}": ${err instanceof Error ? err.message : String(err)}`;
         if (hasProgressDeadline(d)) {
-          const status = structuredClone(d.status ?? {});
+          const status = deepCopy(d.status ?? {});
           setCondition(status, newCondition(PROGRESSING, 'False', FAILED_RS_CREATE_REASON, msg, now));
           await this.writeStatus(d, status).catch(() => undefined);
         }
@@ -314,7 +314,7 @@ export class DeploymentController {
     }
     await this.syncDeploymentRevision(d, String(newRevision));
     if (!alreadyExisted && hasProgressDeadline(d)) {
-      const status = structuredClone(d.status ?? {});
+      const status = deepCopy(d.status ?? {});
       setCondition(status, newCondition(PROGRESSING, 'True', NEW_RS_REASON, `Created new replica set "${rsName}"`, now));
       await this.writeStatus(d, status);
     }
@@ -334,7 +334,7 @@ export class DeploymentController {
     const desired = desiredReplicas(d);
     const max = desired + maxSurge(d);
     if (!sizeNeedsUpdate && !replicasAnnotationsNeedUpdate(rs, desired, max)) return { scaled: false, rs };
-    const copy = structuredClone(rs);
+    const copy = deepCopy(rs);
     copy.spec = { ...copy.spec, replicas: newScale };
     setReplicasAnnotations(copy, desired, max);
     const updated = await this.deps.client.update<ReplicaSet>(REPLICASETS, rs.metadata?.namespace ?? '', copy);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { intOrStringValue, type IntOrString } from '@berth/api';
+import { intOrStringValue, type IntOrString, deepCopy } from '@berth/api';
 import type { appsV1 } from '@berth/api-types';
 import { canonicalJson, POD_TEMPLATE_HASH_LABEL } from '../shared/pod-template-hash';
 
@@ -101,7 +101,7 @@ export function hasProgressDeadline(d: Deployment): boolean {
 
 /** A template without the pod-template-hash label, for comparisons. */
 function withoutHash(template: unknown): unknown {
-  const t = structuredClone((template ?? {}) as { metadata?: { labels?: Record<string, string> } });
+  const t = deepCopy((template ?? {}) as { metadata?: { labels?: Record<string, string> } });
   if (t.metadata?.labels) {
     delete t.metadata.labels[POD_TEMPLATE_HASH_LABEL];
     if (Object.keys(t.metadata.labels).length === 0) delete t.metadata.labels;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { coreV1 } from '@berth/api-types';
-import { isNotFound, objectKey, splitObjectKey } from '@berth/api';
+import { isNotFound, objectKey, splitObjectKey, deepCopy } from '@berth/api';
 import { runWorkers, silentLogger, WorkQueue, type ApiClient, type ClientLogger, type SharedInformer } from '@berth/client';
 import { computeSubsets } from './endpoint-subsets';
 import { ENDPOINTS, HEADLESS_LABEL, hasSelector, isHeadless, podEndpointsChanged, podsForService, servicesForPod } from './service-pods';
@@ -107,7 +107,7 @@ export class EndpointsController {
       return;
     }
     const desired: Endpoints = current
-      ? { ...structuredClone(current), subsets }
+      ? { ...deepCopy(current), subsets }
       : { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace }, subsets };
     const meta = (desired.metadata ??= {});
     meta.labels = labels;

@@ -3,6 +3,7 @@ import type { coreV1, discoveryV1 } from '@berth/api-types';
 import { isPodReady } from '../shared/pod-utils';
 import { canonical, sameMap } from '../endpoints/endpoints-controller';
 import { findPort, HEADLESS_LABEL, isHeadless, podHasEndpoint, shouldSetHostname } from '../endpoints/service-pods';
+import { deepCopy } from '@berth/api';
 
 /** Label naming the Service a slice belongs to (discovery.LabelServiceName). */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -213,7 +214,7 @@ export function planSlices(svc: Service, pods: Pod[], existing: EndpointSlice[],
 }
 
 function withEndpoints(slice: EndpointSlice, labels: Record<string, string>, endpoints: Endpoint[]): EndpointSlice {
-  const copy = structuredClone(slice);
+  const copy = deepCopy(slice);
   copy.metadata = { ...copy.metadata, labels: { ...labels } };
   copy.endpoints = endpoints;
   return copy;

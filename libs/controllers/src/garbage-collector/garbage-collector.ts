@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { isConflict, isNotFound, resourceFor, resourceForKind, type KubeObject, type OwnerReference } from '@berth/api';
+import { isConflict, isNotFound, resourceFor, resourceForKind, type KubeObject, type OwnerReference, deepCopy } from '@berth/api';
 import { WorkQueue, silentLogger, type ApiClient, type ClientLogger, type ResourceType, type SharedInformer } from '@berth/client';
 import { classifyOwners, dependentAction, type OwnerState } from './owner-classification';
 
@@ -218,7 +218,7 @@ export class GarbageCollector {
         throw err;
       }
       if (uidOf(current) !== uidOf(node.obj) || !finalizersOf(current).includes(finalizer)) return;
-      const next = structuredClone(current);
+      const next = deepCopy(current);
       next.metadata = { ...next.metadata, finalizers: finalizersOf(current).filter((f) => f !== finalizer) };
       try {
         await this.deps.client.update(node.type, ns, next);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { batchV1, coreV1 } from '@berth/api-types';
-import { isNotFound, labelSelectorFromObject, objectKey, selectorFromSet, type KubeObject } from '@berth/api';
+import { isNotFound, labelSelectorFromObject, objectKey, selectorFromSet, type KubeObject, deepCopy } from '@berth/api';
 import { runWorkers, silentLogger, WorkQueue, type ApiClient, type ClientLogger, type ResourceType, type SharedInformer } from '@berth/client';
 import type { ControllerEventRecorder } from '../shared/controller-descriptor';
 import { ControllerExpectations } from '../shared/expectations';
@@ -97,7 +97,7 @@ export class JobController {
       return;
     }
     if (cached.metadata?.deletionTimestamp || isJobFinished(cached)) return;
-    const job = structuredClone(cached);
+    const job = deepCopy(cached);
     const spec = job.spec ?? {};
     const now = this.now();
     const pods = this.jobPods(job);
@@ -107,7 +107,7 @@ export class JobController {
     const prev = job.status ?? {};
     const succeeded = Math.max(prev.succeeded ?? 0, succeededPods.length);
     const failed = Math.max(prev.failed ?? 0, failedPods.length);
-    const status: batchV1.JobStatusJson = { ...structuredClone(prev) };
+    const status: batchV1.JobStatusJson = { ...deepCopy(prev) };
     if (!status.startTime && !spec.suspend) status.startTime = formatTime(now);
 
     const backoffLimit = spec.backoffLimit ?? 6;
@@ -260,7 +260,7 @@ export class JobController {
 
 /** The pod a Job creates: its template, labelled and owned by the Job. */
 export function newJobPod(job: Job): Pod {
-  const template = structuredClone(job.spec?.template ?? {});
+  const template = deepCopy(job.spec?.template ?? {});
   const name = job.metadata?.name ?? '';
   const uid = job.metadata?.uid ?? '';
   const labels = { ...(template.metadata?.labels ?? {}), [CONTROLLER_UID_LABEL]: uid, [JOB_NAME_LABEL]: name, 'controller-uid': uid, 'job-name': name };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { coordinationV1, coreV1 } from '@berth/api-types';
-import { isConflict, isNotFound, objectKey } from '@berth/api';
+import { isConflict, isNotFound, objectKey, deepCopy } from '@berth/api';
 import { runWorkers, silentLogger, WorkQueue, type ApiClient, type ClientLogger, type ResourceType, type SharedInformer } from '@berth/client';
 import type { ControllerEventRecorder } from '../shared/controller-descriptor';
 import { desiredTaints, evictionTime, formatTime, sameTaints } from './taints';
@@ -166,7 +166,7 @@ export class NodeLifecycleController {
   /** Sets every condition of a silent node to Unknown (tryUpdateNodeHealth). */
   private async markUnknown(node: Node, now: Date): Promise<Node> {
     const ts = formatTime(now);
-    const conditions: Condition[] = structuredClone(node.status?.conditions ?? []);
+    const conditions: Condition[] = deepCopy(node.status?.conditions ?? []);
     if (!conditions.some((c) => c.type === 'Ready')) {
       conditions.push({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastHeartbeatTime: ts, lastTransitionTime: ts });
     } else {
@@ -178,7 +178,7 @@ export class NodeLifecycleController {
         c.lastTransitionTime = ts;
       }
     }
-    const updated: Node = { ...structuredClone(node), status: { ...structuredClone(node.status ?? {}), conditions } };
+    const updated: Node = { ...deepCopy(node), status: { ...deepCopy(node.status ?? {}), conditions } };
     this.logger.info({ node: node.metadata?.name }, 'node stopped posting status; marking it Unknown');
     try {
       return await this.deps.client.update<Node>(NODES, '', updated, { subresource: 'status' });
@@ -192,7 +192,7 @@ export class NodeLifecycleController {
     const current = node.spec?.taints ?? [];
     const want = desiredTaints(current, readyCondition(node)?.status, node.spec?.unschedulable === true, now);
     if (sameTaints(current, want)) return node;
-    const updated: Node = { ...structuredClone(node), spec: { ...structuredClone(node.spec ?? {}), taints: want } };
+    const updated: Node = { ...deepCopy(node), spec: { ...deepCopy(node.spec ?? {}), taints: want } };
     try {
       return await this.deps.client.update<Node>(NODES, '', updated);
     } catch (err) {

@@ -9,6 +9,7 @@ import {
   type KubeObject,
   type LabelSelectorMatcher,
   type LabelSelectorObject,
+  deepCopy,
 } from '@berth/api';
 import { WorkQueue, silentLogger, type ApiClient, type ClientLogger, type ResourceType, type SharedInformer } from '@berth/client';
 import type { ControllerEventRecorder } from '../shared/controller-descriptor';
@@ -206,7 +207,7 @@ export class ReplicaSetController {
       this.expectations.delete(key);
       return;
     }
-    const rs = structuredClone(cached);
+    const rs = deepCopy(cached);
     const needsSync = this.expectations.satisfied(key);
     const selector = this.kind.selector(rs);
     const ns = rs.metadata?.namespace ?? '';
@@ -298,7 +299,7 @@ export class ReplicaSetController {
         ...(meta.finalizers ? { finalizers: [...meta.finalizers] } : {}),
         ownerReferences: [newControllerRef(rs, this.kind.apiVersion, this.kind.kind)],
       },
-      spec: structuredClone(tmpl.spec ?? {}) as Pod['spec'],
+      spec: deepCopy(tmpl.spec ?? {}) as Pod['spec'],
     };
     try {
       const created = await this.deps.client.create<Pod>(PODS, rs.metadata?.namespace ?? '', pod);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { isConflict, isNotFound, objectKey, splitObjectKey } from '@berth/api';
+import { isConflict, isNotFound, objectKey, splitObjectKey, deepCopy } from '@berth/api';
 import { signServiceAccountToken } from '@berth/certs';
 import { WorkQueue, silentLogger, type ApiClient, type ClientLogger, type SharedInformer } from '@berth/client';
 import { ControllerExpectations } from '../shared/expectations';
@@ -276,7 +276,7 @@ export class TokensController {
     const needsCa = this.rootCa !== '' && !data[ROOT_CA_KEY];
     const needsUid = tokenServiceAccountUid(secret) !== sa.metadata?.uid;
     if (!needsToken && !needsNamespace && !needsCa && !needsUid) return;
-    const next = structuredClone(secret);
+    const next = deepCopy(secret);
     const meta = (next.metadata ??= {});
     meta.annotations = { ...(meta.annotations ?? {}), [SERVICE_ACCOUNT_NAME_ANNOTATION]: sa.metadata?.name ?? '', [SERVICE_ACCOUNT_UID_ANNOTATION]: sa.metadata?.uid ?? '' };
     const nextData = (next.data ??= {});

@@ -5,7 +5,7 @@
  * template that comes back (a rollback) reuses its old revision, renumbered as the newest.
  */
 import type { appsV1 } from '@berth/api-types';
-import { isAlreadyExists, type KubeObject } from '@berth/api';
+import { isAlreadyExists, type KubeObject, deepCopy } from '@berth/api';
 import type { ApiClient, ResourceType } from '@berth/client';
 import { newControllerRef } from '../shared/owner-refs';
 import { canonicalJson, fnv32a, safeEncodeString } from '../shared/pod-template-hash';
@@ -49,7 +49,7 @@ export async function ensureRevision(
   const found = same[same.length - 1];
   if (found) {
     if ((found.revision ?? 0) === max) return found;
-    const updated = { ...structuredClone(found), revision: max + 1 };
+    const updated = { ...deepCopy(found), revision: max + 1 };
     return client.update<ControllerRevision>(CONTROLLER_REVISIONS, found.metadata?.namespace ?? '', updated);
   }
   const ns = owner.metadata?.namespace ?? '';

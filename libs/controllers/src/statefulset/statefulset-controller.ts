@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { appsV1, coreV1 } from '@berth/api-types';
-import { isAlreadyExists, isNotFound, labelSelectorFromObject, objectKey, type KubeObject } from '@berth/api';
+import { isAlreadyExists, isNotFound, labelSelectorFromObject, objectKey, type KubeObject, deepCopy } from '@berth/api';
 import { runWorkers, silentLogger, WorkQueue, type ApiClient, type ClientLogger, type ResourceType, type SharedInformer } from '@berth/client';
 import type { ControllerEventRecorder } from '../shared/controller-descriptor';
 import { getControllerOf, newControllerRef } from '../shared/owner-refs';
@@ -73,7 +73,7 @@ export class StatefulSetController {
   async sync(key: string): Promise<void> {
     const cached = this.deps.statefulSets.store.get(key);
     if (!cached || cached.metadata?.deletionTimestamp) return;
-    const set = structuredClone(cached);
+    const set = deepCopy(cached);
     const ns = set.metadata?.namespace ?? '';
     const name = set.metadata?.name ?? '';
     const spec = set.spec ?? {};
@@ -169,7 +169,7 @@ export class StatefulSetController {
     const counted = pods.filter((p) => !p.metadata?.deletionTimestamp);
     const rev = (p: Pod): string => p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
     const status: appsV1.StatefulSetStatusJson = {
-      ...structuredClone(set.status ?? {}),
+      ...deepCopy(set.status ?? {}),
       observedGeneration: set.metadata?.generation,
       replicas: counted.length,
       readyReplicas: counted.filter(isPodReady).length,
@@ -227,8 +227,8 @@ export class StatefulSetController {
       const claim: Pvc = {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
-        metadata: { ...structuredClone(tpl.metadata ?? {}), name: claimName, namespace: ns, labels: { ...(tpl.metadata?.labels ?? {}), ...(set.spec?.selector?.matchLabels ?? {}) } },
-        spec: structuredClone(tpl.spec ?? {}),
+        metadata: { ...deepCopy(tpl.metadata ?? {}), name: claimName, namespace: ns, labels: { ...(tpl.metadata?.labels ?? {}), ...(set.spec?.selector?.matchLabels ?? {}) } },
+        spec: deepCopy(tpl.spec ?? {}),
       };
       try {
         await this.deps.client.create(PVCS, ns, claim);
@@ -262,7 +262,7 @@ export function pvcName(set: StatefulSet, claim: string, ordinal: number): strin
 /** The pod for one ordinal at one revision (newVersionedStatefulSetPod). */
 export function newStatefulSetPod(set: StatefulSet, ordinal: number, revision: ControllerRevision): Pod {
   const data = revision.data as { spec?: { template?: coreV1.PodTemplateSpecJson } } | undefined;
-  const template = structuredClone(data?.spec?.template ?? set.spec?.template ?? {});
+  const template = deepCopy(data?.spec?.template ?? set.spec?.template ?? {});
   const setName = set.metadata?.name ?? '';
   const name = `${setName}-${ordinal}`;
   const spec: coreV1.PodSpecJson = template.spec ?? { containers: [] };
