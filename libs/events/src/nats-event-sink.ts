@@ -292,11 +292,12 @@ export class NatsEventSink implements EventSink {
 
   private async publish(subject: string, item: Pending): Promise<void> {
     try {
-      const seq = await this.publishAwaitingAck(subject, item);
+      const ack = await this.publishAwaitingAck(subject, item);
       this.published++;
-      // Acks come back in the order the server stored the messages; and a stream made
-      // again numbers them from 1, which a maximum would never show.
-      this.lastSeq = seq;
+      // New messages are acked in the order the server stored them, so the latest ack is the
+      // highest sequence, also after the stream was made again (it numbers from 1 then). A
+      // duplicate (a retry of a publish whose ack was lost) names an earlier message.
+      this.lastSeq = ack.duplicate ? Math.max(this.lastSeq, ack.seq) : ack.seq;
       // A newer version written meanwhile stays queued and goes out next.
       if (this.queue.get(subject) === item) this.queue.delete(subject);
       this.failures = 0;
@@ -312,7 +313,7 @@ export class NatsEventSink implements EventSink {
    * subject on one inbox this sink subscribes to once, and acks are matched by id. nats.js's
    * request made a timer, a promise chain and an Error (with its stack) for every event.
    */
-  private publishAwaitingAck(subject: string, item: Pending): Promise<number> {
+  private publishAwaitingAck(subject: string, item: Pending): Promise<{ seq: number; duplicate: boolean }> {
     return new Promise((resolve, reject) => {
       const id = ++this.lastPublishId;
       const h = headers();
@@ -351,9 +352,9 @@ export class NatsEventSink implements EventSink {
       return;
     }
     try {
-      const ack = msg.json<{ seq?: number; error?: { code?: number; description?: string } }>();
+      const ack = msg.json<{ seq?: number; duplicate?: boolean; error?: { code?: number; description?: string } }>();
       if (ack.error || typeof ack.seq !== 'number') awaited.reject(new Error(`publish failed: ${ack.error?.code ?? ''} ${ack.error?.description ?? 'no sequence in the ack'}`));
-      else awaited.resolve(ack.seq);
+      else awaited.resolve({ seq: ack.seq, duplicate: ack.duplicate === true });
     } catch (e) {
       awaited.reject(e as Error);
     }

@@ -5,6 +5,8 @@ import { connect, type NatsConnection } from 'nats';
 import type { KubeObject } from '@berth/api';
 import { startNats, type NatsServer } from '@berth/testing';
 import { EventStore, type EventWatchEvent } from './event-store';
+import { makeEvent, objectReference } from './event';
+import { NatsEventSink } from './nats-event-sink';
 import { createNatsEventRecorder } from './recorder';
 import { EVENT_TTL_MS, EVENTS_STREAM, ensureEventStream } from './stream';
 
@@ -277,5 +279,20 @@ describe('events through NATS', () => {
       await ownNc.close();
       await own.stop();
     }
+  });
+
+  test('a version published again is a duplicate to JetStream, and flush still answers the latest sequence', async () => {
+    const sink = new NatsEventSink({ nc, lingerMs: 0 });
+    const event = (name: string) => makeEvent(objectReference(pod(name, 'dup')), { component: 'kubelet' }, 'Normal', 'Pulled', 'pulled', Date.now());
+    const first = event('first');
+    sink.write(first);
+    const s1 = await sink.flush();
+    sink.write(event('second'));
+    const s2 = await sink.flush();
+    assert.ok(s2 > s1);
+    sink.write(first); // same namespace, name and count: the same Nats-Msg-Id
+    assert.equal(await sink.flush(), s2, "the duplicate's ack names the first message; flush keeps the latest");
+    assert.equal(sink.published, 3);
+    await sink.close();
   });
 });
