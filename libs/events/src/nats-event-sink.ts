@@ -37,7 +37,7 @@ interface Pending {
 
 /** A publish awaiting JetStream's ack on the sink's inbox. */
 interface AwaitedAck {
-  resolve: (seq: number) => void;
+  resolve: (ack: { seq: number; duplicate: boolean }) => void;
   reject: (err: Error) => void;
   /** When it times out (ms since the epoch). */
   deadline: number;
