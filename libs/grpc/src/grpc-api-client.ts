@@ -18,6 +18,7 @@ import {
   StatusError,
   internalError,
   unpackObject,
+  utf8,
   type ExecInput,
   type ExecOutput,
   type LogChunk,
@@ -697,14 +698,9 @@ function deleteOptions(options: DeleteOptions): metaV1.DeleteOptions {
   return fromJson(metaV1.DeleteOptionsSchema, options as JsonValue, { ignoreUnknownFields: true });
 }
 
-/** JSON bytes of a message, parsed in place (Buffer.from(bytes) would copy them first). */
-function parseJson(bytes: Uint8Array): unknown {
-  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-}
-
 /** The object of a response: JSON when we asked for it (we always do), else the typed Any. */
 function objectOf(res: apiV1.ObjectResponse): KubeObject {
-  if (res.objectJson.length > 0) return parseJson(res.objectJson) as KubeObject;
+  if (res.objectJson.length > 0) return JSON.parse(utf8(res.objectJson)) as KubeObject;
   if (!res.object) throw internalError('the server returned no object');
   return unpackObject(res.object);
 }
@@ -715,7 +711,7 @@ function listOf<T extends KubeObject>(res: apiV1.ListResponse): ObjectList<T> {
     kind: res.kind,
     metadata: (res.metadata ? toJson(metaV1.ListMetaSchema, res.metadata) : {}) as ListMeta,
     // Our objects are JSON anyway: lists come as one JSON array (see ListRequest.encoding).
-    items: res.itemsJson.length > 0 ? (parseJson(res.itemsJson) as T[]) : res.items.map((item) => unpackObject(item) as T),
+    items: res.itemsJson.length > 0 ? (JSON.parse(utf8(res.itemsJson)) as T[]) : res.items.map((item) => unpackObject(item) as T),
   };
 }
 
@@ -728,7 +724,7 @@ function watchEventOf<T extends KubeObject>(msg: apiV1.WatchEvent): WatchEvent<T
     return { type, object: full as unknown as T, status: full };
   }
   if (msg.objectJson.length === 0 && !msg.object) throw internalError('the server sent a watch event without an object');
-  const object = (msg.objectJson.length > 0 ? parseJson(msg.objectJson) : unpackObject(msg.object as NonNullable<typeof msg.object>)) as T;
+  const object = (msg.objectJson.length > 0 ? JSON.parse(utf8(msg.objectJson)) : unpackObject(msg.object as NonNullable<typeof msg.object>)) as T;
   return { type, object, ...(status ? { status } : {}) };
 }
 

@@ -13,6 +13,7 @@ import {
   packObject,
   tooLarge,
   unpackObject,
+  utf8,
   type ApiBackend,
   type BackendWriteOptions,
   type DeleteOptions,
@@ -577,7 +578,7 @@ export function parseJsonDocument(bytes: Uint8Array, what: string, maxBytes: num
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    doc = JSON.parse(utf8(bytes));
   } catch (e) {
     throw badRequest(`the ${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { KubeObject } from '@berth/api';
+import { utf8, type KubeObject } from '@berth/api';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { etcdserverpbRpcPb as pb, mvccpbKvPb as mvcc } from '@berth/api-types';
 import { EtcdClient, type EtcdWatchStream } from './etcd-client';
@@ -8,7 +8,6 @@ import {
   decodeObject,
   encodeObject,
   prefixEnd,
-  utf8,
   type ListOptions,
   type ListResult,
   type Storage,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { KubeObject } from '@berth/api';
+import { utf8, type KubeObject } from '@berth/api';
 
 /**
  * Storage keeps API objects (Kubernetes JSON) under keys such as
@@ -133,11 +133,6 @@ export function decodeObject(bytes: Uint8Array | string, resourceVersion: string
   const obj = JSON.parse(typeof bytes === 'string' ? bytes : utf8(bytes)) as KubeObject;
   (obj.metadata ??= {}).resourceVersion = resourceVersion;
   return obj;
-}
-
-/** UTF-8 bytes as a string (a Buffer view over them: no copy). */
-export function utf8(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** The end of the key range holding every key that starts with `prefix` (etcd's range_end). */
