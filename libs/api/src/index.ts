@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 export * from './object';
 export * from './deep-copy';
+export * from './json-copy';
 export * from './errors';
 export * from './api-backend';
 export * from './scheme';

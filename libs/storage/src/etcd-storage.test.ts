@@ -53,6 +53,52 @@ describe('EtcdStorage', () => {
     }
   });
 
+  test('what a write returns and its watch events equal a read of the stored bytes, each its own copy', async () => {
+    const writer = new EtcdStorage({ endpoints: [etcd.endpoint] });
+    const other = new EtcdStorage({ endpoints: [etcd.endpoint] });
+    const ac = new AbortController();
+    try {
+      const prefix = '/registry/etcd-only/read-back/';
+      const key = `${prefix}x`;
+      const from = await writer.currentRevision();
+      const a = writer.watch(prefix, from, ac.signal, { withPrevious: false })[Symbol.asyncIterator]();
+      const b = writer.watch(prefix, from, ac.signal)[Symbol.asyncIterator]();
+      const assertStored = async (returned: unknown, ...events: unknown[]) => {
+        const read = await other.get(key);
+        for (const o of [returned, ...events]) {
+          assert.deepStrictEqual(o, read);
+          assert.equal(JSON.stringify(o), JSON.stringify(read), 'same key order, resourceVersion last in metadata');
+        }
+      };
+
+      const obj = { metadata: { resourceVersion: '1', name: 'x', labels: { b: '2', a: '1' } }, data: { k: 'v', gone: undefined }, n: -0 };
+      const created = await writer.create(key, obj);
+      const [a1, b1] = [(await a.next()).value!, (await b.next()).value!];
+      assert.equal(a1.type, 'ADDED');
+      await assertStored(created, a1.object, b1.object);
+      assert.equal(obj.metadata.resourceVersion, '1', 'the caller’s object is not changed');
+      assert.notEqual(a1.object, created);
+      assert.notEqual(a1.object, b1.object);
+      created.metadata!.labels!['a'] = 'changed by the caller';
+      assert.equal(a1.object.metadata?.labels?.['a'], '1');
+      assert.equal(b1.object.metadata?.labels?.['a'], '1');
+
+      const updated = await writer.update(key, { ...obj, data: { k: 'v2' } }, created.metadata!.resourceVersion!);
+      const [a2, b2] = [(await a.next()).value!, (await b.next()).value!];
+      assert.equal(a2.type, 'MODIFIED');
+      await assertStored(updated, a2.object, b2.object);
+      assert.deepEqual(b2.prevObject?.data, { k: 'v' });
+
+      // Another client's write: the event is decoded from etcd, and equal all the same.
+      const theirs = await other.update(key, { metadata: { name: 'x' }, data: { by: 'other' } }, updated.metadata!.resourceVersion!);
+      const [a3] = [(await a.next()).value!, (await b.next()).value!];
+      await assertStored(theirs, a3.object);
+    } finally {
+      ac.abort();
+      await Promise.all([writer.close(), other.close()]);
+    }
+  });
+
   test('compaction rounds: one apiserver per round compacts, and history before it is gone', async () => {
     const a = new EtcdStorage({ endpoints: [etcd.endpoint] });
     const b = new EtcdStorage({ endpoints: [etcd.endpoint] });

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { utf8, type KubeObject } from '@berth/api';
+import { deepCopy, jsonCopyWithVersion, utf8, type KubeObject } from '@berth/api';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { etcdserverpbRpcPb as pb, mvccpbKvPb as mvcc } from '@berth/api-types';
 import { EtcdClient, type EtcdWatchStream } from './etcd-client';
@@ -30,6 +30,14 @@ export interface EtcdStorageOptions {
 const WATCH_QUEUE_HIGH = 10_000;
 /** Give up reconnecting a watch after this many attempts in a row without success. */
 const WATCH_MAX_RECONNECTS = 10;
+/** Written objects kept for their watch events at most (the oldest go first). */
+const WRITTEN_MAX = 1024;
+
+/** An object this storage wrote, kept until a watch delivers its event. */
+interface Written {
+  revision: bigint;
+  object: KubeObject;
+}
 
 /**
  * Storage on etcd v3: objects are JSON values, resourceVersion is the key's mod revision, and
@@ -37,6 +45,14 @@ const WATCH_MAX_RECONNECTS = 10;
  */
 export class EtcdStorage implements Storage {
   private readonly client: EtcdClient;
+  /**
+   * What create and update wrote under a watched prefix, by key: the watch event of that
+   * write then carries a copy made from the object instead of a parse of the bytes just
+   * encoded (the apiserver's watch cache sees every write it makes).
+   */
+  private readonly written = new Map<string, Written>();
+  /** Prefixes with a watch running, and how many. */
+  private readonly watchedPrefixes = new Map<string, number>();
 
   constructor(opts: EtcdStorageOptions) {
     this.client = new EtcdClient(opts);
@@ -44,6 +60,7 @@ export class EtcdStorage implements Storage {
 
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     const value = encodeObject(key, obj);
+    const readBack = jsonCopyWithVersion(obj, '');
     const k = Buffer.from(key);
     const res = await this.call(key, () =>
       this.client.txn({
@@ -52,7 +69,7 @@ export class EtcdStorage implements Storage {
       }),
     );
     if (!res.succeeded) throw new StorageError('KeyExists', key);
-    return decodeObject(value, revisionOf(res.header));
+    return this.wrote(key, readBack, res.header);
   }
 
   async get(key: string): Promise<KubeObject | undefined> {
@@ -92,6 +109,7 @@ export class EtcdStorage implements Storage {
 
   async update(key: string, obj: KubeObject, expectedResourceVersion: string): Promise<KubeObject> {
     const value = encodeObject(key, obj);
+    const readBack = jsonCopyWithVersion(obj, '');
     const k = Buffer.from(key);
     if (!isRevision(expectedResourceVersion)) {
       // Nothing stored can have this version; still say KeyNotFound when the key is absent.
@@ -106,7 +124,7 @@ export class EtcdStorage implements Storage {
       }),
     );
     if (!res.succeeded) throw missingOrConflict(key, res);
-    return decodeObject(value, revisionOf(res.header));
+    return this.wrote(key, readBack, res.header);
   }
 
   async delete(key: string, expectedResourceVersion?: string): Promise<KubeObject> {
@@ -179,6 +197,35 @@ export class EtcdStorage implements Storage {
     this.client.close();
   }
 
+  /**
+   * The object of a successful create or update as reading it back would give it:
+   * `readBack` (the object as its stored JSON, copied before the call) at the write's
+   * revision. Under a watched prefix a copy is kept for the write's watch event.
+   */
+  private wrote(key: string, readBack: KubeObject, header: pb.ResponseHeader | undefined): KubeObject {
+    const revision = header?.revision ?? 0n;
+    (readBack.metadata ??= {}).resourceVersion = revision.toString();
+    if (this.isWatched(key)) {
+      this.written.delete(key); // set again below: the newest last, for eviction order
+      this.written.set(key, { revision, object: deepCopy(readBack) });
+      if (this.written.size > WRITTEN_MAX) this.written.delete(this.written.keys().next().value as string);
+    }
+    return readBack;
+  }
+
+  private isWatched(key: string): boolean {
+    for (const prefix of this.watchedPrefixes.keys()) if (key.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** The kept object of the write of `key` at `revision`, once: each event gets its own object. */
+  private readonly takeWritten = (key: string, revision: bigint): KubeObject | undefined => {
+    const w = this.written.get(key);
+    if (!w || w.revision > revision) return undefined;
+    this.written.delete(key);
+    return w.revision === revision ? w.object : undefined;
+  };
+
   private async call<T>(key: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -221,6 +268,7 @@ export class EtcdStorage implements Storage {
       wake?.();
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    this.watchedPrefixes.set(prefix, (this.watchedPrefixes.get(prefix) ?? 0) + 1);
 
     const handle = (res: pb.WatchResponse) => {
       const headerRevision = res.header?.revision ?? 0n;
@@ -247,7 +295,7 @@ export class EtcdStorage implements Storage {
           if (!ev.kv) continue;
           const rev = ev.kv.modRevision;
           if (rev <= floor) continue;
-          events.push(toEvent(ev.type, ev.kv, ev.prevKv));
+          events.push(toEvent(ev.type, ev.kv, ev.prevKv, this.takeWritten));
           if (received === undefined || rev > received) received = rev;
         }
         if (events.length > 0) {
@@ -346,6 +394,9 @@ export class EtcdStorage implements Storage {
     } finally {
       finished = true;
       signal.removeEventListener('abort', onAbort);
+      const watches = (this.watchedPrefixes.get(prefix) ?? 1) - 1;
+      if (watches > 0) this.watchedPrefixes.set(prefix, watches);
+      else this.watchedPrefixes.delete(prefix);
       stream?.removeAllListeners('data');
       stream?.cancel();
       stream = undefined;
@@ -378,7 +429,12 @@ function decodeKv(kv: mvcc.KeyValue): KubeObject {
   return decodeObject(kv.value, kv.modRevision.toString());
 }
 
-function toEvent(type: mvcc.Event_EventType, kv: mvcc.KeyValue, prev: mvcc.KeyValue | undefined): StorageEvent {
+function toEvent(
+  type: mvcc.Event_EventType,
+  kv: mvcc.KeyValue,
+  prev: mvcc.KeyValue | undefined,
+  written: (key: string, revision: bigint) => KubeObject | undefined,
+): StorageEvent {
   const key = utf8(kv.key);
   const revision = kv.modRevision.toString();
   const prevObject = prev && prev.value.length ? decodeKv(prev) : undefined;
@@ -388,7 +444,7 @@ function toEvent(type: mvcc.Event_EventType, kv: mvcc.KeyValue, prev: mvcc.KeyVa
     const object = prev && prev.value.length ? decodeObject(prev.value, revision) : { metadata: { resourceVersion: revision } };
     return { type: 'DELETED', key, object, ...(prevObject ? { prevObject } : {}), revision };
   }
-  const object = decodeKv(kv);
+  const object = written(key, kv.modRevision) ?? decodeKv(kv);
   if (kv.createRevision === kv.modRevision) return { type: 'ADDED', key, object, revision };
   return { type: 'MODIFIED', key, object, ...(prevObject ? { prevObject } : {}), revision };
 }
