@@ -87,7 +87,7 @@ describe('Resources.Calls: single-object calls on one stream', () => {
   let server: RunningApiServer;
 
   before(async () => {
-    server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure(), observe: (o) => observed.push(o) });
+    server = await createApiServer({ backend, address: '127.0.0.1:0', observe: (o) => observed.push(o) });
   });
   after(() => server.stop(200));
 
@@ -192,7 +192,7 @@ describe('Resources.Calls: single-object calls on one stream', () => {
   });
 
   test('stopping the server does not wait for an idle stream', async () => {
-    const own = await createApiServer({ backend: new MapBackend(), address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    const own = await createApiServer({ backend: new MapBackend(), address: '127.0.0.1:0' });
     const client = new GrpcApiClient({ addresses: [own.address], maxAttempts: 1 });
     try {
       await client.create(configmaps, 'default', cm('idle'));
@@ -217,7 +217,7 @@ describe('Resources.Calls against a server without it', () => {
     // An older apiserver: the unary methods only (grpc-js answers Calls with UNIMPLEMENTED).
     server = new grpc.Server();
     const { calls: _calls, ...unaryOnly } = grpcServiceDefinition(apiV1.Resources);
-    started = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    started = await createApiServer({ backend, address: '127.0.0.1:0' });
     // Borrow the real handlers by forwarding each unary method to a full server.
     full = new GrpcApiClient({ addresses: [started.address], callStream: false });
     server.addService(unaryOnly, {

@@ -70,7 +70,6 @@ describe('GrpcApiClient against the API server over loopback', () => {
     server = await createApiServer({
       backend,
       address: '127.0.0.1:0',
-      credentials: grpc.ServerCredentials.createInsecure(),
       logger: { error: (obj) => logged.push(obj) },
       observe: (o) => observed.push(o),
     });
@@ -404,7 +403,7 @@ describe('GrpcApiClient against the API server over loopback', () => {
 describe('GrpcApiClient failover', () => {
   test('calls succeed when the first address is dead and the second alive', async () => {
     const backend = new MapBackend();
-    const server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    const server = await createApiServer({ backend, address: '127.0.0.1:0' });
     const client = new GrpcApiClient({ addresses: [await deadAddress(), server.address] });
     try {
       // Round-robin starts some calls on the dead address: each must fail over.
@@ -448,7 +447,7 @@ describe('protocol details', () => {
   test('the request bytes a foreign client sends decode as the generated messages', async () => {
     // A client in another language sends plain protobuf: build one by hand.
     const backend = new MapBackend();
-    const server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    const server = await createApiServer({ backend, address: '127.0.0.1:0' });
     try {
       const Generic = grpc.makeGenericClientConstructor({ getVersion: bytesMethod('/berth.api.v1.Discovery/GetVersion') }, 'Discovery');
       const raw = new Generic(server.address, grpc.credentials.createInsecure());
@@ -528,7 +527,7 @@ describe('NodeProxy.Exec over loopback', () => {
   let client: GrpcApiClient;
 
   before(async () => {
-    server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure(), observe: (o) => observed.push(o) });
+    server = await createApiServer({ backend, address: '127.0.0.1:0', observe: (o) => observed.push(o) });
     client = new GrpcApiClient({ addresses: [server.address], timeoutMs: 5000 });
   });
   after(async () => {
@@ -614,7 +613,7 @@ describe('NodeProxy.Exec over loopback', () => {
     assert.equal(st2.code, grpc.status.INVALID_ARGUMENT);
     assert.equal(statusFromMetadata(st2.metadata)?.message, 'an exec stream has only one start message');
 
-    const plain = await createApiServer({ backend: new MapBackend(), address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    const plain = await createApiServer({ backend: new MapBackend(), address: '127.0.0.1:0' });
     const c = new GrpcApiClient({ addresses: [plain.address] });
     try {
       const e = await rejection(collect(c.exec({ namespace: 'default', name: 'db', command: ['ls'] }, inputQueue().input)));
@@ -663,7 +662,7 @@ describe('NodeProxy.Stats over loopback', () => {
   let client: GrpcApiClient;
 
   before(async () => {
-    server = await createApiServer({ backend, address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure(), observe: (o) => observed.push(o) });
+    server = await createApiServer({ backend, address: '127.0.0.1:0', observe: (o) => observed.push(o) });
     client = new GrpcApiClient({ addresses: [server.address], timeoutMs: 5000 });
   });
   after(async () => {
@@ -699,7 +698,7 @@ describe('NodeProxy.Stats over loopback', () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(observed.filter((o) => o.method === 'Stats').length, before + 1, 'not retried');
 
-    const plain = await createApiServer({ backend: new MapBackend(), address: '127.0.0.1:0', credentials: grpc.ServerCredentials.createInsecure() });
+    const plain = await createApiServer({ backend: new MapBackend(), address: '127.0.0.1:0' });
     const c = new GrpcApiClient({ addresses: [plain.address] });
     try {
       const e = await rejection(c.stats('node1'));

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import type { Readable } from 'node:stream';
+import type { EventEmitter } from 'node:events';
+
+/** What readMessages needs of a stream: a grpc-js client's Readable, or a server call (GrpcServer). */
+export type MessageSource = EventEmitter & { pause(): unknown; resume(): unknown; isPaused(): boolean };
 
 /** The messages of a grpc-js stream read one by one: `next()` resolves undefined at the end and rejects on error. */
 export interface MessageReader<T> {
@@ -14,7 +17,7 @@ export interface MessageReader<T> {
  * process. This reader keeps its listeners, and pauses the stream while `highWater`
  * messages wait, so HTTP/2 flow control slows the sender down.
  */
-export function readMessages<T>(stream: Readable, highWater = 64): MessageReader<T> {
+export function readMessages<T>(stream: MessageSource, highWater = 64): MessageReader<T> {
   const queue: T[] = [];
   let ended = false;
   let failure: unknown;

@@ -23,6 +23,7 @@ import {
   type ResourceRef,
   type WatchEvent,
 } from '@berth/api';
+import { GrpcServer, type ServerCall, type ServerTls } from './grpc-server';
 import { readMessages } from './message-reader';
 import { grpcServiceDefinition, isMalformedRequest, serialized, type MalformedRequest, type SerializedMessage } from './service-definition';
 import { LazyAbort } from './lazy-abort';
@@ -61,7 +62,7 @@ export interface ApiServicesOptions {
  * getAuthContext().sslPeerCertificate is set only for a client certificate that the TLS layer
  * verified against the client CA; one it could not verify is not shown at all.
  */
-export type CallInfo = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'metadata' | 'getPeer' | 'getAuthContext' | 'getPath'>;
+export type CallInfo = Pick<ServerCall, 'metadata' | 'getPeer' | 'getAuthContext' | 'getPath'>;
 
 /** One finished call, for metrics. */
 export interface CallObservation {
@@ -94,7 +95,7 @@ export interface ServedApi {
  * everything: a bad request (malformed protobuf, bad JSON, unknown kind) gets an error
  * status and the server keeps serving.
  */
-export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: ApiServicesOptions = {}): ServedApi {
+export function addApiServices(server: GrpcServer, backend: ApiBackend, opts: ApiServicesOptions = {}): ServedApi {
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   // Open Calls streams, by their drain: a client keeps its stream open while idle, and a
   // shutting-down server must not wait for it (see ServedApi).
@@ -142,7 +143,7 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     service: string,
     method: string,
     fn: (req: I, ctx: RequestContext) => Promise<O> | O,
-  ): grpc.handleUnaryCall<Req<I>, O> {
+  ): (call: ServerCall, callback: grpc.sendUnaryData<O>) => void {
     return (call, callback) => {
       const start = performance.now();
       // grpc-js also emits 'cancelled' after the status went out: abort only calls still
@@ -152,7 +153,7 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
       call.on('cancelled', () => finished || abort.abort());
       const run = async (): Promise<O> => {
         const ctx = await context(call, () => abort.signal);
-        const req = call.request;
+        const req = call.request as Req<I>;
         if (isMalformedRequest(req)) throw malformed(req);
         return fn(req, ctx);
       };
@@ -217,7 +218,7 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     watch: ((call) => {
       const start = performance.now();
       void serveWatch(call, backend, context, failure).then((code) => observe('Resources', 'Watch', call.request, start, code));
-    }) satisfies grpc.handleServerStreamingCall<Req<apiV1.WatchRequest>, apiV1.WatchEvent>,
+    }) satisfies (call: ServerCall) => void,
     calls: ((stream) => {
       const start = performance.now();
       // authenticate sees each call as its unary method (its path), with the stream's metadata and peer.
@@ -240,7 +241,7 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
         openCalls.delete(served.drain);
         observe('Resources', 'Calls', undefined, start, code);
       });
-    }) satisfies grpc.handleBidiStreamingCall<Req<apiV1.CallRequest>, apiV1.CallResponse>,
+    }) satisfies (call: ServerCall) => void,
   };
 
   const discovery = {
@@ -260,11 +261,11 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
     logs: ((call) => {
       const start = performance.now();
       void serveLogs(call, backend, context, failure).then((code) => observe('NodeProxy', 'Logs', call.request, start, code));
-    }) satisfies grpc.handleServerStreamingCall<Req<apiV1.PodLogsRequest>, apiV1.PodLogChunk>,
+    }) satisfies (call: ServerCall) => void,
     exec: ((call) => {
       const start = performance.now();
       void serveExec(call, backend, context, failure).then((code) => observe('NodeProxy', 'Exec', undefined, start, code));
-    }) satisfies grpc.handleBidiStreamingCall<Req<apiV1.ExecStreamRequest>, apiV1.ExecStreamResponse>,
+    }) satisfies (call: ServerCall) => void,
     stats: unary<apiV1.NodeStatsRequest, apiV1.NodeStatsResponse>('NodeProxy', 'Stats', async (req, ctx) => {
       if (!backend.stats) throw newStatusError('ServiceUnavailable', 'metrics are not available: this apiserver has no node tunnel (start it with --nats-url)');
       // NodeStats is the JSON of NodeStatsResponse (metrics.k8s.io's shapes).
@@ -279,7 +280,7 @@ export function addApiServices(server: grpc.Server, backend: ApiBackend, opts: A
 }
 
 async function serveWatch(
-  call: grpc.ServerWritableStream<Req<apiV1.WatchRequest>, apiV1.WatchEvent>,
+  call: ServerCall,
   backend: ApiBackend,
   context: (call: CallInfo, signal: () => AbortSignal) => Promise<RequestContext>,
   failure: (method: string, err: unknown) => grpc.ServerErrorResponse,
@@ -291,7 +292,7 @@ async function serveWatch(
   call.on('cancelled', onCancel);
   try {
     const ctx = await context(call, () => ac.signal);
-    const req = call.request;
+    const req = call.request as Req<apiV1.WatchRequest>;
     if (isMalformedRequest(req)) throw malformed(req);
     const events = backend.watch(ctx, refOf(req.ref), {
       ...(req.labelSelector ? { labelSelector: req.labelSelector } : {}),
@@ -321,7 +322,7 @@ async function serveWatch(
 
 /** Streams container logs from the backend (which reaches the node) to the client. */
 async function serveLogs(
-  call: grpc.ServerWritableStream<Req<apiV1.PodLogsRequest>, apiV1.PodLogChunk>,
+  call: ServerCall,
   backend: ApiBackend,
   context: (call: CallInfo, signal: () => AbortSignal) => Promise<RequestContext>,
   failure: (method: string, err: unknown) => grpc.ServerErrorResponse,
@@ -331,7 +332,7 @@ async function serveLogs(
   call.on('cancelled', onCancel);
   try {
     const ctx = await context(call, () => ac.signal);
-    const req = call.request;
+    const req = call.request as Req<apiV1.PodLogsRequest>;
     if (isMalformedRequest(req)) throw malformed(req);
     if (!backend.logs) throw newStatusError('ServiceUnavailable', 'logs are not available: this apiserver has no node tunnel (start it with --nats-url)');
     const chunks = backend.logs(ctx, {
@@ -369,7 +370,7 @@ async function serveLogs(
  * ends the session with INVALID_ARGUMENT.
  */
 async function serveExec(
-  call: grpc.ServerDuplexStream<Req<apiV1.ExecStreamRequest>, apiV1.ExecStreamResponse>,
+  call: ServerCall,
   backend: ApiBackend,
   context: (call: CallInfo, signal: () => AbortSignal) => Promise<RequestContext>,
   failure: (method: string, err: unknown) => grpc.ServerErrorResponse,
@@ -592,19 +593,18 @@ export interface CreateApiServerOptions extends ApiServicesOptions {
   backend: ApiBackend;
   /** "host:port"; port 0 picks a free one (see the returned address). */
   address: string;
-  /** Explicit credentials; otherwise `tls` (or plaintext when neither is given: tests only). */
-  credentials?: grpc.ServerCredentials;
   /**
-   * The serving certificate; with clientCa, clients must present a certificate it signed,
-   * unless clientCertOptional: then the TLS layer asks for one but also lets callers without
-   * one (or with one it cannot verify) through, and `authenticate` (required then) decides.
+   * The serving certificate (plaintext without it: tests only); with clientCa, clients must
+   * present a certificate it signed, unless clientCertOptional: then the TLS layer asks for
+   * one but also lets callers without one (or with one it cannot verify) through, and
+   * `authenticate` (required then) decides.
    */
   tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer; clientCertOptional?: boolean };
 }
 
 /** A started API server. */
 export interface RunningApiServer {
-  server: grpc.Server;
+  server: GrpcServer;
   /** "host:port" actually bound (the requested host, the port chosen when 0 was asked for). */
   address: string;
   port: number;
@@ -612,22 +612,15 @@ export interface RunningApiServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Creates a grpc.Server with the API services, binds it and starts serving. */
+/** Creates a GrpcServer with the API services, binds it and starts serving. */
 export async function createApiServer(opts: CreateApiServerOptions): Promise<RunningApiServer> {
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (opts.tls?.clientCertOptional && !opts.authenticate) {
     throw new Error('tls.clientCertOptional lets callers without a certificate in: it needs an authenticate hook');
   }
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBytes });
+  const server = new GrpcServer({ maxReceiveMessageBytes: maxBytes });
   const served = addApiServices(server, opts.backend, opts);
-  const credentials =
-    opts.credentials ??
-    (opts.tls
-      ? tlsServerCredentials(opts.tls.clientCa ?? null, opts.tls.cert, opts.tls.key, opts.tls.clientCa !== undefined && !opts.tls.clientCertOptional)
-      : grpc.ServerCredentials.createInsecure());
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(opts.address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
-  });
+  const port = await server.listen(opts.address, opts.tls ? serverTls(opts.tls) : undefined);
   const host = opts.address.slice(0, opts.address.lastIndexOf(':'));
   return {
     server,
@@ -649,29 +642,13 @@ export async function createApiServer(opts: CreateApiServerOptions): Promise<Run
 }
 
 /**
- * TLS credentials for the server. With a `ca` and `requireClientCert` (the default), clients
- * must present a certificate signed by `ca`; with a `ca` and not `requireClientCert`, they are
- * asked for one but may go without (or present one that does not verify, which the call's
- * auth context then does not show): the caller's `authenticate` hook must decide.
+ * The server's TLS: with a clientCa and not clientCertOptional, clients must present a
+ * certificate signed by it; with clientCertOptional they are asked for one but may go without
+ * (or present one that does not verify, which the call's auth context then does not show).
  */
-export function tlsServerCredentials(ca: Buffer | null, cert: Buffer, key: Buffer, requireClientCert = ca !== null): grpc.ServerCredentials {
-  if (ca !== null && !requireClientCert) return new OptionalClientCertCredentials(ca, cert, key);
-  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], requireClientCert);
-}
-
-/**
- * createSsl's credentials, except that a client certificate is requested but not required
- * (Node's requestCert without rejectUnauthorized): grpc-js's createSsl can only require one
- * or not ask at all, and a client that is not asked never sends its certificate.
- */
-class OptionalClientCertCredentials extends grpc.ServerCredentials {
-  constructor(ca: Buffer, cert: Buffer, key: Buffer) {
-    super({ requestCert: true, rejectUnauthorized: false }, { ca, cert: [cert], key: [key] });
-  }
-
-  _equals(other: grpc.ServerCredentials): boolean {
-    return other === this;
-  }
+function serverTls(tls: NonNullable<CreateApiServerOptions['tls']>): ServerTls {
+  if (!tls.clientCa) return { cert: tls.cert, key: tls.key };
+  return { cert: tls.cert, key: tls.key, ca: tls.clientCa, requestCert: true, rejectUnauthorized: !tls.clientCertOptional };
 }
 
 /** Metadata keys of impersonation, as Kubernetes' headers (kubectl --as, --as-group). */

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
 import { apiV1, type rpcStatusPb } from '@berth/api-types';
 import { badRequest, type RequestContext } from '@berth/api';
+import type { ServerCall } from './grpc-server';
 import { LazyAbort } from './lazy-abort';
 import { isMalformedRequest, type MalformedRequest } from './service-definition';
 import { toGrpcStatus, type GrpcErrorStatus } from './status-mapping';
@@ -47,7 +48,7 @@ export interface ServedCalls {
  * INVALID_ARGUMENT (its id cannot be read); everything else is answered call by call.
  */
 export function serveCalls(
-  stream: grpc.ServerDuplexStream<apiV1.CallRequest | MalformedRequest, apiV1.CallResponse>,
+  stream: ServerCall,
   handlers: CallHandlers,
   hooks: CallsHooks,
 ): ServedCalls {

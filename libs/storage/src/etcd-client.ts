@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { etcdserverpbRpcPb as pb } from '@berth/api-types';
-import { MessageFramer, frameMessage } from './grpc-frames';
+import { MessageFramer, frameMessage } from '@berth/api';
 
 /** How to reach etcd. */
 export interface EtcdClientOptions {
@@ -322,7 +322,7 @@ function readCall(
     try {
       for (const m of framer.push(chunk)) onMessage(m);
     } catch (err) {
-      abort({ code: INTERNAL, message: err instanceof Error ? err.message : String(err) });
+      abort({ code: INTERNAL, message: `etcd sent ${err instanceof Error ? err.message : String(err)}` });
     }
   });
   stream.on('close', () => onClose(status, failure));

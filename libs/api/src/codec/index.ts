@@ -4,3 +4,4 @@ export { decodeMessage, decodeObject, type DecodeOptions, type DecodeResult, typ
 export { convertLegacy } from './conversion';
 export { utf8 } from './utf8';
 export { packObject, packImmutableObject, immutableObjectJson, unpackObject, encodeObject, decodeObjectBytes } from './wire';
+export { frameMessage, MessageFramer, FrameError } from './grpc-frames';

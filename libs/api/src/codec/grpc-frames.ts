@@ -11,9 +11,23 @@ export function frameMessage(message: Uint8Array): Buffer {
   return frame;
 }
 
+/** A frame MessageFramer refuses: compressed (nothing here asks for compression), or over its limit. */
+export class FrameError extends Error {
+  constructor(
+    readonly reason: 'compressed' | 'too-large',
+    /** The message's length from its frame header. */
+    readonly length: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
 /**
  * Splits a stream of DATA chunks into gRPC messages, however the chunks cut them. Compressed
- * messages are refused (nothing here asks the server to compress), as are ones over `maxBytes`.
+ * messages are refused, as are ones over `maxBytes` (a FrameError, worded for the peer that
+ * sent it: "a message of 5 bytes; the limit is 4").
  */
 export class MessageFramer {
   private pending: Buffer[] = [];
@@ -30,8 +44,8 @@ export class MessageFramer {
       if (this.pendingBytes < 5) return out;
       const head = this.pending.length === 1 ? (this.pending[0] as Buffer) : this.join();
       const length = head.readUInt32BE(1);
-      if (head[0] !== 0) throw new Error('the server sent a compressed message, which was not asked for');
-      if (length > this.maxBytes) throw new Error(`the server sent a message of ${length} bytes; the limit is ${this.maxBytes}`);
+      if (head[0] !== 0) throw new FrameError('compressed', length, 'a compressed message, which was not asked for');
+      if (length > this.maxBytes) throw new FrameError('too-large', length, `a message of ${length} bytes; the limit is ${this.maxBytes}`);
       if (this.pendingBytes < 5 + length) return out;
       const all = this.pending.length === 1 ? head : this.join();
       out.push(all.subarray(5, 5 + length));

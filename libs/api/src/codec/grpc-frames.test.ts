@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MessageFramer, frameMessage } from './grpc-frames';
+import { FrameError, MessageFramer, frameMessage } from './grpc-frames';
 
 const text = (b: Buffer): string => b.toString('utf8');
 
@@ -33,7 +33,10 @@ describe('gRPC message framing', () => {
   test('compressed and oversized messages are refused', () => {
     const compressed = frameMessage(Buffer.from('z'));
     compressed[0] = 1;
-    assert.throws(() => new MessageFramer(100).push(compressed), /compressed/);
-    assert.throws(() => new MessageFramer(4).push(frameMessage(Buffer.from('12345'))), /5 bytes; the limit is 4/);
+    assert.throws(() => new MessageFramer(100).push(compressed), (e) => e instanceof FrameError && e.reason === 'compressed' && /compressed/.test(e.message));
+    assert.throws(
+      () => new MessageFramer(4).push(frameMessage(Buffer.from('12345'))),
+      (e) => e instanceof FrameError && e.reason === 'too-large' && e.length === 5 && /5 bytes; the limit is 4/.test(e.message),
+    );
   });
 });
