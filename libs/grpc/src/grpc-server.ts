@@ -37,8 +37,10 @@ export class GrpcServer {
     const cut = address.lastIndexOf(':');
     const host = address.slice(0, cut).replace(/^\[|\]$/g, '');
     const port = Number(address.slice(cut + 1));
-    const settings = { maxHeaderListSize: 64 * 1024 };
-    const server = tls ? http2.createSecureServer({ ...tls, settings, allowHTTP1: false }) : http2.createServer({ settings });
+    // As grpc-js's Server: no cap of Node's own on a session's buffered memory (watch streams
+    // wait for 'drain', so what one holds is bounded) or on the size of trailers (error details).
+    const options = { settings: { maxHeaderListSize: 64 * 1024 }, maxSessionMemory: Number.MAX_SAFE_INTEGER, maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER };
+    const server = tls ? http2.createSecureServer({ ...tls, ...options, allowHTTP1: false }) : http2.createServer(options);
     this.server = server;
     server.on('session', (session: http2.ServerHttp2Session) => {
       this.sessions.add(session);
@@ -86,14 +88,21 @@ export class GrpcServer {
     if (!method) return call.sendStatus({ code: grpc.status.UNIMPLEMENTED, details: `The server does not implement the method ${path}` });
     if (call.finished) return; // a bad grpc-timeout was answered
     const { def, handler } = method;
+    const run = (): void => {
+      try {
+        handler(call, def.responseStream ? undefined : call.unaryCallback());
+      } catch (err) {
+        call.sendStatus({ code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) });
+      }
+    };
     if (def.requestStream) {
       // Client and bidi streaming: the handler reads the messages as they come.
       call.startReading();
-      handler(call, def.responseStream ? undefined : call.unaryCallback());
+      run();
       return;
     }
     // Unary and server streaming: one request message, then the handler.
-    call.readSingle(() => handler(call, def.responseStream ? undefined : call.unaryCallback()));
+    call.readSingle(run);
   }
 }
 
@@ -243,13 +252,23 @@ export class ServerCall extends EventEmitter {
       'grpc-message': encodeURI(status.details ?? ''),
       ...(status.metadata ? status.metadata.toHttp2Headers() : {}),
     };
-    if (!this.headersSent) {
-      this.headersSent = true;
-      this.stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...trailers }, { endStream: true });
-      return;
+    try {
+      if (!this.headersSent) {
+        this.headersSent = true;
+        this.stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...trailers }, { endStream: true });
+        return;
+      }
+      this.stream.once('wantTrailers', () => {
+        try {
+          this.stream.sendTrailers(trailers);
+        } catch {
+          // Closed in between: nobody is left to tell.
+        }
+      });
+      this.stream.end();
+    } catch {
+      // The stream went away meanwhile: its 'close' is on the way, nobody is left to tell.
     }
-    this.stream.once('wantTrailers', () => this.stream.sendTrailers(trailers));
-    this.stream.end();
   }
 
   /** Streaming requests: reads messages into 'data' events (and 'end' at the client's half-close). */
@@ -322,7 +341,7 @@ export class ServerCall extends EventEmitter {
   private sendHeaders(): void {
     if (this.headersSent) return;
     this.headersSent = true;
-    this.stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    if (!this.stream.destroyed) this.stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
   }
 
   private startDeadline(value: string): void {
