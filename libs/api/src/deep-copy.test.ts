@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deepCopy } from './deep-copy';
+import { jsonCopy } from './json-copy';
 
 describe('deepCopy', () => {
   const pod = {
@@ -17,26 +18,8 @@ describe('deepCopy', () => {
     assert.ok('nodeName' in deepCopy(pod).spec);
   });
 
-  test('shares nothing with the original', () => {
-    const copy = deepCopy(pod);
-    copy.metadata.labels.app = 'changed';
-    copy.spec.containers[0]!.ports[0]!.containerPort = 8080;
-    copy.status.conditions.push({ type: 'X', status: 'False', lastProbeTime: null });
-    assert.equal(pod.metadata.labels.app, 'web');
-    assert.equal(pod.spec.containers[0]!.ports[0]!.containerPort, 80);
-    assert.equal(pod.status.conditions.length, 1);
-  });
-
   test('primitives are themselves', () => {
     for (const v of [0, -1.5, '', 'x', true, false, null, undefined]) assert.equal(deepCopy(v), v);
-  });
-
-  test('a "__proto__" key from JSON stays an own key and does not touch the prototype', () => {
-    const parsed = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
-    const copy = deepCopy(parsed);
-    assert.deepEqual(Object.keys(copy), ['__proto__', 'a']);
-    assert.equal(Object.getPrototypeOf(copy), Object.prototype);
-    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
   });
 
   test('what is not plain data is copied by structuredClone', () => {
@@ -47,3 +30,32 @@ describe('deepCopy', () => {
     assert.deepEqual([...copy.set], ['a']);
   });
 });
+
+// What both copies promise: the storage hands out jsonCopy's, the registry and controllers deepCopy's.
+for (const [name, copy] of [['deepCopy', deepCopy], ['jsonCopy', jsonCopy]] as const) {
+  describe(`${name}, as any copy of API data`, () => {
+    const pod = {
+      metadata: { name: 'web', labels: { app: 'web' } },
+      spec: { containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] },
+      status: { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null }] },
+    };
+
+    test('shares nothing with the original', () => {
+      const c = copy(pod);
+      c.metadata.labels.app = 'changed';
+      c.spec.containers[0]!.ports[0]!.containerPort = 8080;
+      c.status.conditions.push({ type: 'X', status: 'False', lastProbeTime: null });
+      assert.equal(pod.metadata.labels.app, 'web');
+      assert.equal(pod.spec.containers[0]!.ports[0]!.containerPort, 80);
+      assert.equal(pod.status.conditions.length, 1);
+    });
+
+    test('a "__proto__" key from JSON stays an own key and does not touch the prototype', () => {
+      const parsed = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+      const c = copy(parsed);
+      assert.deepEqual(Object.keys(c), ['__proto__', 'a']);
+      assert.equal(Object.getPrototypeOf(c), Object.prototype);
+      assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    });
+  });
+}
