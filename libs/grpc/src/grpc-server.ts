@@ -22,7 +22,13 @@ export class GrpcServer {
   private server: http2.Http2Server | http2.Http2SecureServer | undefined;
   private shuttingDown = false;
 
-  constructor(private readonly opts: { maxReceiveMessageBytes: number }) {}
+  constructor(
+    private readonly opts: {
+      maxReceiveMessageBytes: number;
+      /** Errors of the listening socket after it started (e.g. accept failing with EMFILE): it keeps listening. */
+      onError?: (err: Error) => void;
+    },
+  ) {}
 
   /** Registers each method of `service` whose handler `impl` has (by localName or proto name). */
   addService(service: grpc.ServiceDefinition, impl: Record<string, unknown>): void {
@@ -53,6 +59,7 @@ export class GrpcServer {
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);
+        server.on('error', (err) => this.opts.onError?.(err));
         resolve();
       });
     });
@@ -80,6 +87,7 @@ export class GrpcServer {
     if (headers[':method'] !== 'POST' || !contentType.startsWith('application/grpc')) {
       // Not gRPC at all: plain HTTP's answer, as the spec asks.
       if (!stream.destroyed) stream.respond({ ':status': 415, 'content-type': 'text/plain' }, { endStream: true });
+      stream.resume(); // read and drop the body, so the stream can close
       return;
     }
     const path = headers[':path'] ?? '';
@@ -247,6 +255,8 @@ export class ServerCall extends EventEmitter {
     this.finished = true;
     clearTimeout(this.deadline);
     if (this.stream.destroyed || this.stream.closed) return;
+    // Whatever the client still sends is read and dropped, so the stream can close.
+    this.stream.resume();
     const trailers: http2.OutgoingHttpHeaders = {
       'grpc-status': String(status.code),
       'grpc-message': encodeURI(status.details ?? ''),

@@ -618,7 +618,7 @@ export async function createApiServer(opts: CreateApiServerOptions): Promise<Run
   if (opts.tls?.clientCertOptional && !opts.authenticate) {
     throw new Error('tls.clientCertOptional lets callers without a certificate in: it needs an authenticate hook');
   }
-  const server = new GrpcServer({ maxReceiveMessageBytes: maxBytes });
+  const server = new GrpcServer({ maxReceiveMessageBytes: maxBytes, onError: (err) => opts.logger?.error({ err }, 'gRPC server socket error') });
   const served = addApiServices(server, opts.backend, opts);
   const port = await server.listen(opts.address, opts.tls ? serverTls(opts.tls) : undefined);
   const host = opts.address.slice(0, opts.address.lastIndexOf(':'));
